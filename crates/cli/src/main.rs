@@ -1,0 +1,68 @@
+//! postflow: the one binary. Parses flags, sets up logging, dispatches to a verb.
+//!
+//! Invariant: only this crate (and `web` for HTTP) knows about processes, flags and exit codes;
+//! errors become one clear sentence on stderr and a non-zero exit code.
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+mod commands;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "postflow",
+    version,
+    about = "Run a post-production studio: ingest, QC, schedule, bill."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Copy a card or sound roll to one or more destinations, verified, with ASC MHL histories.
+    Ingest(commands::ingest::IngestArgs),
+    /// Re-hash a copy against its ASC MHL history and record the verification.
+    Verify(commands::ingest::VerifyArgs),
+    /// Automated QC of a media file against delivery profiles.
+    Qc(commands::qc::QcArgs),
+    /// Project utilities.
+    #[command(subcommand)]
+    Project(ProjectCommand),
+    /// Benchmarks that print figures next to a peer tool measured in the same run.
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum ProjectCommand {
+    /// Create a project's folder tree from its template.
+    Scaffold(commands::ingest::ScaffoldArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum BenchCommand {
+    /// Ingest vs. cp + sync + xxhsum, plain cp, and ascmhl create.
+    Ingest(commands::ingest::BenchIngestArgs),
+    /// Full QC vs. ffmpeg decode-only and ffmpeg's detection filter graph.
+    Qc(commands::qc::BenchQcArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Ingest(a) => commands::ingest::run_ingest(a),
+        Command::Verify(a) => commands::ingest::run_verify(a),
+        Command::Qc(a) => commands::qc::run_qc(a),
+        Command::Project(ProjectCommand::Scaffold(a)) => commands::ingest::run_scaffold(a),
+        Command::Bench(BenchCommand::Ingest(a)) => commands::ingest::run_bench_ingest(a),
+        Command::Bench(BenchCommand::Qc(a)) => commands::qc::run_bench_qc(a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
