@@ -3,3 +3,5 @@
 //! Invariant: this crate does no IO — no files, no network, no database, no clock reads,
 //! no async runtime. Every value that crosses into it is parsed into a type that cannot hold an
 //! invalid state (a `ProjectCode`, `Money`, `Timecode`), and every function is deterministic.
+
+pub mod timecode;
