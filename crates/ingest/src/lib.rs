@@ -3,3 +3,24 @@
 //!
 //! Invariant: knows files and hashes, never the store or HTTP. It reports what it did as plain
 //! structs; the binary records them in the catalog.
+//!
+//! Code map: [`hash`] (streaming hashes in MHL spelling), [`dirhash`] (pure directory hashes),
+//! [`mhl`] (XML model, writer, readers), [`history`] (ascmhl folders on disk, integrity checks,
+//! new generations), [`copy`] (the verified multi-destination copy), [`verify`], [`naming`],
+//! [`scaffold`], [`report`] (result structs and the HTML report).
+pub mod copy;
+pub mod dirhash;
+pub mod fsutil;
+pub mod hash;
+pub mod history;
+pub mod mhl;
+pub mod naming;
+pub mod report;
+pub mod scaffold;
+pub mod scan;
+pub mod verify;
+
+pub use copy::{ingest, IngestError, IngestOptions, NoProgress, Progress};
+pub use hash::{HashAlgorithm, HashValue};
+pub use report::{CopyResult, DestinationReport, DestinationStatus, FileReport, IngestReport};
+pub use verify::{verify, FileStatus, VerifiedFile, VerifyError, VerifyOptions, VerifyReport};

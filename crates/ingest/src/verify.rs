@@ -1,0 +1,347 @@
+//! Re-hashing a copy against its ASC MHL history (or an MHL v1 list) and recording the
+//! verification as a new generation.
+use crate::fsutil::evict_from_cache;
+use crate::hash::{HashAlgorithm, MultiHasher};
+use crate::history::{Comparison, FileFacts, HistoryProblem, HistorySet, SealRequest};
+use crate::scan::{join_rel, scan_tree, to_utc};
+use chrono::{DateTime, Utc};
+use rand::seq::SliceRandom;
+use serde::Serialize;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+pub const VERIFY_SCHEMA: &str = "postflow.verify.v1";
+
+#[derive(Clone, Debug)]
+pub struct VerifyOptions {
+    pub root: PathBuf,
+    /// Percentage (0–100] of the recorded files to re-hash; `None` = all.
+    pub sample_percent: Option<f64>,
+    /// Formats to add; the recorded ones are always checked.
+    pub algorithms: Vec<HashAlgorithm>,
+    /// Write the new generation (the default).
+    pub record: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    #[error("{0} is not a readable folder; give the copy's top folder (the one holding ascmhl/)")]
+    BadRoot(PathBuf),
+    #[error("{0} has no ASC MHL history and no MHL v1 list, so there is nothing to verify against; ingest it with `postflow ingest` first")]
+    NoHistory(PathBuf),
+    #[error("--sample must be a percentage above 0 and at most 100, not {0}")]
+    BadSample(f64),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum FileStatus {
+    Ok,
+    Changed {
+        algorithm: HashAlgorithm,
+        expected: String,
+        actual: String,
+    },
+    Missing,
+    Extra,
+    Unreadable {
+        error: String,
+    },
+    /// Recorded, present, not in this sample.
+    NotSampled,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct VerifiedFile {
+    pub path: String,
+    #[serde(flatten)]
+    pub status: FileStatus,
+    pub size: Option<u64>,
+    pub verified_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct VerifyReport {
+    pub schema: &'static str,
+    pub root: String,
+    pub ok: bool,
+    pub sampled: bool,
+    pub started_at: DateTime<Utc>,
+    pub seconds: f64,
+    pub bytes_hashed: u64,
+    pub files: Vec<VerifiedFile>,
+    /// Integrity problems of the history itself.
+    pub history_problems: Vec<String>,
+    pub generations_written: Vec<String>,
+    pub warnings: Vec<String>,
+    pub errors: Vec<String>,
+}
+
+/// Hashes one file from the medium.
+pub fn hash_file(
+    path: &Path,
+    algorithms: &[HashAlgorithm],
+) -> std::io::Result<(u64, Vec<crate::hash::HashValue>)> {
+    let mut f = std::fs::File::open(path)?;
+    evict_from_cache(&f);
+    let mut h = MultiHasher::new(algorithms);
+    let mut buf = vec![0u8; 4 << 20];
+    let mut total = 0u64;
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        total += n as u64;
+        h.update(&buf[..n]);
+    }
+    evict_from_cache(&f);
+    Ok((total, h.finish()))
+}
+
+pub fn verify(opts: &VerifyOptions) -> Result<VerifyReport, VerifyError> {
+    let started_at = Utc::now();
+    let t0 = std::time::Instant::now();
+    if let Some(p) = opts.sample_percent {
+        if !(p > 0.0 && p <= 100.0) {
+            return Err(VerifyError::BadSample(p));
+        }
+    }
+    let root = opts
+        .root
+        .canonicalize()
+        .ok()
+        .filter(|r| r.is_dir())
+        .ok_or_else(|| VerifyError::BadRoot(opts.root.clone()))?;
+    let scan = scan_tree(&root);
+    let mut set = HistorySet::load(&root, &scan.histories);
+    let known = set.known_paths();
+    let has_v1 = set
+        .histories
+        .get("")
+        .map(|h| !h.v1.is_empty())
+        .unwrap_or(false);
+    if known.is_empty() && !set.histories.values().any(|h| h.exists()) && !has_v1 {
+        return Err(VerifyError::NoHistory(opts.root.clone()));
+    }
+    let v1_lists = set
+        .histories
+        .get("")
+        .map(|h| h.v1_list_names())
+        .unwrap_or_default();
+    let mut warnings = Vec::new();
+    let mut errors = Vec::new();
+    let history_problems: Vec<String> = set
+        .problems()
+        .into_iter()
+        .map(|(k, p)| {
+            if k.is_empty() {
+                p.to_string()
+            } else {
+                format!("{k}: {p}")
+            }
+        })
+        .collect();
+    for p in &scan.partials {
+        warnings.push(format!(
+            "{p} is an unfinished postflow copy; run the ingest again to finish it"
+        ));
+    }
+    for (p, t) in &scan.symlinks {
+        warnings.push(format!("{p} is a symbolic link to {t}; not followed"));
+    }
+
+    let present: Vec<&crate::scan::ScannedFile> = scan
+        .files
+        .iter()
+        .filter(|f| !v1_lists.contains(&f.path))
+        .collect();
+    let present_paths: std::collections::BTreeSet<&str> =
+        present.iter().map(|f| f.path.as_str()).collect();
+
+    // which present files to hash
+    let mut to_hash: Vec<&crate::scan::ScannedFile> = present.clone();
+    let sampled = opts.sample_percent.map(|p| p < 100.0).unwrap_or(false);
+    if sampled {
+        let pct = opts.sample_percent.unwrap_or(100.0);
+        let mut recorded: Vec<&crate::scan::ScannedFile> = present
+            .iter()
+            .copied()
+            .filter(|f| known.contains(&f.path))
+            .collect();
+        let n = ((recorded.len() as f64 * pct / 100.0).ceil() as usize)
+            .clamp(usize::from(!recorded.is_empty()), recorded.len());
+        recorded.shuffle(&mut rand::thread_rng());
+        recorded.truncate(n);
+        recorded.sort_by(|a, b| a.path.cmp(&b.path));
+        to_hash = recorded;
+    }
+    let root_algs = set.latest_root_algorithms();
+    let mut dir_algs: Vec<HashAlgorithm> = opts.algorithms.clone();
+    for a in root_algs {
+        if !dir_algs.contains(&a) {
+            dir_algs.push(a);
+        }
+    }
+    if dir_algs.is_empty() {
+        dir_algs.push(HashAlgorithm::Xxh64);
+    }
+
+    let mut files = Vec::new();
+    let mut facts = Vec::new();
+    let mut bytes_hashed = 0u64;
+    let mut hashed: std::collections::BTreeSet<String> = Default::default();
+    for f in &to_hash {
+        let algs = set.algorithms_for(&f.path, &dir_algs);
+        let path = join_rel(&root, &f.path);
+        match hash_file(&path, &algs) {
+            Ok((n, hashes)) => {
+                bytes_hashed += n;
+                let at = Utc::now();
+                facts.push(FileFacts {
+                    path: f.path.clone(),
+                    size: n,
+                    modified: to_utc(f.mtime),
+                    hashes,
+                    hashed_at: at,
+                    previous_path: None,
+                });
+                hashed.insert(f.path.clone());
+            }
+            Err(e) => files.push(VerifiedFile {
+                path: f.path.clone(),
+                status: FileStatus::Unreadable {
+                    error: e.to_string(),
+                },
+                size: Some(f.size),
+                verified_at: None,
+            }),
+        }
+    }
+    // comparisons come from the same code that records them in the new generation
+    let mut comparisons = std::collections::BTreeMap::new();
+    for fa in &facts {
+        comparisons.insert(fa.path.clone(), set.compare(fa));
+    }
+    let mut generations_written = Vec::new();
+    if opts.record {
+        let dirs: Vec<(String, Option<DateTime<Utc>>)> = scan
+            .dirs
+            .iter()
+            .map(|d| (d.path.clone(), d.mtime.map(to_utc)))
+            .collect();
+        let complete = !sampled && files.is_empty() && scan.errors.is_empty();
+        let algs: Vec<HashAlgorithm> = if complete {
+            dir_algs.clone()
+        } else {
+            Vec::new()
+        };
+        for h in set.histories.values_mut() {
+            if let Ok(Some(g)) = h.complete_interrupted_chain() {
+                warnings.push(format!(
+                    "completed the chain entry for {g} left by an interrupted run"
+                ));
+            }
+        }
+        let req = SealRequest {
+            files: &facts,
+            dirs: &dirs,
+            dir_hash_algorithms: &algs,
+            root_modified: None,
+            process: "in-place",
+            comment: Some(if sampled {
+                format!(
+                    "postflow verify, {}% sample",
+                    opts.sample_percent.unwrap_or(100.0)
+                )
+            } else {
+                "postflow verify".to_string()
+            }),
+            now: Utc::now(),
+        };
+        match set.seal(&req) {
+            Ok(o) => {
+                generations_written = o.written.iter().map(|p| p.display().to_string()).collect()
+            }
+            Err(e) => errors.push(format!(
+                "could not record the verification in {}: {e}; check that the folder is writable",
+                root.join(crate::mhl::MHL_FOLDER).display()
+            )),
+        }
+    }
+    for fa in &facts {
+        let status = match comparisons.get(&fa.path) {
+            Some(Comparison::Changed {
+                algorithm,
+                expected,
+                actual,
+            }) => FileStatus::Changed {
+                algorithm: *algorithm,
+                expected: expected.clone(),
+                actual: actual.clone(),
+            },
+            Some(Comparison::New) => FileStatus::Extra,
+            _ => FileStatus::Ok,
+        };
+        files.push(VerifiedFile {
+            path: fa.path.clone(),
+            status,
+            size: Some(fa.size),
+            verified_at: Some(fa.hashed_at),
+        });
+    }
+    for p in &known {
+        if !present_paths.contains(p.as_str()) {
+            files.push(VerifiedFile {
+                path: p.clone(),
+                status: FileStatus::Missing,
+                size: set.known(p).and_then(|k| k.size),
+                verified_at: None,
+            });
+        }
+    }
+    for f in &present {
+        if !hashed.contains(&f.path) && !files.iter().any(|v| v.path == f.path) {
+            let status = if known.contains(&f.path) {
+                FileStatus::NotSampled
+            } else {
+                FileStatus::Extra
+            };
+            files.push(VerifiedFile {
+                path: f.path.clone(),
+                status,
+                size: Some(f.size),
+                verified_at: None,
+            });
+        }
+    }
+    for (p, e) in &scan.errors {
+        files.push(VerifiedFile {
+            path: p.clone(),
+            status: FileStatus::Unreadable { error: e.clone() },
+            size: None,
+            verified_at: None,
+        });
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    let ok = errors.is_empty()
+        && history_problems.is_empty()
+        && files
+            .iter()
+            .all(|f| matches!(f.status, FileStatus::Ok | FileStatus::NotSampled));
+    let _ = HistoryProblem::MissingGeneration { sequence: 0 };
+    Ok(VerifyReport {
+        schema: VERIFY_SCHEMA,
+        root: root.display().to_string(),
+        ok,
+        sampled,
+        started_at,
+        seconds: t0.elapsed().as_secs_f64(),
+        bytes_hashed,
+        files,
+        history_problems,
+        generations_written,
+        warnings,
+        errors,
+    })
+}
