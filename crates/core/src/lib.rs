@@ -4,4 +4,7 @@
 //! no async runtime. Every value that crosses into it is parsed into a type that cannot hold an
 //! invalid state (a `ProjectCode`, `Money`, `Timecode`), and every function is deterministic.
 
+pub mod access;
+pub mod money;
+pub mod project;
 pub mod timecode;

@@ -1,0 +1,231 @@
+//! postflow-store: persistence for everything the studio records.
+//!
+//! Invariant: one code path for SQLite and PostgreSQL. Entities and migrations are written once
+//! (sea-orm); no SQL string, schema or repository function exists twice. Callers get plain
+//! models and [`StoreError`]s, never a driver type.
+
+pub mod accounts;
+pub mod entities;
+pub mod migration;
+pub mod studio;
+pub mod testing;
+
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, EntityTrait,
+    Set,
+};
+use sea_orm_migration::MigratorTrait;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+pub use sea_orm::DatabaseConnection as Connection;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot open the database at {url}: {cause}")]
+    Unreachable { url: String, cause: String },
+    #[error(
+        "the database at {url} was written by a newer postflow (schema generation {found}, this build knows {supported}); \
+         upgrade postflow before opening it"
+    )]
+    TooNew {
+        url: String,
+        found: i64,
+        supported: i64,
+    },
+    #[error("{0} not found")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{field} {value:?} is already taken")]
+    Duplicate { field: &'static str, value: String },
+    #[error("database error: {0}")]
+    Db(#[from] DbErr),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Where the data lives, as the user configured it.
+#[derive(Clone)]
+pub enum Location {
+    /// `<dir>/postflow.db`, created when missing.
+    SqliteDir(PathBuf),
+    /// A `postgres://` (or `sqlite://`) URL.
+    Url(String),
+}
+
+impl std::fmt::Debug for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Location::SqliteDir(p) => write!(f, "SqliteDir({})", p.display()),
+            Location::Url(u) => write!(f, "Url({})", redact_url(u)),
+        }
+    }
+}
+
+impl Location {
+    pub fn url(&self) -> String {
+        match self {
+            Location::SqliteDir(dir) => {
+                format!("sqlite://{}?mode=rwc", dir.join("postflow.db").display())
+            }
+            Location::Url(u) => u.clone(),
+        }
+    }
+}
+
+/// Hides the password in `scheme://user:password@host/db` so URLs can be logged and shown.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let Some((creds, host)) = rest.rsplit_once('@') else {
+        return url.to_string();
+    };
+    match creds.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_string(),
+    }
+}
+
+/// The handle every part of postflow uses to read and write the studio's records.
+#[derive(Clone, Debug)]
+pub struct Store {
+    db: DatabaseConnection,
+}
+
+impl Store {
+    /// Connects, refuses a store from a newer postflow, runs pending migrations.
+    pub async fn open(location: &Location) -> Result<Store> {
+        if let Location::SqliteDir(dir) = location {
+            std::fs::create_dir_all(dir).map_err(|e| StoreError::Unreachable {
+                url: dir.display().to_string(),
+                cause: format!("cannot create the data directory: {e}"),
+            })?;
+        }
+        let url = location.url();
+        let shown = redact_url(&url);
+        let mut opts = ConnectOptions::new(url.clone());
+        opts.sqlx_logging(false)
+            .connect_timeout(Duration::from_secs(10))
+            .acquire_timeout(Duration::from_secs(30))
+            .max_connections(16);
+        let db = Database::connect(opts)
+            .await
+            .map_err(|e| StoreError::Unreachable {
+                url: shown.clone(),
+                cause: describe_connect_error(&e),
+            })?;
+        if db.get_database_backend() == DbBackend::Sqlite {
+            // WAL lets readers and a writer work at once; the driver already sets a 5 s busy
+            // timeout and enforces foreign keys on every pooled connection.
+            db.execute_unprepared("PRAGMA journal_mode=WAL").await?;
+        }
+        let store = Store { db };
+        store.refuse_newer_schema(&shown).await?;
+        migration::Migrator::up(&store.db, None).await?;
+        store.stamp_schema_generation().await?;
+        Ok(store)
+    }
+
+    pub fn connection(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    pub fn backend_name(&self) -> &'static str {
+        match self.db.get_database_backend() {
+            DbBackend::Sqlite => "sqlite",
+            DbBackend::Postgres => "postgresql",
+            _ => "other",
+        }
+    }
+
+    async fn refuse_newer_schema(&self, shown_url: &str) -> Result<()> {
+        use entities::store_meta;
+        // A brand-new store has no table yet: nothing to refuse.
+        let Ok(row) = store_meta::Entity::find_by_id("schema_generation".to_string())
+            .one(&self.db)
+            .await
+        else {
+            return Ok(());
+        };
+        if let Some(row) = row {
+            let found: i64 = row.value.parse().unwrap_or(i64::MAX);
+            if found > migration::SCHEMA_GENERATION {
+                return Err(StoreError::TooNew {
+                    url: shown_url.to_string(),
+                    found,
+                    supported: migration::SCHEMA_GENERATION,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    async fn stamp_schema_generation(&self) -> Result<()> {
+        use entities::store_meta;
+        use sea_orm::sea_query::OnConflict;
+        let row = store_meta::ActiveModel {
+            key: Set("schema_generation".into()),
+            value: Set(migration::SCHEMA_GENERATION.to_string()),
+        };
+        store_meta::Entity::insert(row)
+            .on_conflict(
+                OnConflict::column(store_meta::Column::Key)
+                    .update_column(store_meta::Column::Value)
+                    .to_owned(),
+            )
+            .exec(&self.db)
+            .await?;
+        Ok(())
+    }
+
+    /// Test and upgrade helper: pretend a newer postflow wrote this store.
+    pub async fn set_schema_generation_for_test(&self, generation: i64) -> Result<()> {
+        use entities::store_meta;
+        use sea_orm::ActiveModelTrait;
+        store_meta::ActiveModel {
+            key: Set("schema_generation".into()),
+            value: Set(generation.to_string()),
+        }
+        .update(&self.db)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn close(self) -> Result<()> {
+        self.db.close().await?;
+        Ok(())
+    }
+}
+
+fn describe_connect_error(e: &DbErr) -> String {
+    let text = e.to_string();
+    // sqlx wraps the useful part; keep the message short and without the URL.
+    let text = text.trim_start_matches("Connection Error: ").to_string();
+    if text.contains("Connection refused") {
+        format!("{text} (is the server running and the port right?)")
+    } else {
+        text
+    }
+}
+
+/// Maps a unique-constraint violation to a message that names the field.
+pub(crate) fn map_unique(e: DbErr, field: &'static str, value: &str) -> StoreError {
+    match e.sql_err() {
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => StoreError::Duplicate {
+            field,
+            value: value.to_string(),
+        },
+        _ => StoreError::Db(e),
+    }
+}
+
+pub(crate) fn now() -> chrono::DateTime<chrono::Utc> {
+    chrono::Utc::now()
+}
+
+/// The default data directory for the embedded store.
+pub fn default_data_dir() -> &'static Path {
+    Path::new("./postflow-data")
+}

@@ -1,0 +1,61 @@
+//! Portable migrations (sea-orm-migration): written once, run on SQLite and PostgreSQL at start-up.
+//! Each later capability adds a module here and a line to [`Migrator::migrations`].
+use sea_orm_migration::prelude::*;
+
+mod m0001_foundation;
+
+/// The schema generation this build writes. A store stamped with a higher one was written by a
+/// newer postflow and is refused rather than risked.
+pub const SCHEMA_GENERATION: i64 = 1;
+
+pub struct Migrator;
+
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m0001_foundation::Migration)]
+    }
+}
+
+/// Column helpers so every table reads the same way.
+pub(crate) fn id_pk(name: impl IntoIden) -> ColumnDef {
+    ColumnDef::new(name)
+        .big_integer()
+        .not_null()
+        .auto_increment()
+        .primary_key()
+        .take()
+}
+pub(crate) fn text(name: impl IntoIden) -> ColumnDef {
+    ColumnDef::new(name).string().not_null().take()
+}
+pub(crate) fn text_null(name: impl IntoIden) -> ColumnDef {
+    ColumnDef::new(name).string().null().take()
+}
+pub(crate) fn int64(name: impl IntoIden) -> ColumnDef {
+    ColumnDef::new(name).big_integer().not_null().take()
+}
+pub(crate) fn int64_null(name: impl IntoIden) -> ColumnDef {
+    ColumnDef::new(name).big_integer().null().take()
+}
+pub(crate) fn flag(name: impl IntoIden) -> ColumnDef {
+    ColumnDef::new(name)
+        .boolean()
+        .not_null()
+        .default(false)
+        .take()
+}
+pub(crate) fn at(name: impl IntoIden) -> ColumnDef {
+    ColumnDef::new(name)
+        .timestamp_with_time_zone()
+        .not_null()
+        .take()
+}
+pub(crate) fn at_null(name: impl IntoIden) -> ColumnDef {
+    ColumnDef::new(name)
+        .timestamp_with_time_zone()
+        .null()
+        .take()
+}
+pub(crate) fn date_null(name: impl IntoIden) -> ColumnDef {
+    ColumnDef::new(name).date().null().take()
+}

@@ -1,0 +1,322 @@
+//! Client companies, projects and their members, rooms and the audit log.
+use crate::entities::{audit, client, project, project_member, resource};
+use crate::{map_unique, now, Result, Store, StoreError};
+use chrono::NaiveDate;
+use postflow_core::project::{Code, ProjectStatus};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+
+pub use crate::entities::audit::Model as AuditEntry;
+pub use crate::entities::client::Model as Client;
+pub use crate::entities::project::Model as Project;
+pub use crate::entities::resource::Model as Resource;
+
+#[derive(Debug, Clone)]
+pub struct ClientInput {
+    pub code: Code,
+    pub name: String,
+    pub contact_email: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ProjectInput {
+    pub code: Code,
+    pub name: String,
+    pub client_id: i64,
+    pub status: ProjectStatus,
+    pub start_date: Option<NaiveDate>,
+    pub due_date: Option<NaiveDate>,
+}
+
+/// Which projects to list. `None` means no restriction on that axis.
+#[derive(Debug, Clone, Default)]
+pub struct ProjectFilter {
+    pub client_id: Option<i64>,
+    /// Only projects this user is a member of.
+    pub member_user_id: Option<i64>,
+    pub include_archived: bool,
+}
+
+impl Project {
+    pub fn status(&self) -> ProjectStatus {
+        ProjectStatus::parse(&self.status).unwrap_or(ProjectStatus::Bidding)
+    }
+}
+
+impl Store {
+    // --- client companies -------------------------------------------------------------------
+
+    pub async fn create_client(&self, input: ClientInput) -> Result<Client> {
+        let code = input.code.to_string();
+        client::ActiveModel {
+            code: Set(code.clone()),
+            name: Set(input.name),
+            contact_email: Set(input.contact_email),
+            archived: Set(false),
+            created_at: Set(now()),
+            ..Default::default()
+        }
+        .insert(self.connection())
+        .await
+        .map_err(|e| map_unique(e, "client code", &code))
+    }
+
+    pub async fn update_client(&self, id: i64, input: ClientInput) -> Result<Client> {
+        let existing = self
+            .client_by_id(id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("client {id}")))?;
+        let code = input.code.to_string();
+        let mut row: client::ActiveModel = existing.into();
+        row.code = Set(code.clone());
+        row.name = Set(input.name);
+        row.contact_email = Set(input.contact_email);
+        row.update(self.connection())
+            .await
+            .map_err(|e| map_unique(e, "client code", &code))
+    }
+
+    pub async fn set_client_archived(&self, id: i64, archived: bool) -> Result<()> {
+        let existing = self
+            .client_by_id(id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("client {id}")))?;
+        let mut row: client::ActiveModel = existing.into();
+        row.archived = Set(archived);
+        row.update(self.connection()).await?;
+        Ok(())
+    }
+
+    pub async fn client_by_id(&self, id: i64) -> Result<Option<Client>> {
+        Ok(client::Entity::find_by_id(id)
+            .one(self.connection())
+            .await?)
+    }
+
+    pub async fn list_clients(&self, include_archived: bool) -> Result<Vec<Client>> {
+        let mut q = client::Entity::find().order_by_asc(client::Column::Name);
+        if !include_archived {
+            q = q.filter(client::Column::Archived.eq(false));
+        }
+        Ok(q.all(self.connection()).await?)
+    }
+
+    // --- projects ---------------------------------------------------------------------------
+
+    pub async fn create_project(&self, input: ProjectInput) -> Result<Project> {
+        if self.client_by_id(input.client_id).await?.is_none() {
+            return Err(StoreError::NotFound(format!("client {}", input.client_id)));
+        }
+        let code = input.code.to_string();
+        let t = now();
+        project::ActiveModel {
+            code: Set(code.clone()),
+            name: Set(input.name),
+            client_id: Set(input.client_id),
+            status: Set(input.status.as_str().to_string()),
+            start_date: Set(input.start_date),
+            due_date: Set(input.due_date),
+            archived: Set(false),
+            version: Set(1),
+            created_at: Set(t),
+            updated_at: Set(t),
+            ..Default::default()
+        }
+        .insert(self.connection())
+        .await
+        .map_err(|e| map_unique(e, "project code", &code))
+    }
+
+    /// Updates a project only if nobody changed it since `expected_version` was read, so two
+    /// people editing at once cannot silently overwrite each other.
+    pub async fn update_project(
+        &self,
+        id: i64,
+        expected_version: i64,
+        input: ProjectInput,
+    ) -> Result<Project> {
+        if self.client_by_id(input.client_id).await?.is_none() {
+            return Err(StoreError::NotFound(format!("client {}", input.client_id)));
+        }
+        let code = input.code.to_string();
+        let result = project::Entity::update_many()
+            .col_expr(project::Column::Code, Expr::value(code.clone()))
+            .col_expr(project::Column::Name, Expr::value(input.name))
+            .col_expr(project::Column::ClientId, Expr::value(input.client_id))
+            .col_expr(project::Column::Status, Expr::value(input.status.as_str()))
+            .col_expr(project::Column::StartDate, Expr::value(input.start_date))
+            .col_expr(project::Column::DueDate, Expr::value(input.due_date))
+            .col_expr(project::Column::UpdatedAt, Expr::value(now()))
+            .col_expr(
+                project::Column::Version,
+                Expr::col(project::Column::Version).add(1),
+            )
+            .filter(project::Column::Id.eq(id))
+            .filter(project::Column::Version.eq(expected_version))
+            .exec(self.connection())
+            .await
+            .map_err(|e| map_unique(e, "project code", &code))?;
+        if result.rows_affected == 0 {
+            return match self.project_by_id(id).await? {
+                None => Err(StoreError::NotFound(format!("project {id}"))),
+                Some(_) => Err(StoreError::Conflict(
+                    "someone else changed this project while you were editing; reload it and apply your change again"
+                        .to_string(),
+                )),
+            };
+        }
+        self.project_by_id(id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("project {id}")))
+    }
+
+    pub async fn set_project_archived(&self, id: i64, archived: bool) -> Result<()> {
+        let result = project::Entity::update_many()
+            .col_expr(project::Column::Archived, Expr::value(archived))
+            .col_expr(project::Column::UpdatedAt, Expr::value(now()))
+            .col_expr(
+                project::Column::Version,
+                Expr::col(project::Column::Version).add(1),
+            )
+            .filter(project::Column::Id.eq(id))
+            .exec(self.connection())
+            .await?;
+        if result.rows_affected == 0 {
+            return Err(StoreError::NotFound(format!("project {id}")));
+        }
+        Ok(())
+    }
+
+    pub async fn project_by_id(&self, id: i64) -> Result<Option<Project>> {
+        Ok(project::Entity::find_by_id(id)
+            .one(self.connection())
+            .await?)
+    }
+
+    pub async fn project_by_code(&self, code: &Code) -> Result<Option<Project>> {
+        Ok(project::Entity::find()
+            .filter(project::Column::Code.eq(code.as_str()))
+            .one(self.connection())
+            .await?)
+    }
+
+    pub async fn list_projects(&self, filter: &ProjectFilter) -> Result<Vec<Project>> {
+        let mut q = project::Entity::find()
+            .order_by_asc(project::Column::DueDate)
+            .order_by_asc(project::Column::Code);
+        if let Some(c) = filter.client_id {
+            q = q.filter(project::Column::ClientId.eq(c));
+        }
+        if !filter.include_archived {
+            q = q.filter(project::Column::Archived.eq(false));
+        }
+        if let Some(u) = filter.member_user_id {
+            let ids = self.project_ids_of_member(u).await?;
+            q = q.filter(project::Column::Id.is_in(ids));
+        }
+        Ok(q.all(self.connection()).await?)
+    }
+
+    pub async fn add_project_member(&self, project_id: i64, user_id: i64) -> Result<()> {
+        let exists = project_member::Entity::find_by_id((project_id, user_id))
+            .one(self.connection())
+            .await?;
+        if exists.is_none() {
+            project_member::ActiveModel {
+                project_id: Set(project_id),
+                user_id: Set(user_id),
+            }
+            .insert(self.connection())
+            .await?;
+        }
+        Ok(())
+    }
+
+    pub async fn remove_project_member(&self, project_id: i64, user_id: i64) -> Result<()> {
+        project_member::Entity::delete_by_id((project_id, user_id))
+            .exec(self.connection())
+            .await?;
+        Ok(())
+    }
+
+    pub async fn project_ids_of_member(&self, user_id: i64) -> Result<Vec<i64>> {
+        Ok(project_member::Entity::find()
+            .filter(project_member::Column::UserId.eq(user_id))
+            .all(self.connection())
+            .await?
+            .into_iter()
+            .map(|m| m.project_id)
+            .collect())
+    }
+
+    pub async fn project_member_ids(&self, project_id: i64) -> Result<Vec<i64>> {
+        Ok(project_member::Entity::find()
+            .filter(project_member::Column::ProjectId.eq(project_id))
+            .all(self.connection())
+            .await?
+            .into_iter()
+            .map(|m| m.user_id)
+            .collect())
+    }
+
+    // --- rooms and other resources -----------------------------------------------------------
+
+    pub async fn create_resource(
+        &self,
+        name: String,
+        kind: String,
+        notes: Option<String>,
+    ) -> Result<Resource> {
+        Ok(resource::ActiveModel {
+            name: Set(name),
+            kind: Set(kind),
+            notes: Set(notes),
+            archived: Set(false),
+            ..Default::default()
+        }
+        .insert(self.connection())
+        .await?)
+    }
+
+    pub async fn list_resources(&self) -> Result<Vec<Resource>> {
+        Ok(resource::Entity::find()
+            .filter(resource::Column::Archived.eq(false))
+            .order_by_asc(resource::Column::Kind)
+            .order_by_asc(resource::Column::Name)
+            .all(self.connection())
+            .await?)
+    }
+
+    // --- audit log --------------------------------------------------------------------------
+
+    pub async fn audit(
+        &self,
+        user_id: Option<i64>,
+        action: &str,
+        entity: &str,
+        entity_id: Option<i64>,
+        detail: String,
+    ) -> Result<()> {
+        audit::ActiveModel {
+            at: Set(now()),
+            user_id: Set(user_id),
+            action: Set(action.to_string()),
+            entity: Set(entity.to_string()),
+            entity_id: Set(entity_id),
+            detail: Set(detail),
+            ..Default::default()
+        }
+        .insert(self.connection())
+        .await?;
+        Ok(())
+    }
+
+    pub async fn recent_audit(&self, limit: u64) -> Result<Vec<AuditEntry>> {
+        use sea_orm::QuerySelect;
+        Ok(audit::Entity::find()
+            .order_by_desc(audit::Column::Id)
+            .limit(limit)
+            .all(self.connection())
+            .await?)
+    }
+}

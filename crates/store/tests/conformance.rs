@@ -1,0 +1,364 @@
+//! The store conformance suite: every case runs against SQLite and against a real PostgreSQL
+//! (a throwaway cluster started from the system binaries). Each capability adds its cases here.
+use postflow_core::access::Role;
+use postflow_core::project::{Code, ProjectStatus};
+use postflow_store::accounts::NewUser;
+use postflow_store::studio::{ClientInput, ProjectFilter, ProjectInput};
+use postflow_store::testing::TempPostgres;
+use postflow_store::{Location, Store, StoreError};
+
+async fn run_all_cases(location: Location) {
+    let store = Store::open(&location).await.expect("open store");
+    accounts_and_sessions(&store).await;
+    clients_and_projects(&store).await;
+    concurrent_edit_is_refused(&store).await;
+    login_throttle(&store).await;
+    api_tokens(&store).await;
+    audit_and_resources(&store).await;
+    store.clone().close().await.unwrap();
+
+    // Opening again runs no migration twice and keeps the data.
+    let again = Store::open(&location).await.expect("reopen store");
+    assert_eq!(again.count_users().await.unwrap(), 2);
+    // A store stamped by a newer postflow is refused with a clear message.
+    again.set_schema_generation_for_test(999).await.unwrap();
+    again.close().await.unwrap();
+    let err = Store::open(&location).await.unwrap_err();
+    assert!(
+        matches!(err, StoreError::TooNew { found: 999, .. }),
+        "{err}"
+    );
+    assert!(err.to_string().contains("newer postflow"), "{err}");
+}
+
+fn code(s: &str) -> Code {
+    Code::parse(s).unwrap()
+}
+
+async fn accounts_and_sessions(store: &Store) {
+    let u = store
+        .create_user(NewUser {
+            email: "Ana@Example.com ".into(),
+            name: "Ana".into(),
+            role: Role::Producer,
+            client_id: None,
+            title: Some("Producer".into()),
+            password_hash: "h1".into(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(u.email, "ana@example.com");
+    assert_eq!(u.role(), Role::Producer);
+    let dup = store
+        .create_user(NewUser {
+            email: "ana@example.com".into(),
+            name: "Other".into(),
+            role: Role::Artist,
+            client_id: None,
+            title: None,
+            password_hash: "h2".into(),
+        })
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(dup, StoreError::Duplicate { field: "email", .. }),
+        "{dup}"
+    );
+    assert_eq!(
+        store
+            .user_by_email("ANA@example.com")
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        u.id
+    );
+
+    let expires = chrono::Utc::now() + chrono::Duration::hours(1);
+    store
+        .create_session("s1".into(), u.id, "csrf".into(), expires)
+        .await
+        .unwrap();
+    let (s, su) = store.session_user("s1").await.unwrap().unwrap();
+    assert_eq!((s.csrf_token.as_str(), su.id), ("csrf", u.id));
+    // Expired sessions are not honoured.
+    store
+        .create_session(
+            "old".into(),
+            u.id,
+            "c".into(),
+            chrono::Utc::now() - chrono::Duration::seconds(1),
+        )
+        .await
+        .unwrap();
+    assert!(store.session_user("old").await.unwrap().is_none());
+    // Disabling a user ends their sessions; a password change too.
+    store.set_user_disabled(u.id, true).await.unwrap();
+    assert!(store.session_user("s1").await.unwrap().is_none());
+    store.set_user_disabled(u.id, false).await.unwrap();
+    store
+        .create_session("s2".into(), u.id, "c".into(), expires)
+        .await
+        .unwrap();
+    store.set_password_hash(u.id, "h9".into()).await.unwrap();
+    assert!(store.session_user("s2").await.unwrap().is_none());
+    assert_eq!(
+        store.user_by_id(u.id).await.unwrap().unwrap().password_hash,
+        "h9"
+    );
+}
+
+async fn clients_and_projects(store: &Store) {
+    let acme = store
+        .create_client(ClientInput {
+            code: code("ACME"),
+            name: "Acme Films".into(),
+            contact_email: None,
+        })
+        .await
+        .unwrap();
+    let other = store
+        .create_client(ClientInput {
+            code: code("NBC"),
+            name: "Northbridge".into(),
+            contact_email: None,
+        })
+        .await
+        .unwrap();
+    let err = store
+        .create_client(ClientInput {
+            code: code("acme"),
+            name: "dup".into(),
+            contact_email: None,
+        })
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Duplicate { .. }));
+
+    let d = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
+    let p1 = store
+        .create_project(ProjectInput {
+            code: code("ACME-SPOT"),
+            name: "Spring spot".into(),
+            client_id: acme.id,
+            status: ProjectStatus::Editorial,
+            start_date: d("2026-11-02"),
+            due_date: d("2026-12-04"),
+        })
+        .await
+        .unwrap();
+    assert_eq!(p1.start_date, d("2026-11-02"));
+    assert_eq!(p1.status(), ProjectStatus::Editorial);
+    let p2 = store
+        .create_project(ProjectInput {
+            code: code("NBC-DOC"),
+            name: "Doc".into(),
+            client_id: other.id,
+            status: ProjectStatus::Ingest,
+            start_date: None,
+            due_date: None,
+        })
+        .await
+        .unwrap();
+    let acme_only = store
+        .list_projects(&ProjectFilter {
+            client_id: Some(acme.id),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        acme_only.iter().map(|p| p.id).collect::<Vec<_>>(),
+        vec![p1.id]
+    );
+
+    let artist = store
+        .create_user(NewUser {
+            email: "eddie@studio.test".into(),
+            name: "Eddie".into(),
+            role: Role::Artist,
+            client_id: None,
+            title: None,
+            password_hash: "x".into(),
+        })
+        .await
+        .unwrap();
+    store.add_project_member(p2.id, artist.id).await.unwrap();
+    store.add_project_member(p2.id, artist.id).await.unwrap(); // idempotent
+    let mine = store
+        .list_projects(&ProjectFilter {
+            member_user_id: Some(artist.id),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(mine.iter().map(|p| p.id).collect::<Vec<_>>(), vec![p2.id]);
+
+    store.set_project_archived(p2.id, true).await.unwrap();
+    let active = store
+        .list_projects(&ProjectFilter::default())
+        .await
+        .unwrap();
+    assert!(active.iter().all(|p| p.id != p2.id));
+    let all = store
+        .list_projects(&ProjectFilter {
+            include_archived: true,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 2);
+    // Project codes are unique.
+    let err = store
+        .create_project(ProjectInput {
+            code: code("acme-spot"),
+            name: "dup".into(),
+            client_id: acme.id,
+            status: ProjectStatus::Bidding,
+            start_date: None,
+            due_date: None,
+        })
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StoreError::Duplicate {
+                field: "project code",
+                ..
+            }
+        ),
+        "{err}"
+    );
+}
+
+async fn concurrent_edit_is_refused(store: &Store) {
+    let p = store
+        .project_by_code(&code("ACME-SPOT"))
+        .await
+        .unwrap()
+        .unwrap();
+    let input = |name: &str| ProjectInput {
+        code: code("ACME-SPOT"),
+        name: name.into(),
+        client_id: p.client_id,
+        status: ProjectStatus::Locked,
+        start_date: p.start_date,
+        due_date: p.due_date,
+    };
+    let first = store
+        .update_project(p.id, p.version, input("First edit"))
+        .await
+        .unwrap();
+    assert_eq!(first.version, p.version + 1);
+    let second = store
+        .update_project(p.id, p.version, input("Stale edit"))
+        .await
+        .unwrap_err();
+    assert!(matches!(second, StoreError::Conflict(_)), "{second}");
+    assert_eq!(
+        store.project_by_id(p.id).await.unwrap().unwrap().name,
+        "First edit"
+    );
+}
+
+async fn login_throttle(store: &Store) {
+    let key = "account:someone@example.com";
+    for _ in 0..5 {
+        store.record_login_failure(key, 5).await.unwrap();
+    }
+    assert!(store.throttle_locked_until(key).await.unwrap().is_none());
+    store.record_login_failure(key, 5).await.unwrap();
+    assert!(store.throttle_locked_until(key).await.unwrap().is_some());
+    store.clear_login_failures(key).await.unwrap();
+    assert!(store.throttle_locked_until(key).await.unwrap().is_none());
+}
+
+async fn api_tokens(store: &Store) {
+    let u = store
+        .user_by_email("ana@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    let t = store
+        .create_api_token(u.id, "laptop".into(), "hash-1".into())
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .user_by_token_hash("hash-1")
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        u.id
+    );
+    assert!(store.list_api_tokens(u.id).await.unwrap()[0]
+        .last_used_at
+        .is_some());
+    // Another user cannot revoke it.
+    assert!(store.revoke_api_token(u.id + 1000, t.id).await.is_err());
+    store.revoke_api_token(u.id, t.id).await.unwrap();
+    assert!(store.user_by_token_hash("hash-1").await.unwrap().is_none());
+}
+
+async fn audit_and_resources(store: &Store) {
+    store
+        .create_resource("Color Suite 1".into(), "color_suite".into(), None)
+        .await
+        .unwrap();
+    store
+        .create_resource("Edit Bay 1".into(), "edit_bay".into(), Some("Avid".into()))
+        .await
+        .unwrap();
+    let rooms = store.list_resources().await.unwrap();
+    assert_eq!(
+        rooms.iter().map(|r| r.kind.as_str()).collect::<Vec<_>>(),
+        vec!["color_suite", "edit_bay"]
+    );
+    store
+        .audit(None, "create", "project", Some(1), "created".into())
+        .await
+        .unwrap();
+    store
+        .audit(None, "update", "project", Some(1), "renamed".into())
+        .await
+        .unwrap();
+    let recent = store.recent_audit(10).await.unwrap();
+    assert_eq!(recent[0].action, "update");
+}
+
+#[tokio::test]
+async fn conformance_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    run_all_cases(Location::SqliteDir(dir.path().join("data"))).await;
+    // WAL mode is on for the embedded store.
+    assert!(dir.path().join("data/postflow.db").exists());
+}
+
+#[tokio::test]
+async fn conformance_on_postgresql() {
+    let pg = TempPostgres::start().expect("start a throwaway PostgreSQL cluster");
+    let url = pg.create_database("conformance").await.unwrap();
+    run_all_cases(Location::Url(url)).await;
+}
+
+#[tokio::test]
+async fn unreachable_database_names_the_url_without_password() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let err = Store::open(&Location::Url(format!(
+        "postgres://studio:s3cret@127.0.0.1:{port}/postflow"
+    )))
+    .await
+    .unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.contains(&format!("postgres://studio:***@127.0.0.1:{port}/postflow")),
+        "{msg}"
+    );
+    assert!(!msg.contains("s3cret"), "{msg}");
+}

@@ -1,0 +1,1 @@
+//! postflow-web (being written)
