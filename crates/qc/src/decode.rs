@@ -1,0 +1,477 @@
+//! One decode pass: a single ffmpeg process decodes the file once and writes the first video
+//! stream (scaled down to 8-bit YUV 4:2:0) and every audio stream (32-bit float PCM) into FIFOs
+//! in a private temporary directory; one thread per FIFO reads and analyses, with audio channels
+//! spread over worker threads. ffmpeg is killed when it stalls or when this function returns.
+use crate::audio::{ChannelAnalyzer, ChannelData, PairCorrelation};
+use crate::error::QcError;
+use crate::layout;
+use crate::probe::Probe;
+use crate::process::{ffmpeg_bin, ChildGuard};
+use crate::video::{PictureAnalyzer, PictureSettings};
+use crossbeam_channel::{bounded, Receiver};
+use std::fs::{File, OpenOptions};
+use std::io::Read;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// How the decode pass runs.
+#[derive(Debug, Clone)]
+pub struct DecodeOptions {
+    pub picture: PictureSettings,
+    /// ffmpeg is killed when no decoded data arrives for this long.
+    pub stall_timeout: Duration,
+    /// Worker threads for audio channels per stream (0 = number of CPUs).
+    pub audio_threads: usize,
+    /// Skip the video stream (loudness-only runs).
+    pub skip_video: bool,
+}
+
+impl Default for DecodeOptions {
+    fn default() -> Self {
+        DecodeOptions {
+            picture: PictureSettings::default(),
+            stall_timeout: Duration::from_secs(120),
+            audio_threads: 0,
+            skip_video: false,
+        }
+    }
+}
+
+/// The decoded analysis of one audio stream.
+#[derive(Debug, Clone)]
+pub struct AudioData {
+    pub stream_index: u32,
+    pub sample_rate: u32,
+    pub channel_names: Vec<String>,
+    pub channels: Vec<ChannelData>,
+    /// (left, right, correlation) for each L/R pair of the layout.
+    pub pairs: Vec<(usize, usize, Option<f64>)>,
+}
+
+/// The decoded analysis of the first video stream.
+#[derive(Debug, Clone)]
+pub struct VideoData {
+    pub stream_index: u32,
+    pub width: usize,
+    pub height: usize,
+    pub analyzer: PictureAnalyzer,
+}
+
+/// Everything one pass produced.
+#[derive(Debug, Clone)]
+pub struct Decoded {
+    pub video: Option<VideoData>,
+    pub audio: Vec<AudioData>,
+    /// ffmpeg's error lines (a clean decode has none).
+    pub decode_errors: Vec<String>,
+}
+
+/// The analysis size: about a quarter of the width, even dimensions, aspect kept.
+pub fn analysis_size(width: u32, height: u32) -> (usize, usize) {
+    let (w, h) = (width.max(2) as usize, height.max(2) as usize);
+    let tw = ((w / 4).clamp(16.min(w), w) / 2 * 2).max(2);
+    let th = ((h * tw / w) / 2 * 2).max(2);
+    (tw, th)
+}
+
+/// Decodes `path` once and runs every analysis. `progress` gets seconds of media done.
+pub fn decode_and_analyse(
+    path: &Path,
+    probe: &Probe,
+    opts: &DecodeOptions,
+    progress: &mut dyn FnMut(f64),
+) -> Result<Decoded, QcError> {
+    let dir = tempfile::Builder::new()
+        .prefix("postflow-qc-")
+        .tempdir()
+        .map_err(|source| QcError::Io {
+            path: std::env::temp_dir(),
+            source,
+        })?;
+    let mut cmd = Command::new(ffmpeg_bin());
+    cmd.args(["-nostdin", "-hide_banner", "-nostats", "-v", "error", "-i"])
+        .arg(path);
+    let mut fifos: Vec<PathBuf> = Vec::new();
+
+    let video = if opts.skip_video {
+        None
+    } else {
+        probe.video.first()
+    };
+    let mut video_plan = None;
+    if let Some(v) = video {
+        let (w, h) = analysis_size(v.width, v.height);
+        let fifo = dir.path().join("video.yuv");
+        cmd.args(["-map", &format!("0:{}", v.index), "-an", "-sn", "-dn"])
+            .args([
+                "-vf",
+                &format!("scale={w}:{h}:flags=neighbor,format=yuv420p"),
+            ])
+            .args(["-f", "rawvideo", "-pix_fmt", "yuv420p", "-y"])
+            .arg(&fifo);
+        fifos.push(fifo.clone());
+        video_plan = Some((v.index, w, h, fifo));
+    }
+    let mut audio_plans = Vec::new();
+    for (i, a) in probe.audio.iter().enumerate() {
+        if a.channels == 0 || a.sample_rate == 0 {
+            continue;
+        }
+        let fifo = dir.path().join(format!("audio{i}.f32"));
+        cmd.args(["-map", &format!("0:{}", a.index), "-vn", "-sn", "-dn"])
+            .args(["-c:a", "pcm_f32le", "-ac", &a.channels.to_string()])
+            .args(["-ar", &a.sample_rate.to_string(), "-f", "f32le", "-y"])
+            .arg(&fifo);
+        fifos.push(fifo.clone());
+        audio_plans.push((
+            a.index,
+            a.sample_rate,
+            a.channels as usize,
+            a.channel_names.clone(),
+            fifo,
+        ));
+    }
+    if fifos.is_empty() {
+        return Err(QcError::NoStreams {
+            path: path.to_path_buf(),
+        });
+    }
+    make_fifos(&fifos, path)?;
+
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let mut child = ChildGuard::spawn(cmd)?;
+    let stderr = child.child_mut().stderr.take();
+    let err_lines = Arc::new(Mutex::new(Vec::<String>::new()));
+    let err_thread = {
+        let lines = err_lines.clone();
+        std::thread::spawn(move || {
+            let mut s = String::new();
+            if let Some(mut e) = stderr {
+                let _ = e.read_to_string(&mut s);
+            }
+            if let Ok(mut l) = lines.lock() {
+                l.extend(
+                    s.lines()
+                        .map(str::to_string)
+                        .filter(|x| !x.trim().is_empty())
+                        .take(200),
+                );
+            }
+        })
+    };
+
+    let opened: Vec<Arc<AtomicBool>> = fifos
+        .iter()
+        .map(|_| Arc::new(AtomicBool::new(false)))
+        .collect();
+    // Media time done per reader, in microseconds: drives progress and the stall watchdog.
+    let done_us: Vec<Arc<AtomicU64>> = fifos.iter().map(|_| Arc::new(AtomicU64::new(0))).collect();
+    let cancel = Arc::new(AtomicBool::new(false));
+    let mut slot = 0;
+
+    let video_thread = video_plan.map(|(index, w, h, fifo)| {
+        let (op, done, cancel) = (opened[slot].clone(), done_us[slot].clone(), cancel.clone());
+        slot += 1;
+        let rate = video
+            .and_then(|v| v.avg_frame_rate.or(v.frame_rate))
+            .map(|r| r.as_f64())
+            .unwrap_or(25.0);
+        let settings = opts.picture;
+        let h_ = std::thread::spawn(move || -> VideoData {
+            let mut an = PictureAnalyzer::new(w, h, settings);
+            let file = File::open(&fifo);
+            op.store(true, Ordering::SeqCst);
+            if let Ok(mut f) = file {
+                let mut buf = vec![0u8; PictureAnalyzer::frame_bytes(w, h)];
+                while !cancel.load(Ordering::Relaxed) && read_full(&mut f, &mut buf) == buf.len() {
+                    an.process(&buf);
+                    done.store(
+                        (an.frames.len() as f64 / rate * 1e6) as u64,
+                        Ordering::Relaxed,
+                    );
+                }
+            }
+            VideoData {
+                stream_index: index,
+                width: w,
+                height: h,
+                analyzer: an,
+            }
+        });
+        h_
+    });
+
+    let threads = if opts.audio_threads == 0 {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2)
+    } else {
+        opts.audio_threads
+    };
+    let mut audio_threads = Vec::new();
+    for (index, sr, nc, names, fifo) in audio_plans {
+        let (op, done, cancel) = (opened[slot].clone(), done_us[slot].clone(), cancel.clone());
+        slot += 1;
+        audio_threads.push(std::thread::spawn(move || -> AudioData {
+            let file = File::open(&fifo);
+            op.store(true, Ordering::SeqCst);
+            read_audio(file.ok(), index, sr, nc, names, threads, &done, &cancel)
+        }));
+    }
+
+    // Wait for ffmpeg, reporting progress and killing it if decoded data stops arriving.
+    let start = Instant::now();
+    let mut last_total = 0u64;
+    let mut last_change = start;
+    let stall = opts.stall_timeout;
+    let mut stalled = false;
+    let status = child.wait_while(|| {
+        let vals: Vec<u64> = done_us.iter().map(|d| d.load(Ordering::Relaxed)).collect();
+        let total: u64 = vals.iter().sum();
+        if total != last_total {
+            last_total = total;
+            last_change = Instant::now();
+            progress(*vals.iter().min().unwrap_or(&0) as f64 / 1e6);
+        }
+        if last_change.elapsed() > stall {
+            stalled = true;
+            return false;
+        }
+        true
+    });
+    // A reader still blocked opening its FIFO (ffmpeg failed before opening it) is released by
+    // opening the write end ourselves; closing it gives the reader end-of-file.
+    loop {
+        let mut all = true;
+        for (f, op) in fifos.iter().zip(&opened) {
+            if !op.load(Ordering::SeqCst) {
+                all = false;
+                let _ = OpenOptions::new()
+                    .write(true)
+                    .custom_flags(libc::O_NONBLOCK)
+                    .open(f);
+            }
+        }
+        if all {
+            break;
+        }
+        std::thread::park_timeout(Duration::from_millis(5));
+    }
+    if stalled {
+        cancel.store(true, Ordering::SeqCst);
+    }
+    let video_data = video_thread.and_then(|t| t.join().ok());
+    let audio_data: Vec<AudioData> = audio_threads
+        .into_iter()
+        .filter_map(|t| t.join().ok())
+        .collect();
+    let _ = err_thread.join();
+    progress(
+        done_us
+            .iter()
+            .map(|d| d.load(Ordering::Relaxed))
+            .min()
+            .unwrap_or(0) as f64
+            / 1e6,
+    );
+    let errors = err_lines.lock().map(|l| l.clone()).unwrap_or_default();
+    if stalled {
+        return Err(QcError::Timeout {
+            path: path.to_path_buf(),
+            tool: "ffmpeg".into(),
+            seconds: stall.as_secs(),
+        });
+    }
+    let decoded_nothing = video_data
+        .as_ref()
+        .is_none_or(|v| v.analyzer.frames.is_empty())
+        && audio_data
+            .iter()
+            .all(|a| a.channels.iter().all(|c| c.samples == 0));
+    let failed = !status.is_some_and(|s| s.success());
+    if decoded_nothing {
+        return Err(QcError::Decode {
+            path: path.to_path_buf(),
+            detail: if errors.is_empty() {
+                "ffmpeg produced no frames or samples".into()
+            } else {
+                errors
+                    .iter()
+                    .rev()
+                    .take(2)
+                    .rev()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            },
+        });
+    }
+    let mut decode_errors = errors;
+    if failed {
+        decode_errors.push("ffmpeg exited with an error status".into());
+    }
+    Ok(Decoded {
+        video: video_data,
+        audio: audio_data,
+        decode_errors,
+    })
+}
+
+fn make_fifos(fifos: &[PathBuf], path: &Path) -> Result<(), QcError> {
+    let out = Command::new("mkfifo")
+        .arg("-m")
+        .arg("600")
+        .args(fifos)
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|source| QcError::ToolMissing {
+            tool: "mkfifo".into(),
+            source,
+        })?;
+    if !out.status.success() {
+        return Err(QcError::Io {
+            path: path.to_path_buf(),
+            source: std::io::Error::other(format!(
+                "could not create FIFOs in the temp directory: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            )),
+        });
+    }
+    Ok(())
+}
+
+/// Reads until `buf` is full or the stream ends; returns bytes read.
+fn read_full(r: &mut impl Read, buf: &mut [u8]) -> usize {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => break,
+        }
+    }
+    n
+}
+
+struct Worker {
+    channels: Vec<(usize, ChannelAnalyzer)>,
+    pairs: Vec<(usize, usize, PairCorrelation)>,
+}
+
+/// Reads interleaved f32 audio and fans planar chunks out to worker threads (channels split
+/// between them), so K-weighting and true-peak interpolation use every core.
+#[allow(clippy::too_many_arguments)]
+pub fn read_audio(
+    file: Option<File>,
+    index: u32,
+    sample_rate: u32,
+    nc: usize,
+    names: Vec<String>,
+    threads: usize,
+    done: &AtomicU64,
+    cancel: &AtomicBool,
+) -> AudioData {
+    let n_workers = threads.clamp(1, nc.max(1));
+    let pairs = layout::phase_pairs(&names);
+    let mut workers: Vec<Worker> = (0..n_workers)
+        .map(|_| Worker {
+            channels: vec![],
+            pairs: vec![],
+        })
+        .collect();
+    for c in 0..nc {
+        workers[c % n_workers]
+            .channels
+            .push((c, ChannelAnalyzer::new(sample_rate)));
+    }
+    for &(l, r) in &pairs {
+        workers[l % n_workers]
+            .pairs
+            .push((l, r, PairCorrelation::default()));
+    }
+    let mut senders = Vec::new();
+    let mut handles: Vec<JoinHandle<Worker>> = Vec::new();
+    for mut w in workers {
+        let (tx, rx): (_, Receiver<Arc<Vec<Vec<f32>>>>) = bounded(3);
+        senders.push(tx);
+        handles.push(std::thread::spawn(move || {
+            for chunk in rx {
+                for (c, a) in w.channels.iter_mut() {
+                    a.process(&chunk[*c]);
+                }
+                for (l, r, p) in w.pairs.iter_mut() {
+                    p.process(&chunk[*l], &chunk[*r]);
+                }
+            }
+            w
+        }));
+    }
+    if let Some(mut f) = file {
+        // Half a second of audio per chunk.
+        let frames = (sample_rate as usize / 2).max(1);
+        let mut buf = vec![0u8; frames * nc * 4];
+        let mut total_frames = 0u64;
+        loop {
+            if cancel.load(Ordering::Relaxed) {
+                break;
+            }
+            let n = read_full(&mut f, &mut buf);
+            let got = n / (4 * nc);
+            if got == 0 {
+                break;
+            }
+            let mut planes: Vec<Vec<f32>> = (0..nc).map(|_| Vec::with_capacity(got)).collect();
+            for frame in buf[..got * nc * 4].chunks_exact(4 * nc) {
+                for (c, s) in frame.chunks_exact(4).enumerate() {
+                    planes[c].push(f32::from_le_bytes([s[0], s[1], s[2], s[3]]));
+                }
+            }
+            let chunk = Arc::new(planes);
+            for tx in &senders {
+                if tx.send(chunk.clone()).is_err() {
+                    break;
+                }
+            }
+            total_frames += got as u64;
+            done.store(
+                (total_frames as f64 / sample_rate as f64 * 1e6) as u64,
+                Ordering::Relaxed,
+            );
+            if n < buf.len() {
+                break;
+            }
+        }
+    }
+    drop(senders);
+    let mut channels: Vec<Option<ChannelData>> = (0..nc).map(|_| None).collect();
+    let mut corr = Vec::new();
+    for h in handles {
+        if let Ok(w) = h.join() {
+            for (c, a) in w.channels {
+                channels[c] = Some(a.finish());
+            }
+            for (l, r, p) in w.pairs {
+                corr.push((l, r, p.correlation()));
+            }
+        }
+    }
+    corr.sort_by_key(|(l, _, _)| *l);
+    AudioData {
+        stream_index: index,
+        sample_rate,
+        channel_names: names,
+        channels: channels
+            .into_iter()
+            .map(Option::unwrap_or_default)
+            .collect(),
+        pairs: corr,
+    }
+}

@@ -1,0 +1,444 @@
+//! Delivery profiles as data (F17): TOML files naming the checks and limits of a delivery spec.
+//!
+//! The built-in profiles are embedded from `crates/qc/profiles/*.toml`; studios add their own with
+//! `--profile-file` or a profiles directory. Unknown keys are errors, reported with file and line.
+use crate::error::QcError;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// One delivery spec.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    /// Short name used on the command line, e.g. "ebu-r128".
+    pub name: String,
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    pub container: Option<ContainerRules>,
+    pub video: Option<VideoRules>,
+    pub audio: Option<AudioRules>,
+    pub loudness: Option<LoudnessRules>,
+    pub timecode: Option<TimecodeRules>,
+    pub duration: Option<DurationRules>,
+    pub black: Option<BlackRules>,
+    pub freeze: Option<FreezeRules>,
+    pub silence: Option<SilenceRules>,
+    pub clipping: Option<ClipRules>,
+    pub levels: Option<LevelRules>,
+    pub bars_tone: Option<BarsToneRules>,
+    pub file: Option<FileRules>,
+    /// Checks a person signs off (captions spelling, safe title area …).
+    #[serde(default)]
+    pub manual: Vec<ManualItem>,
+}
+
+/// How a failed rule counts: `fail` fails QC, `warn` only warns.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    #[default]
+    Fail,
+    Warn,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContainerRules {
+    /// Accepted formats as ffprobe names them ("mov", "mp4", "mxf", "matroska").
+    #[serde(default)]
+    pub formats: Vec<String>,
+    /// MP4/MOV: the `moov` box must precede `mdat` (progressive download / "fast start").
+    pub faststart: Option<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VideoRules {
+    #[serde(default = "yes")]
+    pub required: bool,
+    #[serde(default)]
+    pub codecs: Vec<String>,
+    /// Codec profiles as ffprobe names them ("High", "HQ", "Main 10").
+    #[serde(default)]
+    pub profiles: Vec<String>,
+    /// "1920x1080" …
+    #[serde(default)]
+    pub resolutions: Vec<String>,
+    /// "25", "29.97", "30000/1001" …
+    #[serde(default)]
+    pub frame_rates: Vec<String>,
+    /// "progressive" and/or "interlaced".
+    #[serde(default)]
+    pub scan: Vec<String>,
+    #[serde(default)]
+    pub pix_fmts: Vec<String>,
+    pub min_bit_depth: Option<u32>,
+    #[serde(default)]
+    pub color_primaries: Vec<String>,
+    #[serde(default)]
+    pub color_transfer: Vec<String>,
+    #[serde(default)]
+    pub color_matrix: Vec<String>,
+    #[serde(default)]
+    pub display_aspect: Vec<String>,
+    #[serde(default)]
+    pub allow_vfr: bool,
+    pub max_bit_rate_mbps: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AudioRules {
+    #[serde(default = "yes")]
+    pub required: bool,
+    #[serde(default)]
+    pub codecs: Vec<String>,
+    #[serde(default)]
+    pub profiles: Vec<String>,
+    #[serde(default)]
+    pub sample_rates: Vec<u32>,
+    pub min_bit_depth: Option<u32>,
+    /// Declared mix formats, one per audio stream in order: ["stereo", "5.1"] or ["stereo+5.1"].
+    #[serde(default)]
+    pub layouts: Vec<String>,
+    #[serde(default = "yes")]
+    pub no_silent_channels: bool,
+    /// An L/R pair correlating below this is reported as phase-inverted.
+    pub phase_min_correlation: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoudnessRules {
+    pub target_lufs: Option<f64>,
+    #[serde(default = "one")]
+    pub tolerance_lu: f64,
+    /// "programme" (BS.1770 gating over everything) or "dialogue" (not automatable here: a manual
+    /// item is added and the programme figure checked against `target_lufs`).
+    #[serde(default = "programme")]
+    pub gating: String,
+    pub max_true_peak_dbtp: Option<f64>,
+    pub max_lra_lu: Option<f64>,
+    pub max_short_term_lufs: Option<f64>,
+    pub max_momentary_lufs: Option<f64>,
+    #[serde(default)]
+    pub severity: Severity,
+    /// Free text shown with the check, e.g. where a figure comes from.
+    #[serde(default)]
+    pub note: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimecodeRules {
+    #[serde(default = "yes")]
+    pub required: bool,
+    /// Expected start, e.g. "10:00:00:00"; several are allowed (with and without bars).
+    #[serde(default)]
+    pub start: Vec<String>,
+    /// "required", "forbidden" or "as_rate" (drop-frame exactly when the rate is 29.97/59.94).
+    pub drop_frame: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DurationRules {
+    pub expected_s: Option<f64>,
+    #[serde(default)]
+    pub tolerance_s: f64,
+    pub min_s: Option<f64>,
+    pub max_s: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BlackRules {
+    pub head_min_s: Option<f64>,
+    pub head_max_s: Option<f64>,
+    pub tail_min_s: Option<f64>,
+    pub tail_max_s: Option<f64>,
+    /// Longest black allowed inside the programme (0 = none of any length).
+    pub programme_max_s: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FreezeRules {
+    /// Longest freeze allowed inside the programme.
+    pub programme_max_s: Option<f64>,
+    #[serde(default)]
+    pub severity: Severity,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SilenceRules {
+    /// Longest silence (all channels of a stream) allowed inside the programme.
+    pub programme_max_s: Option<f64>,
+    pub head_max_s: Option<f64>,
+    pub tail_max_s: Option<f64>,
+    #[serde(default)]
+    pub severity: Severity,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClipRules {
+    #[serde(default)]
+    pub max_events: u32,
+    #[serde(default)]
+    pub severity: Severity,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LevelRules {
+    /// Longest run of frames with out-of-range luma or chroma allowed (EBU R 103 gamut).
+    #[serde(default)]
+    pub max_out_of_range_s: f64,
+    #[serde(default)]
+    pub severity: Severity,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BarsToneRules {
+    #[serde(default)]
+    pub bars_required: bool,
+    #[serde(default)]
+    pub tone_required: bool,
+    #[serde(default = "ten")]
+    pub min_s: f64,
+    pub tone_level_dbfs: Option<f64>,
+    #[serde(default = "half")]
+    pub tone_tolerance_db: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileRules {
+    pub max_size_mb: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ManualItem {
+    pub id: String,
+    pub text: String,
+}
+
+fn yes() -> bool {
+    true
+}
+fn one() -> f64 {
+    1.0
+}
+fn ten() -> f64 {
+    10.0
+}
+fn half() -> f64 {
+    0.5
+}
+fn programme() -> String {
+    "programme".into()
+}
+
+/// The profiles shipped in the binary: (file name, TOML).
+pub const BUILTIN: &[(&str, &str)] = &[
+    ("basic.toml", include_str!("../profiles/basic.toml")),
+    ("youtube.toml", include_str!("../profiles/youtube.toml")),
+    (
+        "netflix-master.toml",
+        include_str!("../profiles/netflix-master.toml"),
+    ),
+    ("ebu-r128.toml", include_str!("../profiles/ebu-r128.toml")),
+    ("atsc-a85.toml", include_str!("../profiles/atsc-a85.toml")),
+    ("instagram.toml", include_str!("../profiles/instagram.toml")),
+    ("tiktok.toml", include_str!("../profiles/tiktok.toml")),
+];
+
+/// Parses one profile; errors name the file, the line and the offending key.
+pub fn parse_profile(file: &str, text: &str) -> Result<Profile, QcError> {
+    let p: Profile = toml::from_str(text).map_err(|e| {
+        let line = e
+            .span()
+            .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+        let msg = e.message().trim().to_string();
+        QcError::Profile {
+            file: file.to_string(),
+            detail: match line {
+                Some(l) => format!("line {l}: {msg}"),
+                None => msg,
+            },
+        }
+    })?;
+    validate(file, &p)?;
+    Ok(p)
+}
+
+fn validate(file: &str, p: &Profile) -> Result<(), QcError> {
+    let err = |detail: String| QcError::Profile {
+        file: file.to_string(),
+        detail,
+    };
+    if p.name.trim().is_empty() || p.name.contains(char::is_whitespace) {
+        return Err(err(format!("`name` must be one word, not {:?}", p.name)));
+    }
+    if let Some(v) = &p.video {
+        for r in &v.frame_rates {
+            r.parse::<postflow_core::timecode::FrameRate>()
+                .map_err(|e| err(format!("video.frame_rates: {e}")))?;
+        }
+        for r in &v.resolutions {
+            parse_resolution(r)
+                .ok_or_else(|| err(format!("video.resolutions: `{r}` is not WIDTHxHEIGHT")))?;
+        }
+        for s in &v.scan {
+            if s != "progressive" && s != "interlaced" {
+                return Err(err(format!(
+                    "video.scan: `{s}` is not progressive or interlaced"
+                )));
+            }
+        }
+    }
+    if let Some(a) = &p.audio {
+        for l in &a.layouts {
+            crate::layout::DeclaredLayout::parse(l)
+                .ok_or_else(|| err(format!("audio.layouts: `{l}` is not a known layout (mono, stereo, 5.1, 7.1, stereo+5.1 …)")))?;
+        }
+    }
+    if let Some(l) = &p.loudness {
+        if l.gating != "programme" && l.gating != "dialogue" {
+            return Err(err(format!(
+                "loudness.gating: `{}` is not programme or dialogue",
+                l.gating
+            )));
+        }
+    }
+    if let Some(t) = &p.timecode {
+        if let Some(d) = &t.drop_frame {
+            if !["required", "forbidden", "as_rate"].contains(&d.as_str()) {
+                return Err(err(format!(
+                    "timecode.drop_frame: `{d}` is not required, forbidden or as_rate"
+                )));
+            }
+        }
+        for s in &t.start {
+            let ok = s.len() == 11
+                && s.bytes().enumerate().all(|(i, b)| {
+                    if i % 3 == 2 {
+                        b == b':' || b == b';'
+                    } else {
+                        b.is_ascii_digit()
+                    }
+                });
+            if !ok {
+                return Err(err(format!("timecode.start: `{s}` is not HH:MM:SS:FF")));
+            }
+        }
+    }
+    Ok(())
+}
+
+pub fn parse_resolution(s: &str) -> Option<(u32, u32)> {
+    let (w, h) = s.trim().split_once(['x', 'X', '×'])?;
+    Some((w.trim().parse().ok()?, h.trim().parse().ok()?))
+}
+
+/// Built-in profiles plus any `*.toml` in `dirs` (later ones replace earlier ones by name).
+#[derive(Debug, Clone, Default)]
+pub struct ProfileSet {
+    pub profiles: Vec<(String, Profile)>,
+}
+
+impl ProfileSet {
+    pub fn builtin() -> Self {
+        let mut s = ProfileSet::default();
+        for (file, text) in BUILTIN {
+            // Built-ins are tested to parse; a broken one is skipped rather than panicking.
+            if let Ok(p) = parse_profile(&format!("builtin:{file}"), text) {
+                s.insert(format!("builtin:{file}"), p);
+            }
+        }
+        s
+    }
+
+    pub fn insert(&mut self, source: String, p: Profile) {
+        self.profiles.retain(|(_, q)| q.name != p.name);
+        self.profiles.push((source, p));
+    }
+
+    /// Adds every `*.toml` in `dir` (sorted by name).
+    pub fn add_dir(&mut self, dir: &Path) -> Result<(), QcError> {
+        let rd = std::fs::read_dir(dir).map_err(|source| QcError::Io {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        let mut files: Vec<_> = rd
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .collect();
+        files.sort();
+        for f in files {
+            self.add_file(&f)?;
+        }
+        Ok(())
+    }
+
+    /// Adds one profile file and returns its name.
+    pub fn add_file(&mut self, file: &Path) -> Result<String, QcError> {
+        let text = std::fs::read_to_string(file).map_err(|source| QcError::Io {
+            path: file.to_path_buf(),
+            source,
+        })?;
+        let p = parse_profile(&file.display().to_string(), &text)?;
+        let name = p.name.clone();
+        self.insert(file.display().to_string(), p);
+        Ok(name)
+    }
+
+    pub fn get(&self, name: &str) -> Result<&Profile, QcError> {
+        self.profiles
+            .iter()
+            .map(|(_, p)| p)
+            .find(|p| p.name == name)
+            .ok_or_else(|| QcError::UnknownProfile {
+                name: name.to_string(),
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_builtin_profile_parses() {
+        for (file, text) in BUILTIN {
+            parse_profile(file, text).unwrap_or_else(|e| panic!("{e}"));
+        }
+        assert_eq!(ProfileSet::builtin().profiles.len(), BUILTIN.len());
+    }
+
+    #[test]
+    fn a_typo_names_file_line_and_key() {
+        let text =
+            "name = \"x\"\ntitle = \"X\"\n\n[loudness]\ntarget_lufs = -23.0\ntolerence_lu = 1.0\n";
+        let e = parse_profile("studio/x.toml", text)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("studio/x.toml"), "{e}");
+        assert!(e.contains("line 6"), "{e}");
+        assert!(e.contains("tolerence_lu"), "{e}");
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        let text = "name = \"x\"\ntitle = \"X\"\n[video]\nframe_rates = [\"fast\"]\n";
+        let e = parse_profile("x.toml", text).unwrap_err().to_string();
+        assert!(e.contains("video.frame_rates"), "{e}");
+        let text = "name = \"x\"\ntitle = \"X\"\n[audio]\nlayouts = [\"9.3\"]\n";
+        assert!(parse_profile("x.toml", text).is_err());
+    }
+}
