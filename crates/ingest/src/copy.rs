@@ -237,9 +237,14 @@ fn writer_thread(
 }
 
 enum Plan {
-    Write { temp: PathBuf, file: File },
+    Write {
+        temp: PathBuf,
+        file: File,
+    },
     Reuse,
     Skip(CopyResult),
+    /// Handed to a writer thread.
+    Writing,
 }
 
 fn mtime_eq(a: SystemTime, b: SystemTime) -> bool {
@@ -348,7 +353,7 @@ fn copy_one(ctx: &Ctx<'_>, job: &Job) -> FileReport {
         let mut senders: Vec<Option<Sender<Msg>>> = Vec::new();
         let mut handles = Vec::new();
         for (d, plan) in plans.iter_mut().enumerate() {
-            match std::mem::replace(plan, Plan::Reuse) {
+            match std::mem::replace(plan, Plan::Writing) {
                 Plan::Write { temp, file } => {
                     let (tx, rx) = bounded::<Msg>(opts.queue_depth.max(1));
                     senders.push(Some(tx));

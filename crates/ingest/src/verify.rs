@@ -2,7 +2,7 @@
 //! verification as a new generation.
 use crate::fsutil::evict_from_cache;
 use crate::hash::{HashAlgorithm, MultiHasher};
-use crate::history::{Comparison, FileFacts, HistoryProblem, HistorySet, SealRequest};
+use crate::history::{Comparison, FileFacts, HistorySet, SealRequest};
 use crate::scan::{join_rel, scan_tree, to_utc};
 use chrono::{DateTime, Utc};
 use rand::seq::SliceRandom;
@@ -21,6 +21,24 @@ pub struct VerifyOptions {
     pub algorithms: Vec<HashAlgorithm>,
     /// Write the new generation (the default).
     pub record: bool,
+    /// Start a history where there is none (files not yet recorded count as fine): the
+    /// "create" of the reference tool.
+    pub create: bool,
+    /// Files hashed at the same time.
+    pub jobs: usize,
+}
+
+impl VerifyOptions {
+    pub fn new(root: PathBuf) -> VerifyOptions {
+        VerifyOptions {
+            root,
+            sample_percent: None,
+            algorithms: Vec::new(),
+            record: true,
+            create: false,
+            jobs: 2,
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -99,6 +117,37 @@ pub fn hash_file(
     Ok((total, h.finish()))
 }
 
+type HashResult = std::io::Result<(u64, Vec<crate::hash::HashValue>)>;
+
+/// Hashes `files` with `jobs` threads, results in input order.
+fn hash_all(
+    root: &Path,
+    files: &[&crate::scan::ScannedFile],
+    set: &HistorySet,
+    algorithms: &[HashAlgorithm],
+    jobs: usize,
+) -> Vec<HashResult> {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let out: std::sync::Mutex<Vec<Option<HashResult>>> =
+        std::sync::Mutex::new((0..files.len()).map(|_| None).collect());
+    std::thread::scope(|s| {
+        for _ in 0..jobs.max(1) {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(f) = files.get(i) else { break };
+                let algs = set.algorithms_for(&f.path, algorithms);
+                let r = hash_file(&join_rel(root, &f.path), &algs);
+                out.lock().unwrap_or_else(|p| p.into_inner())[i] = Some(r);
+            });
+        }
+    });
+    out.into_inner()
+        .unwrap_or_else(|p| p.into_inner())
+        .into_iter()
+        .map(|r| r.unwrap_or_else(|| Err(std::io::Error::other("not hashed"))))
+        .collect()
+}
+
 pub fn verify(opts: &VerifyOptions) -> Result<VerifyReport, VerifyError> {
     let started_at = Utc::now();
     let t0 = std::time::Instant::now();
@@ -121,7 +170,7 @@ pub fn verify(opts: &VerifyOptions) -> Result<VerifyReport, VerifyError> {
         .get("")
         .map(|h| !h.v1.is_empty())
         .unwrap_or(false);
-    if known.is_empty() && !set.histories.values().any(|h| h.exists()) && !has_v1 {
+    if !opts.create && known.is_empty() && !set.histories.values().any(|h| h.exists()) && !has_v1 {
         return Err(VerifyError::NoHistory(opts.root.clone()));
     }
     let v1_lists = set
@@ -191,10 +240,9 @@ pub fn verify(opts: &VerifyOptions) -> Result<VerifyReport, VerifyError> {
     let mut facts = Vec::new();
     let mut bytes_hashed = 0u64;
     let mut hashed: std::collections::BTreeSet<String> = Default::default();
-    for f in &to_hash {
-        let algs = set.algorithms_for(&f.path, &dir_algs);
-        let path = join_rel(&root, &f.path);
-        match hash_file(&path, &algs) {
+    let results = hash_all(&root, &to_hash, &set, &dir_algs, opts.jobs);
+    for (f, result) in to_hash.iter().zip(results) {
+        match result {
             Ok((n, hashes)) => {
                 bytes_hashed += n;
                 let at = Utc::now();
@@ -280,7 +328,7 @@ pub fn verify(opts: &VerifyOptions) -> Result<VerifyReport, VerifyError> {
                 expected: expected.clone(),
                 actual: actual.clone(),
             },
-            Some(Comparison::New) => FileStatus::Extra,
+            Some(Comparison::New) if !opts.create => FileStatus::Extra,
             _ => FileStatus::Ok,
         };
         files.push(VerifiedFile {
@@ -329,7 +377,6 @@ pub fn verify(opts: &VerifyOptions) -> Result<VerifyReport, VerifyError> {
         && files
             .iter()
             .all(|f| matches!(f.status, FileStatus::Ok | FileStatus::NotSampled));
-    let _ = HistoryProblem::MissingGeneration { sequence: 0 };
     Ok(VerifyReport {
         schema: VERIFY_SCHEMA,
         root: root.display().to_string(),

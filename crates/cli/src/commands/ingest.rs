@@ -1,25 +1,582 @@
-//! `postflow ingest`, `verify`, `project scaffold`, `bench ingest` (owned by the ingest work).
+//! `postflow ingest`, `verify`, `project scaffold`, `bench ingest`.
+//!
+//! Exit codes: 0 = everything verified; 1 = the ingest is incomplete or the verification found
+//! problems (each named on stderr, or in the JSON); 2 = could not start (bad arguments, missing
+//! source or destination).
+//!
+//! # `postflow ingest --json`
+//! One JSON object on stdout (`schema: "postflow.ingest.v1"`):
+//! ```text
+//! { schema, source, folder, project|null, started_at, finished_at, seconds,
+//!   algorithms: ["xxh64", …], complete: bool,
+//!   totals: { files, bytes, verified_copies, failed_copies },
+//!   destinations: [{ path, target, status: "complete"|"incomplete"|"failed", error|null,
+//!                    files_verified, bytes_verified, bytes_written, seconds, throughput_mb_s,
+//!                    mhl_generations: [path, …] }],
+//!   files: [{ path, original_path|null, size, modified, hashes: [{ algorithm, value }],
+//!             seconds, error|null,
+//!             copies: [{ destination, verified, verified_at|null, reused, error|null }] }],
+//!   skipped: [{ path, reason }], warnings: [string], errors: [string] }
+//! ```
+//! Times are RFC 3339 UTC. `--report FILE.html` writes the same object next to it as
+//! `FILE.json` and a page for people as `FILE.html`.
+//!
+//! # `postflow verify --json`
+//! ```text
+//! { schema: "postflow.verify.v1", root, ok: bool, sampled: bool, started_at, seconds,
+//!   bytes_hashed,
+//!   files: [{ path, status: "ok"|"changed"|"missing"|"extra"|"unreadable"|"not_sampled",
+//!             algorithm?, expected?, actual?, error?, size|null, verified_at|null }],
+//!   history_problems: [string], generations_written: [path], warnings: [string],
+//!   errors: [string] }
+//! ```
+use anyhow::{bail, Context};
 use clap::Args;
-use std::process::ExitCode;
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use postflow_ingest::naming::NamingConventions;
+use postflow_ingest::{
+    DestinationStatus, FileStatus, HashAlgorithm, IngestOptions, IngestReport, Progress,
+    VerifyOptions,
+};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::time::Instant;
 
 #[derive(Debug, Args)]
-pub struct IngestArgs {}
-#[derive(Debug, Args)]
-pub struct VerifyArgs {}
-#[derive(Debug, Args)]
-pub struct ScaffoldArgs {}
-#[derive(Debug, Args)]
-pub struct BenchIngestArgs {}
+pub struct IngestArgs {
+    /// The card or sound-roll folder to copy.
+    pub source: PathBuf,
+    /// A destination folder; the source lands in DEST/<source folder name>. Repeat for more.
+    #[arg(long = "dest", required = true)]
+    pub dest: Vec<PathBuf>,
+    /// Hash formats (xxh64, xxh3, xxh128, md5, sha1, c4); repeat or separate with commas.
+    #[arg(long = "hash", value_delimiter = ',', default_value = "xxh64")]
+    pub hash: Vec<String>,
+    /// Project code; turns on the naming check with the default conventions.
+    #[arg(long)]
+    pub project: Option<String>,
+    /// Naming conventions file (TOML); checks every file name against it.
+    #[arg(long)]
+    pub naming: Option<PathBuf>,
+    /// Rename files into the convention where upper-casing and separators suffice.
+    #[arg(long)]
+    pub rename: bool,
+    /// Print the report as JSON on stdout (no progress bars).
+    #[arg(long)]
+    pub json: bool,
+    /// Write an HTML report here, and the JSON report next to it.
+    #[arg(long)]
+    pub report: Option<PathBuf>,
+    /// Files copied at the same time.
+    #[arg(long, default_value_t = 2)]
+    pub jobs: usize,
+}
 
-pub fn run_ingest(_args: IngestArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("ingest is not built yet")
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The copy's top folder (the one holding ascmhl/, or MHL v1 files).
+    pub path: PathBuf,
+    /// Re-hash only this percentage of the recorded files, chosen at random.
+    #[arg(long)]
+    pub sample: Option<f64>,
+    /// Additional hash formats to compute and record.
+    #[arg(long = "hash", value_delimiter = ',')]
+    pub hash: Vec<String>,
+    /// Print the report as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
 }
-pub fn run_verify(_args: VerifyArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("verify is not built yet")
+
+#[derive(Debug, Args)]
+pub struct ScaffoldArgs {
+    /// Project code, e.g. ACME.
+    pub code: String,
+    /// Folder in which DIR/CODE is created.
+    pub dir: PathBuf,
+    /// Template: one folder per line, `{PROJECT}` replaced by the code.
+    #[arg(long)]
+    pub template: Option<PathBuf>,
+    /// Print what was created as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
-pub fn run_scaffold(_args: ScaffoldArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("project scaffold is not built yet")
+
+#[derive(Debug, Args)]
+pub struct BenchIngestArgs {
+    /// Size of the generated card in GB.
+    #[arg(long = "size-gb", default_value_t = 1.0)]
+    pub size_gb: f64,
+    /// Working folder (needs about 6× the size free); a temporary folder by default.
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
 }
-pub fn run_bench_ingest(_args: BenchIngestArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("bench ingest is not built yet")
+
+fn parse_algorithms(names: &[String]) -> anyhow::Result<Vec<HashAlgorithm>> {
+    let mut out = Vec::new();
+    for n in names.iter().filter(|n| !n.trim().is_empty()) {
+        let a: HashAlgorithm = n.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
+        if !out.contains(&a) {
+            out.push(a);
+        }
+    }
+    Ok(out)
+}
+
+struct Bars {
+    multi: MultiProgress,
+    bars: std::sync::Mutex<Vec<ProgressBar>>,
+    visible: bool,
+}
+
+impl Progress for Bars {
+    fn start(&self, total_bytes: u64, destinations: &[PathBuf]) {
+        let style = ProgressStyle::with_template(
+            "{prefix:<24!} [{bar:30}] {bytes:>10}/{total_bytes:<10} {bytes_per_sec:>12} ETA {eta}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> ");
+        let mut bars = self.bars.lock().unwrap_or_else(|p| p.into_inner());
+        for d in destinations {
+            // each byte is written once and read back once
+            let bar = self.multi.add(ProgressBar::new(total_bytes * 2));
+            if !self.visible {
+                bar.set_draw_target(ProgressDrawTarget::hidden());
+            }
+            bar.set_style(style.clone());
+            bar.set_prefix(d.display().to_string());
+            bars.push(bar);
+        }
+    }
+    fn advance(&self, dest: usize, bytes: u64) {
+        if let Some(b) = self
+            .bars
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(dest)
+        {
+            b.inc(bytes);
+        }
+    }
+    fn destination_done(&self, dest: usize, status: DestinationStatus) {
+        if let Some(b) = self
+            .bars
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(dest)
+        {
+            b.finish_with_message(format!("{status:?}"));
+        }
+    }
+}
+
+pub fn run_ingest(args: IngestArgs) -> anyhow::Result<ExitCode> {
+    let algorithms = parse_algorithms(&args.hash)?;
+    if algorithms.is_empty() {
+        bail!("--hash is empty; give at least one of xxh64, xxh3, xxh128, md5, sha1, c4");
+    }
+    let naming = match (&args.naming, &args.project) {
+        (Some(f), p) => {
+            let text = std::fs::read_to_string(f).with_context(|| {
+                format!("cannot read naming file {}; check the path", f.display())
+            })?;
+            Some(
+                NamingConventions::from_toml(&text, p.as_deref())
+                    .with_context(|| format!("naming file {} is not usable", f.display()))?,
+            )
+        }
+        (None, Some(p)) => Some(NamingConventions::defaults(Some(p))?),
+        (None, None) => None,
+    };
+    if args.rename && naming.is_none() {
+        bail!("--rename needs --project CODE or --naming FILE to know the convention");
+    }
+    let mut opts = IngestOptions::new(args.source.clone(), args.dest.clone());
+    opts.algorithms = algorithms;
+    opts.project = args.project.clone();
+    opts.naming = naming;
+    opts.rename = args.rename;
+    opts.jobs = args.jobs.max(1);
+    let visible = !args.json && std::io::stderr().is_terminal();
+    let bars = Bars {
+        multi: MultiProgress::with_draw_target(if visible {
+            ProgressDrawTarget::stderr()
+        } else {
+            ProgressDrawTarget::hidden()
+        }),
+        bars: std::sync::Mutex::new(Vec::new()),
+        visible,
+    };
+    let report = postflow_ingest::ingest(&opts, &bars)?;
+    if let Some(path) = &args.report {
+        write_reports(path, &report)?;
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print_ingest(&report);
+    }
+    Ok(if report.complete {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn write_reports(path: &Path, report: &IngestReport) -> anyhow::Result<()> {
+    let html = path.with_extension("html");
+    let json = path.with_extension("json");
+    std::fs::write(&html, postflow_ingest::report::render_html(report))
+        .with_context(|| format!("cannot write the report {}", html.display()))?;
+    std::fs::write(&json, serde_json::to_string_pretty(report)?)
+        .with_context(|| format!("cannot write the report {}", json.display()))?;
+    Ok(())
+}
+
+fn print_ingest(r: &IngestReport) {
+    println!(
+        "{} {} files, {} bytes from {}",
+        if r.complete { "COMPLETE" } else { "INCOMPLETE" },
+        r.totals.files,
+        r.totals.bytes,
+        r.source
+    );
+    for d in &r.destinations {
+        println!(
+            "  {:<10} {} ({} files verified, {:.1} MB/s){}",
+            format!("{:?}", d.status).to_lowercase(),
+            d.target,
+            d.files_verified,
+            d.throughput_mb_s,
+            d.error
+                .as_ref()
+                .map(|e| format!(": {e}"))
+                .unwrap_or_default()
+        );
+    }
+    for w in &r.warnings {
+        eprintln!("warning: {w}");
+    }
+    for e in &r.errors {
+        eprintln!("error: {e}");
+    }
+}
+
+pub fn run_verify(args: VerifyArgs) -> anyhow::Result<ExitCode> {
+    let mut opts = VerifyOptions::new(args.path.clone());
+    opts.sample_percent = args.sample;
+    opts.algorithms = parse_algorithms(&args.hash)?;
+    let report = postflow_ingest::verify(&opts)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        let mut counts = std::collections::BTreeMap::new();
+        for f in &report.files {
+            let (label, detail) = match &f.status {
+                FileStatus::Ok | FileStatus::NotSampled => {
+                    *counts.entry("ok").or_insert(0) += usize::from(f.status == FileStatus::Ok);
+                    continue;
+                }
+                FileStatus::Changed {
+                    algorithm,
+                    expected,
+                    actual,
+                } => (
+                    "changed",
+                    format!(" ({algorithm} recorded {expected}, now {actual})"),
+                ),
+                FileStatus::Missing => ("missing", String::new()),
+                FileStatus::Extra => ("extra", " (not in the history)".to_string()),
+                FileStatus::Unreadable { error } => ("unreadable", format!(" ({error})")),
+            };
+            *counts.entry(label).or_insert(0) += 1;
+            eprintln!("{label}: {}{detail}", f.path);
+        }
+        for p in &report.history_problems {
+            eprintln!("history: {p}");
+        }
+        for w in &report.warnings {
+            eprintln!("warning: {w}");
+        }
+        for e in &report.errors {
+            eprintln!("error: {e}");
+        }
+        println!(
+            "{} {}: {}",
+            if report.ok { "OK" } else { "FAILED" },
+            report.root,
+            counts
+                .iter()
+                .map(|(k, v)| format!("{v} {k}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        for g in &report.generations_written {
+            println!("recorded {g}");
+        }
+    }
+    Ok(if report.ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+pub fn run_scaffold(args: ScaffoldArgs) -> anyhow::Result<ExitCode> {
+    let template = match &args.template {
+        Some(f) => std::fs::read_to_string(f)
+            .with_context(|| format!("cannot read template {}; check the path", f.display()))?,
+        None => postflow_ingest::scaffold::DEFAULT_TEMPLATE.to_string(),
+    };
+    let report = postflow_ingest::scaffold::scaffold(&args.code, &args.dir, &template)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        for c in &report.created {
+            println!("created {}/{c}", report.root);
+        }
+        println!(
+            "{}: {} folders created, {} already there",
+            report.root,
+            report.created.len(),
+            report.existing.len()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+// ---------------------------------------------------------------- benchmark
+
+fn evict_tree(root: &Path) {
+    for e in walk_files(root) {
+        if let Ok(f) = std::fs::File::open(&e) {
+            postflow_ingest::fsutil::evict_from_cache(&f);
+        }
+    }
+}
+
+fn walk_files(root: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        if let Ok(rd) = std::fs::read_dir(&d) {
+            for e in rd.flatten() {
+                let p = e.path();
+                match e.file_type() {
+                    Ok(t) if t.is_dir() => stack.push(p),
+                    Ok(t) if t.is_file() => out.push(p),
+                    _ => {}
+                }
+            }
+        }
+    }
+    out
+}
+
+fn sh(script: &str) -> anyhow::Result<()> {
+    let st = Command::new("bash")
+        .arg("-c")
+        .arg(script)
+        .status()
+        .with_context(|| format!("cannot run `{script}`"))?;
+    if !st.success() {
+        bail!("`{script}` failed with {st}");
+    }
+    Ok(())
+}
+
+fn timed(f: impl FnOnce() -> anyhow::Result<()>) -> anyhow::Result<f64> {
+    sh("sync")?;
+    let t = Instant::now();
+    f()?;
+    Ok(t.elapsed().as_secs_f64())
+}
+
+/// Writes a card-like tree: a few large clips and many small sidecars, random content.
+fn make_card(card: &Path, total: u64) -> anyhow::Result<u64> {
+    use rand::RngCore;
+    use std::io::Write;
+    let clips = card.join("Clips");
+    let meta = card.join("Metadata");
+    std::fs::create_dir_all(&clips)?;
+    std::fs::create_dir_all(&meta)?;
+    let large = 4u64;
+    let small = 300u64;
+    let small_total = total / 10;
+    let large_size = (total - small_total) / large;
+    let small_size = (small_total / small).max(1);
+    let mut rng = rand::thread_rng();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut written = 0;
+    let mut write = |path: PathBuf, size: u64| -> anyhow::Result<()> {
+        let mut f = std::io::BufWriter::new(std::fs::File::create(&path)?);
+        let mut left = size;
+        while left > 0 {
+            let n = left.min(buf.len() as u64) as usize;
+            rng.fill_bytes(&mut buf[..n]);
+            f.write_all(&buf[..n])?;
+            left -= n as u64;
+        }
+        f.flush()?;
+        written += size;
+        Ok(())
+    };
+    for i in 0..large {
+        write(
+            clips.join(format!("A001C{:03}_260410_R1AB.mov", i + 1)),
+            large_size,
+        )?;
+    }
+    for i in 0..small {
+        write(
+            meta.join(format!("A001C{:03}_M{:02}.xml", i / 4 + 1, i % 4)),
+            small_size,
+        )?;
+    }
+    Ok(written)
+}
+
+fn ascmhl_venv() -> anyhow::Result<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/venv-ascmhl");
+    let bin = root.join("bin/ascmhl");
+    if !bin.exists() {
+        eprintln!(
+            "installing the ascmhl reference tool into {}",
+            root.display()
+        );
+        sh(&format!(
+            "mkdir -p {p}/.. && flock {p}.lock sh -c 'test -x {p}/bin/ascmhl || (python3 -m venv {p} && {p}/bin/pip install -q ascmhl)'",
+            p = root.display()
+        ))?;
+    }
+    Ok(bin)
+}
+
+pub fn run_bench_ingest(args: BenchIngestArgs) -> anyhow::Result<ExitCode> {
+    if !(args.size_gb > 0.0) {
+        bail!("--size-gb must be above 0");
+    }
+    let tmp;
+    let work = match &args.dir {
+        Some(d) => {
+            std::fs::create_dir_all(d).with_context(|| format!("cannot create {}", d.display()))?;
+            d.clone()
+        }
+        None => {
+            tmp = tempfile::tempdir_in(std::env::current_dir()?)?;
+            tmp.path().to_path_buf()
+        }
+    };
+    let work = work.join("postflow-bench");
+    let _ = std::fs::remove_dir_all(&work);
+    let card = work.join("src/A001R1AB");
+    let d1 = work.join("dest1");
+    let d2 = work.join("dest2");
+    let total = (args.size_gb * 1e9) as u64;
+    eprintln!(
+        "building a {:.2} GB card in {}",
+        args.size_gb,
+        card.display()
+    );
+    let bytes = make_card(&card, total)?;
+    let files = walk_files(&card).len();
+    let ascmhl = ascmhl_venv()?;
+    let reset = || -> anyhow::Result<()> {
+        for d in [&d1, &d2] {
+            let _ = std::fs::remove_dir_all(d);
+            std::fs::create_dir_all(d)?;
+        }
+        sh("sync")?;
+        evict_tree(&card);
+        Ok(())
+    };
+    let src = card.display().to_string();
+    let (s1, s2) = (d1.display().to_string(), d2.display().to_string());
+
+    reset()?;
+    let t_postflow = timed(|| {
+        let opts = IngestOptions::new(card.clone(), vec![d1.clone(), d2.clone()]);
+        let r = postflow_ingest::ingest(&opts, &postflow_ingest::NoProgress)?;
+        if !r.complete {
+            bail!("postflow ingest was incomplete: {:?}", r.errors);
+        }
+        Ok(())
+    })?;
+
+    reset()?;
+    let t_manual = timed(|| {
+        sh(&format!("cp -r {src} {s1}/ && cp -r {src} {s2}/ && sync"))?;
+        evict_tree(&d1);
+        evict_tree(&d2);
+        evict_tree(&card);
+        sh(&format!(
+            "for d in {src} {s1}/A001R1AB {s2}/A001R1AB; do (cd $d && find . -type f -print0 | sort -z | xargs -0 xxhsum -H1 > /dev/null); done"
+        ))
+    })?;
+
+    reset()?;
+    let t_cp_sync = timed(|| sh(&format!("cp -r {src} {s1}/ && cp -r {src} {s2}/ && sync")))?;
+    reset()?;
+    let t_cp = timed(|| sh(&format!("cp -r {src} {s1}/ && cp -r {src} {s2}/")))?;
+
+    // MHL creation on an existing copy: d1 holds a plain copy now
+    let copy = d1.join("A001R1AB");
+    sh("sync")?;
+    evict_tree(&copy);
+    let t_ref = timed(|| {
+        sh(&format!(
+            "{} create -h xxh64 {} > /dev/null",
+            ascmhl.display(),
+            copy.display()
+        ))
+    })?;
+    std::fs::remove_dir_all(copy.join("ascmhl"))?;
+    sh("sync")?;
+    evict_tree(&copy);
+    let t_ours = timed(|| {
+        let mut o = VerifyOptions::new(copy.clone());
+        o.create = true;
+        o.algorithms = vec![HashAlgorithm::Xxh64];
+        let r = postflow_ingest::verify(&o)?;
+        if !r.ok {
+            bail!("postflow MHL creation failed: {:?}", r.errors);
+        }
+        Ok(())
+    })?;
+
+    let mb = bytes as f64 / 1e6;
+    let row = |name: &str, t: f64| {
+        println!("{name:<44} {t:>8.2} s {:>9.1} MB/s", mb / t);
+    };
+    println!(
+        "card: {files} files, {:.2} GB ({} large clips, 300 sidecars); 2 destinations on {}",
+        bytes as f64 / 1e9,
+        4,
+        work.display()
+    );
+    row("postflow ingest (read once, 2 dests, verified)", t_postflow);
+    row("cp -r ×2 + sync + evict + xxhsum ×3", t_manual);
+    row("cp -r ×2 + sync (no verification)", t_cp_sync);
+    row("cp -r ×2 (no sync, no verification)", t_cp);
+    row("ascmhl create (reference tool) on a copy", t_ref);
+    row("postflow MHL creation on a copy", t_ours);
+    println!("ratios:");
+    println!(
+        "  manual verified copy / postflow  = {:.2}×  (target ≥ 1.5×)",
+        t_manual / t_postflow
+    );
+    println!(
+        "  postflow / cp -r ×2 + sync       = {:.2}×  (target ≤ 1.3×)",
+        t_postflow / t_cp_sync
+    );
+    println!(
+        "  postflow / cp -r ×2 (no sync)    = {:.2}×",
+        t_postflow / t_cp
+    );
+    println!(
+        "  ascmhl create / postflow MHL     = {:.2}×  (target ≥ 5×)",
+        t_ref / t_ours
+    );
+    let _ = std::fs::remove_dir_all(&work);
+    Ok(ExitCode::SUCCESS)
 }
