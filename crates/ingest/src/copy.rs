@@ -205,6 +205,7 @@ fn writer_thread(
                 }
                 dest.bytes_written
                     .fetch_add(chunk.len() as u64, Ordering::Relaxed);
+                crate::fault::chunk_written();
                 ctx.progress.advance(d, chunk.len() as u64);
             }
             Msg::Abort => {
@@ -272,6 +273,7 @@ fn copy_one(ctx: &Ctx<'_>, job: &Job) -> FileReport {
         reused: false,
         error: Some(error),
     };
+    crate::fault::before_open(&src, &job.file.path);
     let open = File::open(&src).and_then(|f| f.metadata().map(|m| (f, m)));
     let (mut input, before) = match open {
         Ok(x) => x,
@@ -384,6 +386,9 @@ fn copy_one(ctx: &Ctx<'_>, job: &Job) -> FileReport {
             }
             buf.truncate(n);
             hasher.update(&buf);
+            if bytes_read == 0 {
+                crate::fault::after_first_chunk(&src, &job.file.path);
+            }
             bytes_read += n as u64;
             let chunk = Arc::new(buf);
             for tx in senders.iter_mut() {
@@ -766,6 +771,7 @@ pub fn ingest(opts: &IngestOptions, progress: &dyn Progress) -> Result<IngestRep
             s.spawn(move || {
                 while let Ok(job) = rx.recv() {
                     let r = copy_one(ctx, job);
+                    crate::fault::file_finished();
                     results
                         .lock()
                         .unwrap_or_else(|p| p.into_inner())
@@ -849,6 +855,7 @@ pub fn ingest(opts: &IngestOptions, progress: &dyn Progress) -> Result<IngestRep
             }
             dir_list.reverse();
             let _ = sync_dir(&dest.target);
+            crate::fault::at("before-mhl");
             let mut set = HistorySet::load(&dest.target, &scan.histories);
             for h in set.histories.values_mut() {
                 if let Ok(Some(g)) = h.complete_interrupted_chain() {

@@ -241,13 +241,14 @@ impl History {
                 }),
             }
         }
+        let mut highest = by_seq.keys().max().copied().unwrap_or(0);
         for c in &h.chain {
             if !names.contains(&c.path) {
                 h.problems.push(HistoryProblem::ChainFileMissing {
                     file: c.path.clone(),
                 });
             }
-            by_seq.entry(c.sequence).or_default();
+            highest = highest.max(c.sequence);
         }
         let mut chain_seqs: BTreeMap<u32, Vec<String>> = BTreeMap::new();
         for c in &h.chain {
@@ -267,12 +268,11 @@ impl History {
                 }
             }
         }
-        if let Some(&max) = by_seq.keys().max() {
-            for s in 1..max {
-                if !by_seq.contains_key(&s) {
-                    h.problems
-                        .push(HistoryProblem::MissingGeneration { sequence: s });
-                }
+        // every sequence number up to the highest one known must have its file
+        for s in 1..=highest {
+            if !by_seq.contains_key(&s) {
+                h.problems
+                    .push(HistoryProblem::MissingGeneration { sequence: s });
             }
         }
         h.generations.sort_by_key(|g| g.sequence);
@@ -439,6 +439,7 @@ impl History {
             ));
         }
         write_atomically(&path, xml.as_bytes())?;
+        crate::fault::at("after-generation");
         let c4 = hash_bytes(HashAlgorithm::C4, xml.as_bytes());
         self.chain.push(ChainEntry {
             sequence,

@@ -10,6 +10,7 @@
 //! [`scaffold`], [`report`] (result structs and the HTML report).
 pub mod copy;
 pub mod dirhash;
+mod fault;
 pub mod fsutil;
 pub mod hash;
 pub mod history;
