@@ -330,6 +330,17 @@ fn copy_one(ctx: &Ctx<'_>, job: &Job) -> FileReport {
             });
             continue;
         }
+        // never recreate a destination that vanished (an unmounted drive would be recreated
+        // as an empty folder on the system disk)
+        if !d.target.is_dir() {
+            let msg = format!("{} disappeared", d.target.display());
+            d.fail(msg.clone());
+            plans.push(Plan::Skip(not_copied(
+                d,
+                format!("destination failed: {msg}"),
+            )));
+            continue;
+        }
         let temp = temp_path(&final_path);
         let created = final_path
             .parent()
