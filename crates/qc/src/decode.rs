@@ -89,9 +89,9 @@ pub fn decode_and_analyse(
     let dir = tempfile::Builder::new()
         .prefix("postflow-qc-")
         .tempdir()
-        .map_err(|source| QcError::Io {
+        .map_err(|cause| QcError::Io {
             path: std::env::temp_dir(),
-            source,
+            cause,
         })?;
     let mut cmd = Command::new(ffmpeg_bin());
     cmd.args(["-nostdin", "-hide_banner", "-nostats", "-v", "error", "-i"])
@@ -331,14 +331,14 @@ fn make_fifos(fifos: &[PathBuf], path: &Path) -> Result<(), QcError> {
         .args(fifos)
         .stdin(Stdio::null())
         .output()
-        .map_err(|source| QcError::ToolMissing {
+        .map_err(|cause| QcError::ToolMissing {
             tool: "mkfifo".into(),
-            source,
+            cause,
         })?;
     if !out.status.success() {
         return Err(QcError::Io {
             path: path.to_path_buf(),
-            source: std::io::Error::other(format!(
+            cause: std::io::Error::other(format!(
                 "could not create FIFOs in the temp directory: {}",
                 String::from_utf8_lossy(&out.stderr).trim()
             )),

@@ -3,16 +3,13 @@ use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error)]
 pub enum QcError {
-    #[error("{path}: file not found or unreadable ({source}); check the path and permissions")]
+    #[error("{path}: file not found or unreadable ({cause}); check the path and permissions")]
     Open {
         path: PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
-    #[error("`{tool}` could not be started ({source}); install ffmpeg or set POSTFLOW_FFMPEG / POSTFLOW_FFPROBE to its path")]
-    ToolMissing {
-        tool: String,
-        source: std::io::Error,
-    },
+    #[error("`{tool}` could not be started ({cause}); install ffmpeg or set POSTFLOW_FFMPEG / POSTFLOW_FFPROBE to its path")]
+    ToolMissing { tool: String, cause: std::io::Error },
     #[error("{path}: `{tool}` gave up after {seconds} s without finishing; the file may be damaged or on a stalled volume")]
     Timeout {
         path: PathBuf,
@@ -31,10 +28,10 @@ pub enum QcError {
     UnknownProfile { name: String },
     #[error("{file}: profile is not valid: {detail}")]
     Profile { file: String, detail: String },
-    #[error("{path}: {source}")]
+    #[error("{path}: {cause}")]
     Io {
         path: PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
 }
 

@@ -331,14 +331,14 @@ impl Probe {
 
 /// Runs ffprobe on `path` (killed after `timeout`) and parses its output.
 pub fn probe_file(path: &Path, timeout: Duration) -> Result<Probe, QcError> {
-    let meta = std::fs::metadata(path).map_err(|source| QcError::Open {
+    let meta = std::fs::metadata(path).map_err(|cause| QcError::Open {
         path: path.to_path_buf(),
-        source,
+        cause,
     })?;
     if !meta.is_file() {
         return Err(QcError::Open {
             path: path.to_path_buf(),
-            source: std::io::Error::other("not a regular file"),
+            cause: std::io::Error::other("not a regular file"),
         });
     }
     let mut cmd = Command::new(ffprobe_bin());

@@ -25,9 +25,9 @@ pub struct ChildGuard {
 impl ChildGuard {
     pub fn spawn(mut cmd: Command) -> Result<Self, QcError> {
         let tool = cmd.get_program().to_string_lossy().into_owned();
-        let child = cmd.spawn().map_err(|source| QcError::ToolMissing {
+        let child = cmd.spawn().map_err(|cause| QcError::ToolMissing {
             tool: tool.clone(),
-            source,
+            cause,
         })?;
         Ok(ChildGuard { child, tool })
     }

@@ -371,9 +371,9 @@ impl ProfileSet {
 
     /// Adds every `*.toml` in `dir` (sorted by name).
     pub fn add_dir(&mut self, dir: &Path) -> Result<(), QcError> {
-        let rd = std::fs::read_dir(dir).map_err(|source| QcError::Io {
+        let rd = std::fs::read_dir(dir).map_err(|cause| QcError::Io {
             path: dir.to_path_buf(),
-            source,
+            cause,
         })?;
         let mut files: Vec<_> = rd
             .filter_map(|e| e.ok().map(|e| e.path()))
@@ -388,9 +388,9 @@ impl ProfileSet {
 
     /// Adds one profile file and returns its name.
     pub fn add_file(&mut self, file: &Path) -> Result<String, QcError> {
-        let text = std::fs::read_to_string(file).map_err(|source| QcError::Io {
+        let text = std::fs::read_to_string(file).map_err(|cause| QcError::Io {
             path: file.to_path_buf(),
-            source,
+            cause,
         })?;
         let p = parse_profile(&file.display().to_string(), &text)?;
         let name = p.name.clone();
