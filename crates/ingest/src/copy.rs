@@ -135,6 +135,8 @@ enum DestOutcome {
     Aborted,
 }
 
+const SYNC_EVERY: u64 = 64 << 20;
+
 static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 
 fn temp_path(final_path: &Path) -> PathBuf {
@@ -196,6 +198,7 @@ fn writer_thread(
         let _ = std::fs::remove_file(temp);
         DestOutcome::DestinationError(format!("{what} {}: {e}", temp.display()))
     };
+    let mut unsynced = 0u64;
     while let Ok(msg) = rx.recv() {
         match msg {
             Msg::Data(chunk) => {
@@ -206,6 +209,15 @@ fn writer_thread(
                 dest.bytes_written
                     .fetch_add(chunk.len() as u64, Ordering::Relaxed);
                 crate::fault::chunk_written();
+                // start writing back early, so the final fsync before verification is short
+                // and the disk works while the source is still being read
+                unsynced += chunk.len() as u64;
+                if unsynced >= SYNC_EVERY {
+                    unsynced = 0;
+                    if let Err(e) = out.sync_data() {
+                        return fail("cannot flush", e, &temp);
+                    }
+                }
                 ctx.progress.advance(d, chunk.len() as u64);
             }
             Msg::Abort => {
@@ -381,12 +393,12 @@ fn copy_one(ctx: &Ctx<'_>, job: &Job) -> FileReport {
                 }
             }
         }
-        let mut buf_size = opts.chunk_size.max(4096);
+        let buf_size = opts.chunk_size.max(4096);
         loop {
-            let mut buf = vec![0u8; buf_size];
-            let n = match input.read(&mut buf) {
+            // read_to_end on a fresh buffer fills whole chunks without zeroing them first
+            let mut buf = Vec::with_capacity(buf_size);
+            let n = match (&mut input).take(buf_size as u64).read_to_end(&mut buf) {
                 Ok(n) => n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                 Err(e) => {
                     read_error = Some(format!("read error in {}: {e}", src.display()));
                     break;
@@ -395,7 +407,6 @@ fn copy_one(ctx: &Ctx<'_>, job: &Job) -> FileReport {
             if n == 0 {
                 break;
             }
-            buf.truncate(n);
             hasher.update(&buf);
             if bytes_read == 0 {
                 crate::fault::after_first_chunk(&src, &job.file.path);
@@ -409,7 +420,6 @@ fn copy_one(ctx: &Ctx<'_>, job: &Job) -> FileReport {
                     }
                 }
             }
-            buf_size = opts.chunk_size.max(4096);
         }
         // a file still being written shows a different size or date after the read
         if read_error.is_none() {
@@ -591,10 +601,11 @@ fn remove_partials(target: &Path) -> usize {
         .into_iter()
         .flatten()
     {
-        if e.file_type().is_file() && e.file_name().to_string_lossy().ends_with(PARTIAL_SUFFIX) {
-            if std::fs::remove_file(e.path()).is_ok() {
-                n += 1;
-            }
+        if e.file_type().is_file()
+            && e.file_name().to_string_lossy().ends_with(PARTIAL_SUFFIX)
+            && std::fs::remove_file(e.path()).is_ok()
+        {
+            n += 1;
         }
     }
     n

@@ -453,7 +453,7 @@ fn ascmhl_venv() -> anyhow::Result<PathBuf> {
 }
 
 pub fn run_bench_ingest(args: BenchIngestArgs) -> anyhow::Result<ExitCode> {
-    if !(args.size_gb > 0.0) {
+    if args.size_gb.is_nan() || args.size_gb <= 0.0 {
         bail!("--size-gb must be above 0");
     }
     let tmp;
