@@ -41,7 +41,7 @@ fn the_reference_tool_reads_our_histories_and_verifies_our_copy() {
     let card = awkward_card(t.path());
     let d = t.path().join("d");
     std::fs::create_dir_all(&d).unwrap();
-    let o = run(&["ingest", s(&card), "--dest", s(&d), "--hash", "xxh64,md5"]);
+    let o = ingest(&card, &[&d], &["--hash", "xxh64, md5"], None);
     assert_eq!(code(&o), 0, "{}", text(&o));
     let copy = d.join("B002R3CD");
     assert_eq!(code(&run(&["verify", s(&copy)])), 0);
@@ -87,10 +87,7 @@ fn our_directory_hashes_equal_the_reference_tools() {
     let card = awkward_card(t.path());
     let d = t.path().join("d");
     std::fs::create_dir_all(&d).unwrap();
-    assert_eq!(
-        code(&run(&["ingest", s(&card), "--dest", s(&d), "--hash", "c4"])),
-        0
-    );
+    assert_eq!(code(&ingest(&card, &[&d], &["--hash", "c4"], None)), 0);
     let copy = d.join("B002R3CD");
     let ours = std::fs::read_to_string(&mhl_files(&copy)[0]).unwrap();
     let create = Command::new(&ascmhl)
@@ -163,16 +160,17 @@ fn our_mhl_and_chain_files_validate_against_the_xsds() {
     let card = awkward_card(t.path());
     let d = t.path().join("d");
     std::fs::create_dir_all(&d).unwrap();
-    let o = run(&[
-        "ingest",
-        s(&card),
-        "--dest",
-        s(&d),
-        "--hash",
-        "xxh64,xxh3,xxh128,md5,sha1,c4",
-        "--project",
-        "ACME",
-    ]);
+    let o = ingest(
+        &card,
+        &[&d],
+        &[
+            "--hash",
+            "xxh64, xxh3, xxh128, md5, sha1, c4",
+            "--project",
+            "ACME",
+        ],
+        None,
+    );
     assert_eq!(code(&o), 0, "{}", text(&o));
     let copy = d.join("B002R3CD");
     assert_eq!(code(&run(&["verify", s(&copy), "--sample", "50"])), 0);

@@ -155,17 +155,7 @@ fn a_destination_that_starts_failing_is_named_and_the_other_completes() {
     let blocked = d2.join("CARD/Metadata");
     std::fs::create_dir_all(&blocked).unwrap();
     make_immutable(&blocked, true);
-    let o = run(&[
-        "ingest",
-        s(&card),
-        "--dest",
-        s(&d1),
-        "--dest",
-        s(&d2),
-        "--jobs",
-        "1",
-        "--json",
-    ]);
+    let o = ingest(&card, &[&d1, &d2], &["--jobs", "1", "--json"], None);
     make_immutable(&blocked, false);
     assert_eq!(code(&o), 1, "{}", text(&o));
     let j = json(&o);
@@ -185,7 +175,7 @@ fn a_destination_that_starts_failing_is_named_and_the_other_completes() {
     assert_nothing_partial_or_false(&card, &d2.join("CARD"));
     assert!(partials(&d2).is_empty());
     // once the drive works again the same command finishes the job
-    let o = run(&["ingest", s(&card), "--dest", s(&d1), "--dest", s(&d2)]);
+    let o = ingest(&card, &[&d1, &d2], &[], None);
     assert_eq!(code(&o), 0, "{}", text(&o));
     assert_eq!(tree(&d2.join("CARD")), tree(&card));
 }
@@ -196,21 +186,7 @@ fn a_destination_that_disappears_is_named_and_not_recreated() {
     let card = make_card(t.path(), "CARD");
     let (d1, d2) = dests(t.path());
     let fault = format!("remove-dir-after-files=2:{}", d2.display());
-    let o = run_env(
-        &[
-            "ingest",
-            s(&card),
-            "--dest",
-            s(&d1),
-            "--dest",
-            s(&d2),
-            "--jobs",
-            "1",
-            "--json",
-        ],
-        "POSTFLOW_FAULT",
-        &fault,
-    );
+    let o = ingest(&card, &[&d1, &d2], &["--jobs", "1", "--json"], Some(&fault));
     assert_eq!(code(&o), 1, "{}", text(&o));
     let j = json(&o);
     assert_eq!(j["destinations"][0]["status"], "complete");
@@ -229,7 +205,7 @@ fn a_bit_flipped_after_ingest_is_found_and_named() {
     let t = tempfile::tempdir().unwrap();
     let card = make_card(t.path(), "CARD");
     let (d1, _) = dests(t.path());
-    assert_eq!(code(&run(&["ingest", s(&card), "--dest", s(&d1)])), 0);
+    assert_eq!(code(&ingest(&card, &[&d1], &[], None)), 0);
     let victim = d1.join("CARD/Clips/A001C002_260410_R1AB.mov");
     let mut data = std::fs::read(&victim).unwrap();
     data[75_000] ^= 0x10;
@@ -254,18 +230,11 @@ fn a_source_file_still_being_written_is_detected_and_not_copied() {
     let t = tempfile::tempdir().unwrap();
     let card = make_card(t.path(), "CARD");
     let (d1, d2) = dests(t.path());
-    let o = run_env(
-        &[
-            "ingest",
-            s(&card),
-            "--dest",
-            s(&d1),
-            "--dest",
-            s(&d2),
-            "--json",
-        ],
-        "POSTFLOW_FAULT",
-        "append-source=Clips/A001C001_260410_R1AB.mov",
+    let o = ingest(
+        &card,
+        &[&d1, &d2],
+        &["--json"],
+        Some("append-source=Clips/A001C001_260410_R1AB.mov"),
     );
     assert_eq!(code(&o), 1, "{}", text(&o));
     let j = json(&o);
@@ -288,7 +257,7 @@ fn a_source_file_still_being_written_is_detected_and_not_copied() {
         assert!(d.join("CARD/Clips/A001C002_260410_R1AB.mov").exists());
         assert!(partials(d).is_empty());
     }
-    let o = run(&["ingest", s(&card), "--dest", s(&d1), "--dest", s(&d2)]);
+    let o = ingest(&card, &[&d1, &d2], &[], None);
     assert_eq!(code(&o), 0, "{}", text(&o));
 }
 
@@ -300,10 +269,11 @@ fn an_unreadable_source_file_is_named_and_the_rest_is_copied() {
     let rel = "Metadata/A001C001.xml";
     let o = if is_root() {
         // root reads anything; the real fault left is a file gone between listing and reading
-        run_env(
-            &["ingest", s(&card), "--dest", s(&d1), "--json"],
-            "POSTFLOW_FAULT",
-            &format!("vanish-source={rel}"),
+        ingest(
+            &card,
+            &[&d1],
+            &["--json"],
+            Some(&format!("vanish-source={rel}")),
         )
     } else {
         assert!(Command::new("chmod")
@@ -312,7 +282,7 @@ fn an_unreadable_source_file_is_named_and_the_rest_is_copied() {
             .status()
             .unwrap()
             .success());
-        run(&["ingest", s(&card), "--dest", s(&d1), "--json"])
+        ingest(&card, &[&d1], &["--json"], None)
     };
     assert_eq!(code(&o), 1, "{}", text(&o));
     let j = json(&o);
@@ -348,7 +318,7 @@ fn symlinks_and_special_files_are_reported_not_followed() {
         .unwrap()
         .success());
     let (d1, _) = dests(t.path());
-    let o = run(&["ingest", s(&card), "--dest", s(&d1), "--json"]);
+    let o = ingest(&card, &[&d1], &["--json"], None);
     assert_eq!(code(&o), 0, "{}", text(&o));
     let j = json(&o);
     let w = j["warnings"].to_string();

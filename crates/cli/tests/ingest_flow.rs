@@ -11,19 +11,12 @@ fn ingest_to_two_destinations_copies_verifies_and_reports() {
     std::fs::create_dir_all(&d1).unwrap();
     std::fs::create_dir_all(&d2).unwrap();
     let report = t.path().join("report.html");
-    let o = run(&[
-        "ingest",
-        s(&card),
-        "--dest",
-        s(&d1),
-        "--dest",
-        s(&d2),
-        "--hash",
-        "xxh64,md5,c4",
-        "--json",
-        "--report",
-        s(&report),
-    ]);
+    let o = ingest(
+        &card,
+        &[&d1, &d2],
+        &["--hash", "xxh64, md5, c4", "--json", "--report", s(&report)],
+        None,
+    );
     assert_eq!(code(&o), 0, "{}", text(&o));
     let j = json(&o);
     assert_eq!(j["schema"], "postflow.ingest.v1");
@@ -88,10 +81,10 @@ fn second_ingest_extends_the_history_and_reuses_verified_copies() {
     let card = make_card(t.path(), "SOUND_01");
     let d1 = t.path().join("d1");
     std::fs::create_dir_all(&d1).unwrap();
-    let first = run(&["ingest", s(&card), "--dest", s(&d1), "--json"]);
+    let first = ingest(&card, &[&d1], &["--json"], None);
     assert_eq!(code(&first), 0, "{}", text(&first));
     let gen1 = std::fs::read(&mhl_files(&d1.join("SOUND_01"))[0]).unwrap();
-    let o = run(&["ingest", s(&card), "--dest", s(&d1), "--json"]);
+    let o = ingest(&card, &[&d1], &["--json"], None);
     assert_eq!(code(&o), 0, "{}", text(&o));
     let j = json(&o);
     assert!(j["files"]
@@ -118,16 +111,12 @@ fn naming_check_warns_and_rename_keeps_the_original_name() {
     write(&card.join("A001C003_260410_R1AB.mov"), b"camera original");
     let d = t.path().join("d");
     std::fs::create_dir_all(&d).unwrap();
-    let o = run(&[
-        "ingest",
-        s(&card),
-        "--dest",
-        s(&d),
-        "--project",
-        "ACME",
-        "--rename",
-        "--json",
-    ]);
+    let o = ingest(
+        &card,
+        &[&d],
+        &["--project", "ACME", "--rename", "--json"],
+        None,
+    );
     assert_eq!(code(&o), 0, "{}", text(&o));
     let j = json(&o);
     let warnings = j["warnings"].to_string();
@@ -171,17 +160,12 @@ fn naming_file_overrides_the_defaults() {
     .unwrap();
     let d = t.path().join("d");
     std::fs::create_dir_all(&d).unwrap();
-    let o = run(&[
-        "ingest",
-        s(&card),
-        "--dest",
-        s(&d),
-        "--project",
-        "ACME",
-        "--naming",
-        s(&rules),
-        "--json",
-    ]);
+    let o = ingest(
+        &card,
+        &[&d],
+        &["--project", "ACME", "--naming", s(&rules), "--json"],
+        None,
+    );
     assert_eq!(code(&o), 0, "{}", text(&o));
     let w = json(&o)["warnings"].to_string();
     assert!(
@@ -190,7 +174,7 @@ fn naming_file_overrides_the_defaults() {
     );
     assert!(!w.contains("ACME-S001-3.WAV"), "{w}");
     std::fs::write(&rules, "[[rule]]\nkind = 3\n").unwrap();
-    let bad = run(&["ingest", s(&card), "--dest", s(&d), "--naming", s(&rules)]);
+    let bad = ingest(&card, &[&d], &["--naming", s(&rules)], None);
     assert_eq!(code(&bad), 2);
     assert!(String::from_utf8_lossy(&bad.stderr).contains("naming.toml"));
 }
@@ -240,7 +224,7 @@ fn verify_sample_hashes_part_and_still_finds_missing_files() {
     }
     let d = t.path().join("d");
     std::fs::create_dir_all(&d).unwrap();
-    assert_eq!(code(&run(&["ingest", s(&card), "--dest", s(&d)])), 0);
+    assert_eq!(code(&ingest(&card, &[&d], &[], None)), 0);
     let copy = d.join("CARD");
     let o = run(&["verify", s(&copy), "--sample", "25", "--json"]);
     assert_eq!(code(&o), 0, "{}", text(&o));
@@ -273,7 +257,7 @@ fn verify_names_missing_extra_and_broken_history() {
     let card = make_card(t.path(), "A002");
     let d = t.path().join("d");
     std::fs::create_dir_all(&d).unwrap();
-    assert_eq!(code(&run(&["ingest", s(&card), "--dest", s(&d)])), 0);
+    assert_eq!(code(&ingest(&card, &[&d], &[], None)), 0);
     let copy = d.join("A002");
     assert_eq!(code(&run(&["verify", s(&copy)])), 0);
     assert_eq!(code(&run(&["verify", s(&copy)])), 0);
@@ -339,7 +323,7 @@ fn verify_reads_mhl_v1_lists() {
 fn bad_arguments_exit_2_with_one_clear_sentence() {
     let t = tempfile::tempdir().unwrap();
     let card = make_card(t.path(), "C");
-    let o = run(&["ingest", s(&card), "--dest", s(&t.path().join("nope"))]);
+    let o = ingest(&card, &[&t.path().join("nope")], &[], None);
     assert_eq!(code(&o), 2);
     let e = String::from_utf8_lossy(&o.stderr);
     assert!(

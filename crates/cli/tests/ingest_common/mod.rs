@@ -184,3 +184,17 @@ pub fn is_root() -> bool {
 pub fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
+
+/// `postflow ingest CARD --dest D… EXTRA…`, optionally with a fault injected.
+pub fn ingest(card: &Path, dests: &[&Path], extra: &[&str], fault: Option<&str>) -> Output {
+    let mut c = bin();
+    c.arg("ingest").arg(card);
+    for d in dests {
+        c.arg("--dest").arg(d);
+    }
+    c.args(extra);
+    if let Some(f) = fault {
+        c.env("POSTFLOW_FAULT", f);
+    }
+    c.output().expect("postflow runs")
+}
