@@ -1,0 +1,217 @@
+//! A believable studio for `postflow demo` and for tests: rooms, people, clients, projects.
+use crate::auth::hash_password;
+use crate::AppError;
+use postflow_core::access::Role;
+use postflow_core::project::{Code, ProjectStatus};
+use postflow_store::accounts::NewUser;
+use postflow_store::studio::{ClientInput, ProjectInput};
+use postflow_store::Store;
+
+/// The fixed demo password (a throwaway demo on localhost; listed in the README).
+pub const DEMO_PASSWORD: &str = "postflow-demo";
+
+/// (email, name, role, title, client code)
+pub const DEMO_PEOPLE: &[(&str, &str, Role, &str, Option<&str>)] = &[
+    (
+        "admin@demo.postflow",
+        "Alex Admin",
+        Role::Admin,
+        "Studio manager",
+        None,
+    ),
+    (
+        "producer@demo.postflow",
+        "Priya Producer",
+        Role::Producer,
+        "Post producer",
+        None,
+    ),
+    (
+        "coord@demo.postflow",
+        "Chris Coordinator",
+        Role::Producer,
+        "Post coordinator",
+        None,
+    ),
+    (
+        "editor@demo.postflow",
+        "Elena Editor",
+        Role::Artist,
+        "Editor",
+        None,
+    ),
+    (
+        "assistant@demo.postflow",
+        "Sam Assistant",
+        Role::Artist,
+        "Assistant editor",
+        None,
+    ),
+    (
+        "colorist@demo.postflow",
+        "Carlos Colorist",
+        Role::Artist,
+        "Colorist",
+        None,
+    ),
+    (
+        "mixer@demo.postflow",
+        "Mia Mixer",
+        Role::Artist,
+        "Re-recording mixer",
+        None,
+    ),
+    (
+        "vfx@demo.postflow",
+        "Victor VFX",
+        Role::Artist,
+        "Compositor",
+        None,
+    ),
+    (
+        "client@acme.example",
+        "Avery (Acme Films)",
+        Role::Client,
+        "Agency producer",
+        Some("ACME"),
+    ),
+    (
+        "client@northbridge.example",
+        "Noor (Northbridge TV)",
+        Role::Client,
+        "Commissioning editor",
+        Some("NBTV"),
+    ),
+];
+
+fn code(s: &str) -> Result<Code, AppError> {
+    Code::parse(s).map_err(|e| AppError::Internal(e.to_string()))
+}
+
+/// Seeds an empty store. Dates are relative to `today` so the demo always looks current.
+pub async fn seed(store: &Store, today: chrono::NaiveDate) -> Result<(), AppError> {
+    let hash = hash_password(DEMO_PASSWORD)?;
+    let clients = [
+        ("ACME", "Acme Films", "studio@acme.example"),
+        (
+            "NBTV",
+            "Northbridge TV",
+            "commissioning@northbridge.example",
+        ),
+        ("LUMEN", "Lumen Records", "video@lumen.example"),
+    ];
+    let mut client_ids = std::collections::HashMap::new();
+    for (c, name, email) in clients {
+        let row = store
+            .create_client(ClientInput {
+                code: code(c)?,
+                name: name.into(),
+                contact_email: Some(email.into()),
+            })
+            .await?;
+        client_ids.insert(c, row.id);
+    }
+    for (name, kind, notes) in [
+        (
+            "Edit Bay 1",
+            "edit_bay",
+            "Avid Media Composer, 2× UHD monitors",
+        ),
+        ("Edit Bay 2", "edit_bay", "Premiere Pro"),
+        ("Edit Bay 3", "edit_bay", "DaVinci Resolve edit"),
+        (
+            "Color Suite",
+            "color_suite",
+            "Resolve, calibrated HDR reference monitor",
+        ),
+        ("Mix Theater", "mix_theater", "Pro Tools, 7.1.4 Atmos"),
+        ("VFX Seat 1", "vfx_seat", "Nuke"),
+    ] {
+        store
+            .create_resource(name.into(), kind.into(), Some(notes.into()))
+            .await?;
+    }
+    let mut user_ids = std::collections::HashMap::new();
+    for (email, name, role, title, client) in DEMO_PEOPLE {
+        let client_id = client.and_then(|c| client_ids.get(c).copied());
+        let u = store
+            .create_user(NewUser {
+                email: email.to_string(),
+                name: name.to_string(),
+                role: *role,
+                client_id,
+                title: Some(title.to_string()),
+                password_hash: hash.clone(),
+            })
+            .await?;
+        user_ids.insert(*email, u.id);
+    }
+    let d = |days: i64| Some(today + chrono::Duration::days(days));
+    let projects = [
+        (
+            "ACME-SPRING",
+            "Acme spring campaign (3×30s)",
+            "ACME",
+            ProjectStatus::Editorial,
+            d(-10),
+            d(12),
+            &["editor@demo.postflow", "assistant@demo.postflow"][..],
+        ),
+        (
+            "ACME-BRAND",
+            "Acme brand film",
+            "ACME",
+            ProjectStatus::Bidding,
+            d(20),
+            d(60),
+            &[][..],
+        ),
+        (
+            "NB-HARBOUR",
+            "Harbour Lives (documentary, 6×45')",
+            "NBTV",
+            ProjectStatus::Finishing,
+            d(-95),
+            d(9),
+            &[
+                "editor@demo.postflow",
+                "colorist@demo.postflow",
+                "mixer@demo.postflow",
+            ][..],
+        ),
+        (
+            "LUMEN-NOVA",
+            "Nova — music video",
+            "LUMEN",
+            ProjectStatus::Ingest,
+            d(-2),
+            d(25),
+            &["assistant@demo.postflow", "vfx@demo.postflow"][..],
+        ),
+    ];
+    for (c, name, client, status, start, due, members) in projects {
+        let client_id = client_ids
+            .get(client)
+            .copied()
+            .ok_or_else(|| AppError::Internal("demo client".into()))?;
+        let p = store
+            .create_project(ProjectInput {
+                code: code(c)?,
+                name: name.into(),
+                client_id,
+                status,
+                start_date: start,
+                due_date: due,
+            })
+            .await?;
+        for m in members {
+            if let Some(uid) = user_ids.get(m) {
+                store.add_project_member(p.id, *uid).await?;
+            }
+        }
+    }
+    store
+        .audit(None, "seed", "studio", None, "demo studio created".into())
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,819 @@
+//! Admin: users (admins only) and client companies (admins and producers), with the audit trail.
+use super::{render, render_status, Chrome, FieldErrors};
+use crate::auth::{self, CurrentUser, Posted};
+use crate::guard;
+use crate::{AppError, AppState};
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use postflow_core::access::{Action, Role};
+use postflow_core::project::Code;
+use postflow_store::accounts::NewUser;
+use postflow_store::studio::ClientInput;
+use postflow_store::StoreError;
+use serde::Deserialize;
+use std::collections::HashMap;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/admin", get(admin_home))
+        .route("/admin/users", get(users).post(create_user))
+        .route("/admin/users/new", get(new_user))
+        .route("/admin/users/{id}", get(edit_user).post(update_user))
+        .route("/admin/users/{id}/password", post(reset_password))
+        .route("/admin/users/{id}/disable", post(disable_user))
+        .route("/admin/users/{id}/enable", post(enable_user))
+        .route("/admin/clients", get(clients).post(create_client))
+        .route("/admin/clients/new", get(new_client))
+        .route("/admin/clients/{id}", get(edit_client).post(update_client))
+        .route("/admin/clients/{id}/archive", post(archive_client))
+        .route("/admin/clients/{id}/unarchive", post(unarchive_client))
+}
+
+async fn admin_home(State(state): State<AppState>, who: CurrentUser) -> Result<Response, AppError> {
+    let actor = guard::actor_for(&state, &who.user).await?;
+    if guard::require(&actor, Action::ManageUsers).is_ok() {
+        Ok(Redirect::to("/admin/users").into_response())
+    } else {
+        guard::require(&actor, Action::ManageClients)?;
+        Ok(Redirect::to("/admin/clients").into_response())
+    }
+}
+
+async fn require(state: &AppState, who: &CurrentUser, action: Action) -> Result<(), AppError> {
+    let actor = guard::actor_for(state, &who.user).await?;
+    guard::require(&actor, action)
+}
+
+// --- users ---------------------------------------------------------------------------------------
+
+struct UserRow {
+    id: i64,
+    name: String,
+    email: String,
+    role: &'static str,
+    company: String,
+    disabled: bool,
+}
+
+#[derive(Template)]
+#[template(path = "admin_users.html")]
+struct UsersPage {
+    chrome: Chrome,
+    users: Vec<UserRow>,
+    audit: Vec<(String, String, String)>,
+    new_password: Option<(String, String)>,
+    is_admin: bool,
+}
+
+async fn users_page(
+    state: &AppState,
+    who: &CurrentUser,
+    new_password: Option<(String, String)>,
+) -> Result<Response, AppError> {
+    let companies: HashMap<i64, String> = state
+        .store
+        .list_clients(true)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.name))
+        .collect();
+    let all = state.store.list_users().await?;
+    let names: HashMap<i64, String> = all.iter().map(|u| (u.id, u.name.clone())).collect();
+    let users = all
+        .into_iter()
+        .map(|u| UserRow {
+            id: u.id,
+            role: u.role().as_str(),
+            company: u
+                .client_id
+                .and_then(|c| companies.get(&c).cloned())
+                .unwrap_or_default(),
+            name: u.name,
+            email: u.email,
+            disabled: u.disabled,
+        })
+        .collect();
+    let audit = state
+        .store
+        .recent_audit(25)
+        .await?
+        .into_iter()
+        .map(|a| {
+            let who = a
+                .user_id
+                .and_then(|id| names.get(&id).cloned())
+                .unwrap_or_else(|| "system".into());
+            (a.at.format("%Y-%m-%d %H:%M").to_string(), who, a.detail)
+        })
+        .collect();
+    render(&UsersPage {
+        chrome: Chrome::new(who, "Admin"),
+        users,
+        audit,
+        new_password,
+        is_admin: true,
+    })
+}
+
+async fn users(State(state): State<AppState>, who: CurrentUser) -> Result<Response, AppError> {
+    require(&state, &who, Action::ManageUsers).await?;
+    users_page(&state, &who, None).await
+}
+
+#[derive(Deserialize, Default, Clone)]
+struct UserForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    client_id: String,
+    #[serde(default)]
+    title: String,
+}
+
+struct ValidUser {
+    name: String,
+    email: String,
+    role: Role,
+    client_id: Option<i64>,
+    title: Option<String>,
+}
+
+impl UserForm {
+    fn validate(&self, client_ids: &[i64]) -> Result<ValidUser, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let name = self.name.trim().to_string();
+        if name.is_empty() {
+            errors.add("name", "enter the person's name");
+        }
+        let email = self.email.trim().to_lowercase();
+        let at = email.find('@');
+        if !at.is_some_and(|i| i > 0 && i < email.len() - 1) || email.contains(char::is_whitespace)
+        {
+            errors.add("email", format!("{:?} is not an email address", self.email));
+        }
+        let role = Role::parse(&self.role);
+        if role.is_none() {
+            errors.add("role", "choose a role");
+        }
+        let client_id = match self.client_id.trim() {
+            "" => None,
+            v => match v.parse::<i64>() {
+                Ok(id) if client_ids.contains(&id) => Some(id),
+                _ => {
+                    errors.add("client_id", "choose a client company from the list");
+                    None
+                }
+            },
+        };
+        match (role, client_id) {
+            (Some(Role::Client), None) => {
+                errors.add("client_id", "a client user must belong to a client company")
+            }
+            (Some(r), Some(_)) if r != Role::Client => {
+                errors.add("client_id", "only client users belong to a client company")
+            }
+            _ => {}
+        }
+        let title = Some(self.title.trim().to_string()).filter(|t| !t.is_empty());
+        match role {
+            Some(role) if errors.is_empty() => Ok(ValidUser {
+                name,
+                email,
+                role,
+                client_id,
+                title,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "user_form.html")]
+struct UserFormPage {
+    chrome: Chrome,
+    heading: String,
+    action: String,
+    form: UserForm,
+    errors: FieldErrors,
+    general_error: Option<String>,
+    clients: Vec<(i64, String)>,
+    roles: Vec<&'static str>,
+    editing: bool,
+    disabled: bool,
+}
+
+impl UserFormPage {
+    fn err(&self, field: &str) -> &str {
+        self.errors.get(field)
+    }
+    fn has_err(&self, field: &str) -> bool {
+        !self.errors.get(field).is_empty()
+    }
+}
+
+async fn client_choices(state: &AppState) -> Result<Vec<(i64, String)>, AppError> {
+    Ok(state
+        .store
+        .list_clients(false)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.name))
+        .collect())
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn user_form(
+    state: &AppState,
+    who: &CurrentUser,
+    status: StatusCode,
+    heading: String,
+    action: String,
+    form: UserForm,
+    errors: FieldErrors,
+    general_error: Option<String>,
+    editing: bool,
+    disabled: bool,
+) -> Result<Response, AppError> {
+    let general_error = general_error.or_else(|| errors.summary());
+    render_status(
+        status,
+        &UserFormPage {
+            chrome: Chrome::new(who, "Admin"),
+            heading,
+            action,
+            form,
+            errors,
+            general_error,
+            clients: client_choices(state).await?,
+            roles: Role::ALL.iter().map(|r| r.as_str()).collect(),
+            editing,
+            disabled,
+        },
+    )
+}
+
+async fn new_user(State(state): State<AppState>, who: CurrentUser) -> Result<Response, AppError> {
+    require(&state, &who, Action::ManageUsers).await?;
+    let form = UserForm {
+        role: "artist".into(),
+        ..Default::default()
+    };
+    user_form(
+        &state,
+        &who,
+        StatusCode::OK,
+        "New user".into(),
+        "/admin/users".into(),
+        form,
+        FieldErrors::default(),
+        None,
+        false,
+        false,
+    )
+    .await
+}
+
+async fn create_user(
+    State(state): State<AppState>,
+    posted: Posted<UserForm>,
+) -> Result<Response, AppError> {
+    let Posted { who, form } = posted;
+    require(&state, &who, Action::ManageUsers).await?;
+    let ids: Vec<i64> = client_choices(&state)
+        .await?
+        .into_iter()
+        .map(|c| c.0)
+        .collect();
+    let valid = match form.validate(&ids) {
+        Ok(v) => v,
+        Err(errors) => {
+            return user_form(
+                &state,
+                &who,
+                StatusCode::BAD_REQUEST,
+                "New user".into(),
+                "/admin/users".into(),
+                form,
+                errors,
+                None,
+                false,
+                false,
+            )
+            .await
+        }
+    };
+    let password = auth::generate_password();
+    let hash = hash_blocking(password.clone()).await?;
+    let created = state
+        .store
+        .create_user(NewUser {
+            email: valid.email,
+            name: valid.name,
+            role: valid.role,
+            client_id: valid.client_id,
+            title: valid.title,
+            password_hash: hash,
+        })
+        .await;
+    match created {
+        Ok(u) => {
+            state
+                .store
+                .audit(
+                    Some(who.user.id),
+                    "create",
+                    "user",
+                    Some(u.id),
+                    format!("added {} as {}", u.email, u.role),
+                )
+                .await?;
+            users_page(&state, &who, Some((u.email, password))).await
+        }
+        Err(StoreError::Duplicate { value, .. }) => {
+            let mut errors = FieldErrors::default();
+            errors.add("email", format!("{value} already has an account"));
+            user_form(
+                &state,
+                &who,
+                StatusCode::CONFLICT,
+                "New user".into(),
+                "/admin/users".into(),
+                form,
+                errors,
+                None,
+                false,
+                false,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub(crate) async fn hash_blocking(password: String) -> Result<String, AppError> {
+    tokio::task::spawn_blocking(move || auth::hash_password(&password))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+}
+
+async fn edit_user(
+    State(state): State<AppState>,
+    who: CurrentUser,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    require(&state, &who, Action::ManageUsers).await?;
+    let u = state
+        .store
+        .user_by_id(id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let form = UserForm {
+        name: u.name.clone(),
+        email: u.email.clone(),
+        role: u.role().as_str().into(),
+        client_id: u.client_id.map(|c| c.to_string()).unwrap_or_default(),
+        title: u.title.clone().unwrap_or_default(),
+    };
+    user_form(
+        &state,
+        &who,
+        StatusCode::OK,
+        format!("Edit {}", u.name),
+        format!("/admin/users/{id}"),
+        form,
+        FieldErrors::default(),
+        None,
+        true,
+        u.disabled,
+    )
+    .await
+}
+
+async fn update_user(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    posted: Posted<UserForm>,
+) -> Result<Response, AppError> {
+    let Posted { who, mut form } = posted;
+    require(&state, &who, Action::ManageUsers).await?;
+    let u = state
+        .store
+        .user_by_id(id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    form.email = u.email.clone();
+    let ids: Vec<i64> = client_choices(&state)
+        .await?
+        .into_iter()
+        .map(|c| c.0)
+        .collect();
+    let valid = match form.validate(&ids) {
+        Ok(v) => v,
+        Err(errors) => {
+            return user_form(
+                &state,
+                &who,
+                StatusCode::BAD_REQUEST,
+                format!("Edit {}", u.name),
+                format!("/admin/users/{id}"),
+                form,
+                errors,
+                None,
+                true,
+                u.disabled,
+            )
+            .await
+        }
+    };
+    if u.id == who.user.id && valid.role != Role::Admin {
+        return user_form(
+            &state,
+            &who,
+            StatusCode::BAD_REQUEST,
+            format!("Edit {}", u.name),
+            format!("/admin/users/{id}"),
+            form,
+            FieldErrors::default(),
+            Some("You cannot remove your own admin role; ask another admin.".into()),
+            true,
+            u.disabled,
+        )
+        .await;
+    }
+    state
+        .store
+        .update_user(id, valid.name, valid.role, valid.client_id, valid.title)
+        .await?;
+    state
+        .store
+        .audit(
+            Some(who.user.id),
+            "update",
+            "user",
+            Some(id),
+            format!("edited {} ({})", u.email, valid.role.as_str()),
+        )
+        .await?;
+    Ok(Redirect::to("/admin/users").into_response())
+}
+
+async fn reset_password(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    posted: Posted<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    require(&state, &posted.who, Action::ManageUsers).await?;
+    let u = state
+        .store
+        .user_by_id(id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let password = auth::generate_password();
+    state
+        .store
+        .set_password_hash(id, hash_blocking(password.clone()).await?)
+        .await?;
+    state
+        .store
+        .audit(
+            Some(posted.who.user.id),
+            "update",
+            "user",
+            Some(id),
+            format!("reset the password of {}", u.email),
+        )
+        .await?;
+    users_page(&state, &posted.who, Some((u.email, password))).await
+}
+
+async fn set_disabled(
+    state: AppState,
+    id: i64,
+    posted: Posted<HashMap<String, String>>,
+    disabled: bool,
+) -> Result<Response, AppError> {
+    require(&state, &posted.who, Action::ManageUsers).await?;
+    if id == posted.who.user.id && disabled {
+        return Err(AppError::BadRequest(
+            "You cannot disable your own account.".into(),
+        ));
+    }
+    let u = state
+        .store
+        .user_by_id(id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    state.store.set_user_disabled(id, disabled).await?;
+    let verb = if disabled { "disabled" } else { "enabled" };
+    state
+        .store
+        .audit(
+            Some(posted.who.user.id),
+            "update",
+            "user",
+            Some(id),
+            format!("{verb} {}", u.email),
+        )
+        .await?;
+    Ok(Redirect::to("/admin/users").into_response())
+}
+
+async fn disable_user(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    posted: Posted<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    set_disabled(state, id, posted, true).await
+}
+
+async fn enable_user(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    posted: Posted<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    set_disabled(state, id, posted, false).await
+}
+
+// --- client companies ----------------------------------------------------------------------------
+
+struct ClientRow {
+    id: i64,
+    code: String,
+    name: String,
+    contact: String,
+    projects: usize,
+    archived: bool,
+}
+
+#[derive(Template)]
+#[template(path = "clients.html")]
+struct ClientsPage {
+    chrome: Chrome,
+    clients: Vec<ClientRow>,
+    is_admin: bool,
+}
+
+async fn clients(State(state): State<AppState>, who: CurrentUser) -> Result<Response, AppError> {
+    require(&state, &who, Action::ManageClients).await?;
+    let projects = state
+        .store
+        .list_projects(&postflow_store::studio::ProjectFilter {
+            include_archived: true,
+            ..Default::default()
+        })
+        .await?;
+    let clients = state
+        .store
+        .list_clients(true)
+        .await?
+        .into_iter()
+        .map(|c| ClientRow {
+            projects: projects
+                .iter()
+                .filter(|p| p.client_id == c.id && !p.archived)
+                .count(),
+            id: c.id,
+            code: c.code,
+            name: c.name,
+            contact: c.contact_email.unwrap_or_default(),
+            archived: c.archived,
+        })
+        .collect();
+    render(&ClientsPage {
+        chrome: Chrome::new(&who, "Admin"),
+        clients,
+        is_admin: who.user.role() == Role::Admin,
+    })
+}
+
+#[derive(Deserialize, Default, Clone)]
+struct ClientForm {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    contact_email: String,
+}
+
+impl ClientForm {
+    fn validate(&self) -> Result<ClientInput, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let code = Code::parse(&self.code)
+            .map_err(|e| errors.add("code", e.to_string()))
+            .ok();
+        let name = self.name.trim().to_string();
+        if name.is_empty() {
+            errors.add("name", "enter the company's name");
+        }
+        let email = self.contact_email.trim().to_string();
+        if !email.is_empty() && !email.contains('@') {
+            errors.add(
+                "contact_email",
+                format!("{email:?} is not an email address"),
+            );
+        }
+        match code {
+            Some(code) if errors.is_empty() => Ok(ClientInput {
+                code,
+                name,
+                contact_email: Some(email).filter(|e| !e.is_empty()),
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "client_form.html")]
+struct ClientFormPage {
+    chrome: Chrome,
+    heading: String,
+    action: String,
+    form: ClientForm,
+    errors: FieldErrors,
+    general_error: Option<String>,
+}
+
+impl ClientFormPage {
+    fn err(&self, field: &str) -> &str {
+        self.errors.get(field)
+    }
+    fn has_err(&self, field: &str) -> bool {
+        !self.errors.get(field).is_empty()
+    }
+}
+
+fn client_form(
+    who: &CurrentUser,
+    status: StatusCode,
+    heading: String,
+    action: String,
+    form: ClientForm,
+    errors: FieldErrors,
+) -> Result<Response, AppError> {
+    let general_error = errors.summary();
+    render_status(
+        status,
+        &ClientFormPage {
+            chrome: Chrome::new(who, "Admin"),
+            heading,
+            action,
+            form,
+            errors,
+            general_error,
+        },
+    )
+}
+
+async fn new_client(State(state): State<AppState>, who: CurrentUser) -> Result<Response, AppError> {
+    require(&state, &who, Action::ManageClients).await?;
+    client_form(
+        &who,
+        StatusCode::OK,
+        "New client company".into(),
+        "/admin/clients".into(),
+        ClientForm::default(),
+        FieldErrors::default(),
+    )
+}
+
+async fn save_client(
+    state: &AppState,
+    who: &CurrentUser,
+    id: Option<i64>,
+    form: ClientForm,
+) -> Result<Response, AppError> {
+    require(state, who, Action::ManageClients).await?;
+    let (heading, action) = match id {
+        Some(id) => (
+            "Edit client company".to_string(),
+            format!("/admin/clients/{id}"),
+        ),
+        None => (
+            "New client company".to_string(),
+            "/admin/clients".to_string(),
+        ),
+    };
+    let input = match form.validate() {
+        Ok(i) => i,
+        Err(errors) => {
+            return client_form(who, StatusCode::BAD_REQUEST, heading, action, form, errors)
+        }
+    };
+    let saved = match id {
+        Some(id) => state.store.update_client(id, input).await,
+        None => state.store.create_client(input).await,
+    };
+    match saved {
+        Ok(c) => {
+            state
+                .store
+                .audit(
+                    Some(who.user.id),
+                    "save",
+                    "client",
+                    Some(c.id),
+                    format!("saved client {} ({})", c.name, c.code),
+                )
+                .await?;
+            Ok(Redirect::to("/admin/clients").into_response())
+        }
+        Err(StoreError::Duplicate { value, .. }) => {
+            let mut errors = FieldErrors::default();
+            errors.add("code", format!("{value} is already used by another client"));
+            client_form(who, StatusCode::CONFLICT, heading, action, form, errors)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn create_client(
+    State(state): State<AppState>,
+    posted: Posted<ClientForm>,
+) -> Result<Response, AppError> {
+    save_client(&state, &posted.who, None, posted.form).await
+}
+
+async fn edit_client(
+    State(state): State<AppState>,
+    who: CurrentUser,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    require(&state, &who, Action::ManageClients).await?;
+    let c = state
+        .store
+        .client_by_id(id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let form = ClientForm {
+        code: c.code,
+        name: c.name,
+        contact_email: c.contact_email.unwrap_or_default(),
+    };
+    client_form(
+        &who,
+        StatusCode::OK,
+        "Edit client company".into(),
+        format!("/admin/clients/{id}"),
+        form,
+        FieldErrors::default(),
+    )
+}
+
+async fn update_client(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    posted: Posted<ClientForm>,
+) -> Result<Response, AppError> {
+    save_client(&state, &posted.who, Some(id), posted.form).await
+}
+
+async fn archive_client(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    posted: Posted<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    require(&state, &posted.who, Action::ManageClients).await?;
+    state.store.set_client_archived(id, true).await?;
+    state
+        .store
+        .audit(
+            Some(posted.who.user.id),
+            "archive",
+            "client",
+            Some(id),
+            format!("archived client {id}"),
+        )
+        .await?;
+    Ok(Redirect::to("/admin/clients").into_response())
+}
+
+async fn unarchive_client(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    posted: Posted<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    require(&state, &posted.who, Action::ManageClients).await?;
+    state.store.set_client_archived(id, false).await?;
+    state
+        .store
+        .audit(
+            Some(posted.who.user.id),
+            "restore",
+            "client",
+            Some(id),
+            format!("restored client {id}"),
+        )
+        .await?;
+    Ok(Redirect::to("/admin/clients").into_response())
+}

@@ -1,0 +1,547 @@
+//! Server-rendered pages. Each handler: who is asking (session) → guard → store → template.
+mod account;
+mod admin;
+mod projects;
+
+use crate::auth::{self, CurrentUser, LOGIN_CSRF_COOKIE, SESSION_COOKIE};
+use crate::guard;
+use crate::{AppError, AppState};
+use askama::Template;
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use postflow_core::access::{can, Action, Actor, Role};
+use postflow_store::studio::Project;
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(dashboard))
+        .route("/login", get(login_page).post(login_submit))
+        .route("/logout", post(logout))
+        .route("/resources", get(resources))
+        .route("/schedule", get(soon_schedule))
+        .route("/time", get(soon_time))
+        .route("/billing", get(soon_billing))
+        .route("/media", get(soon_media))
+        .route("/qc", get(soon_qc))
+        .merge(projects::routes())
+        .merge(admin::routes())
+        .merge(account::routes())
+}
+
+pub(crate) struct NavItem {
+    pub label: &'static str,
+    pub href: &'static str,
+    pub active: bool,
+}
+
+/// What every signed-in page shows around its content.
+pub(crate) struct Chrome {
+    pub user_name: String,
+    pub role: &'static str,
+    pub csrf: String,
+    pub nav: Vec<NavItem>,
+    pub flash: Option<String>,
+}
+
+impl Chrome {
+    pub fn new(who: &CurrentUser, section: &str) -> Chrome {
+        let role = who.user.role();
+        let staff = matches!(role, Role::Admin | Role::Producer | Role::Artist);
+        let runs_business = matches!(role, Role::Admin | Role::Producer);
+        let items: [(&str, &str, bool); 9] = [
+            ("Dashboard", "/", true),
+            ("Projects", "/projects", true),
+            ("Schedule", "/schedule", staff),
+            ("Resources", "/resources", staff),
+            ("Time", "/time", staff),
+            ("Billing", "/billing", runs_business),
+            ("Media", "/media", staff),
+            ("QC", "/qc", staff),
+            ("Admin", "/admin", runs_business),
+        ];
+        let nav = items
+            .into_iter()
+            .filter(|(_, _, shown)| *shown)
+            .map(|(label, href, _)| NavItem {
+                label,
+                href,
+                active: label == section,
+            })
+            .collect();
+        Chrome {
+            user_name: who.user.name.clone(),
+            role: role.as_str(),
+            csrf: who.csrf.clone(),
+            nav,
+            flash: None,
+        }
+    }
+
+    pub fn with_flash(mut self, flash: Option<String>) -> Chrome {
+        self.flash = flash;
+        self
+    }
+}
+
+pub(crate) fn render<T: Template>(t: &T) -> Result<Response, AppError> {
+    Ok(Html(t.render()?).into_response())
+}
+
+pub(crate) fn render_status<T: Template>(status: StatusCode, t: &T) -> Result<Response, AppError> {
+    Ok((status, Html(t.render()?)).into_response())
+}
+
+/// Field-level form errors, shown next to the fields.
+#[derive(Default, Debug)]
+pub(crate) struct FieldErrors(pub HashMap<&'static str, String>);
+
+impl FieldErrors {
+    pub fn add(&mut self, field: &'static str, msg: impl Into<String>) {
+        self.0.entry(field).or_insert_with(|| msg.into());
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    pub fn get(&self, field: &str) -> &str {
+        self.0.get(field).map(String::as_str).unwrap_or("")
+    }
+    pub fn summary(&self) -> Option<String> {
+        if self.0.is_empty() {
+            return None;
+        }
+        let mut fields: Vec<&str> = self.0.keys().copied().collect();
+        fields.sort();
+        Some(format!(
+            "Please correct: {}.",
+            fields.join(", ").replace('_', " ")
+        ))
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    status: String,
+    message: &'a str,
+}
+
+pub(crate) fn error_page(status: StatusCode, message: &str) -> Response {
+    if status == StatusCode::UNAUTHORIZED {
+        return Redirect::to("/login").into_response();
+    }
+    let page = ErrorPage {
+        status: format!(
+            "{} {}",
+            status.as_u16(),
+            status.canonical_reason().unwrap_or("")
+        ),
+        message,
+    };
+    match page.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(_) => (status, message.to_string()).into_response(),
+    }
+}
+
+pub(crate) fn date_text(d: Option<chrono::NaiveDate>) -> String {
+    d.map(|d| d.format("%Y-%m-%d").to_string())
+        .unwrap_or_else(|| "—".into())
+}
+
+/// A project row as tables show it.
+pub(crate) struct ProjectRow {
+    pub code: String,
+    pub name: String,
+    pub client_name: String,
+    pub status: &'static str,
+    pub status_label: &'static str,
+    pub status_rank: usize,
+    pub start: String,
+    pub due: String,
+    pub archived: bool,
+}
+
+pub(crate) async fn project_rows(
+    state: &AppState,
+    projects: &[Project],
+) -> Result<Vec<ProjectRow>, AppError> {
+    let clients: HashMap<i64, String> = state
+        .store
+        .list_clients(true)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.name))
+        .collect();
+    Ok(projects
+        .iter()
+        .map(|p| {
+            let st = p.status();
+            ProjectRow {
+                code: p.code.clone(),
+                name: p.name.clone(),
+                client_name: clients.get(&p.client_id).cloned().unwrap_or_default(),
+                status: st.as_str(),
+                status_label: st.label(),
+                status_rank: postflow_core::project::ProjectStatus::ALL
+                    .iter()
+                    .position(|s| *s == st)
+                    .unwrap_or(0),
+                start: date_text(p.start_date),
+                due: date_text(p.due_date),
+                archived: p.archived,
+            }
+        })
+        .collect())
+}
+
+// --- sign in / out -----------------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    csrf: String,
+    next: String,
+    email: String,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct NextQuery {
+    #[serde(default)]
+    next: String,
+}
+
+fn login_response(
+    state: &AppState,
+    status: StatusCode,
+    email: String,
+    next: String,
+    error: Option<String>,
+) -> Result<Response, AppError> {
+    let csrf = auth::random_token(24);
+    let page = LoginPage {
+        csrf: csrf.clone(),
+        next,
+        email,
+        error,
+    };
+    let mut resp = render_status(status, &page)?;
+    let cookie = auth::set_cookie(LOGIN_CSRF_COOKIE, &csrf, 3600, state.config.secure_cookies);
+    resp.headers_mut().append(
+        header::SET_COOKIE,
+        cookie
+            .parse()
+            .map_err(|_| AppError::Internal("cookie".into()))?,
+    );
+    Ok(resp)
+}
+
+async fn login_page(
+    State(state): State<AppState>,
+    Query(q): Query<NextQuery>,
+) -> Result<Response, AppError> {
+    login_response(&state, StatusCode::OK, String::new(), q.next, None)
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    next: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+}
+
+/// Only local paths may follow a login, so the form cannot be used to redirect elsewhere.
+fn safe_next(next: &str) -> &str {
+    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+        next
+    } else {
+        "/"
+    }
+}
+
+const ACCOUNT_FREE_ATTEMPTS: i32 = 5;
+const ADDRESS_FREE_ATTEMPTS: i32 = 20;
+
+async fn login_submit(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Result<Response, AppError> {
+    let expected = auth::cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
+    if expected.is_empty() || !auth::constant_time_eq(expected.as_bytes(), form.csrf.as_bytes()) {
+        return login_response(
+            &state,
+            StatusCode::FORBIDDEN,
+            form.email,
+            form.next,
+            Some("The sign-in form expired. Please try again.".into()),
+        );
+    }
+    let email = form.email.trim().to_lowercase();
+    let account_key = format!("account:{email}");
+    let address_key = format!("address:{}", addr.ip());
+    for key in [&account_key, &address_key] {
+        if let Some(until) = state.store.throttle_locked_until(key).await? {
+            let wait = (until - chrono::Utc::now()).num_seconds().max(1);
+            return login_response(
+                &state,
+                StatusCode::TOO_MANY_REQUESTS,
+                form.email,
+                form.next,
+                Some(format!(
+                    "Too many failed sign-in attempts. Wait {wait} seconds and try again."
+                )),
+            );
+        }
+    }
+    let user = state.store.user_by_email(&email).await?;
+    let hash = user
+        .as_ref()
+        .map(|u| u.password_hash.clone())
+        .unwrap_or_else(|| auth::dummy_hash().to_string());
+    let password = form.password.clone();
+    let ok = tokio::task::spawn_blocking(move || auth::verify_password(&password, &hash))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let user = match user {
+        Some(u) if ok && !u.disabled => u,
+        _ => {
+            state
+                .store
+                .record_login_failure(&account_key, ACCOUNT_FREE_ATTEMPTS)
+                .await?;
+            state
+                .store
+                .record_login_failure(&address_key, ADDRESS_FREE_ATTEMPTS)
+                .await?;
+            tracing::warn!(address = %addr.ip(), "failed sign-in");
+            // One message for every failure: no hint whether the account exists.
+            return login_response(
+                &state,
+                StatusCode::UNAUTHORIZED,
+                form.email,
+                form.next,
+                Some("Email or password is wrong.".into()),
+            );
+        }
+    };
+    state.store.clear_login_failures(&account_key).await?;
+    let token = auth::random_token(32);
+    let expires = chrono::Utc::now() + chrono::Duration::hours(state.config.session_hours);
+    state
+        .store
+        .create_session(
+            auth::sha256_hex(&token),
+            user.id,
+            auth::random_token(24),
+            expires,
+        )
+        .await?;
+    state
+        .store
+        .audit(
+            Some(user.id),
+            "login",
+            "user",
+            Some(user.id),
+            format!("{} signed in", user.email),
+        )
+        .await?;
+    let cookie = auth::set_cookie(
+        SESSION_COOKIE,
+        &token,
+        state.config.session_hours * 3600,
+        state.config.secure_cookies,
+    );
+    let clear = auth::set_cookie(LOGIN_CSRF_COOKIE, "", 0, state.config.secure_cookies);
+    Ok((
+        [(header::SET_COOKIE, cookie), (header::SET_COOKIE, clear)],
+        Redirect::to(safe_next(&form.next)),
+    )
+        .into_response())
+}
+
+async fn logout(
+    State(state): State<AppState>,
+    posted: auth::Posted<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    state.store.delete_session(&posted.who.session_hash).await?;
+    let clear = auth::set_cookie(SESSION_COOKIE, "", 0, state.config.secure_cookies);
+    Ok(([(header::SET_COOKIE, clear)], Redirect::to("/login")).into_response())
+}
+
+// --- dashboard ---------------------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+struct DashboardPage {
+    chrome: Chrome,
+    active_count: usize,
+    due_soon: Vec<()>,
+    show_studio: bool,
+    client_count: usize,
+    room_count: usize,
+    projects: Vec<ProjectRow>,
+}
+
+async fn dashboard(State(state): State<AppState>, who: CurrentUser) -> Result<Response, AppError> {
+    let actor = guard::actor_for(&state, &who.user).await?;
+    let projects = guard::visible_projects(&state, &actor, false).await?;
+    let today = chrono::Utc::now().date_naive();
+    let horizon = today + chrono::Duration::days(14);
+    let due_soon = projects
+        .iter()
+        .filter(|p| p.due_date.is_some_and(|d| d >= today && d <= horizon))
+        .map(|_| ())
+        .collect();
+    let show_studio = can(&actor, Action::ViewStudio, None);
+    let (client_count, room_count) = if show_studio {
+        (
+            state.store.list_clients(false).await?.len(),
+            state.store.list_resources().await?.len(),
+        )
+    } else {
+        (0, 0)
+    };
+    let rows = project_rows(&state, &projects).await?;
+    render(&DashboardPage {
+        chrome: Chrome::new(&who, "Dashboard"),
+        active_count: projects.len(),
+        due_soon,
+        show_studio,
+        client_count,
+        room_count,
+        projects: rows,
+    })
+}
+
+// --- sections still to come, and resources -------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "soon.html")]
+struct SoonPage {
+    chrome: Chrome,
+    title: &'static str,
+    blurb: &'static str,
+}
+
+async fn soon(
+    state: &AppState,
+    who: CurrentUser,
+    title: &'static str,
+    blurb: &'static str,
+) -> Result<Response, AppError> {
+    let actor = guard::actor_for(state, &who.user).await?;
+    guard::require(&actor, Action::ViewStudio)?;
+    if title == "Billing" {
+        guard::require(&actor, Action::ViewRates)?;
+    }
+    render(&SoonPage {
+        chrome: Chrome::new(&who, title),
+        title,
+        blurb,
+    })
+}
+
+async fn soon_schedule(State(s): State<AppState>, who: CurrentUser) -> Result<Response, AppError> {
+    soon(
+        &s,
+        who,
+        "Schedule",
+        "Stage plans, bookings, the Gantt chart and the resource-constrained scheduler.",
+    )
+    .await
+}
+async fn soon_time(State(s): State<AppState>, who: CurrentUser) -> Result<Response, AppError> {
+    soon(
+        &s,
+        who,
+        "Time",
+        "Timers, manual entries and approved timesheets.",
+    )
+    .await
+}
+async fn soon_billing(State(s): State<AppState>, who: CurrentUser) -> Result<Response, AppError> {
+    soon(
+        &s,
+        who,
+        "Billing",
+        "Rates, budgets per stage, invoices and profitability.",
+    )
+    .await
+}
+async fn soon_media(State(s): State<AppState>, who: CurrentUser) -> Result<Response, AppError> {
+    soon(
+        &s,
+        who,
+        "Media",
+        "Volumes, verified copies and 3-2-1 status per project.",
+    )
+    .await
+}
+async fn soon_qc(State(s): State<AppState>, who: CurrentUser) -> Result<Response, AppError> {
+    soon(
+        &s,
+        who,
+        "QC",
+        "Automated QC results against delivery profiles and signed manual checks.",
+    )
+    .await
+}
+
+#[derive(Template)]
+#[template(path = "resources.html")]
+struct ResourcesPage {
+    chrome: Chrome,
+    rooms: Vec<(String, String, String)>,
+    people: Vec<(String, String, String)>,
+}
+
+async fn resources(State(state): State<AppState>, who: CurrentUser) -> Result<Response, AppError> {
+    let actor: Actor = guard::actor_for(&state, &who.user).await?;
+    guard::require(&actor, Action::ViewStudio)?;
+    let rooms = state
+        .store
+        .list_resources()
+        .await?
+        .into_iter()
+        .map(|r| {
+            (
+                r.name,
+                r.kind.replace('_', " "),
+                r.notes.unwrap_or_default(),
+            )
+        })
+        .collect();
+    let people = state
+        .store
+        .list_users()
+        .await?
+        .into_iter()
+        .filter(|u| !u.disabled && u.role() != Role::Client)
+        .map(|u| {
+            (
+                u.name.clone(),
+                u.role().as_str().to_string(),
+                u.title.clone().unwrap_or_default(),
+            )
+        })
+        .collect();
+    render(&ResourcesPage {
+        chrome: Chrome::new(&who, "Resources"),
+        rooms,
+        people,
+    })
+}

@@ -1,0 +1,562 @@
+//! Projects: list with filters, detail, create, edit (with a stale-edit guard), archive, team.
+use super::{project_rows, render, render_status, Chrome, FieldErrors, ProjectRow};
+use crate::auth::{CurrentUser, Posted};
+use crate::guard;
+use crate::{AppError, AppState};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use postflow_core::access::{can, Action, Role};
+use postflow_core::project::{check_date_order, Code, ProjectStatus};
+use postflow_store::studio::{Project, ProjectInput};
+use serde::Deserialize;
+use std::collections::HashMap;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/projects", get(list).post(create))
+        .route("/projects/new", get(new_form))
+        .route("/projects/{code}", get(show))
+        .route("/projects/{code}/edit", get(edit_form).post(update))
+        .route("/projects/{code}/archive", post(archive))
+        .route("/projects/{code}/unarchive", post(unarchive))
+        .route("/projects/{code}/members", post(add_member))
+        .route(
+            "/projects/{code}/members/{user_id}/remove",
+            post(remove_member),
+        )
+}
+
+fn status_options() -> Vec<(&'static str, &'static str)> {
+    ProjectStatus::ALL
+        .iter()
+        .map(|s| (s.as_str(), s.label()))
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "projects.html")]
+struct ListPage {
+    chrome: Chrome,
+    projects: Vec<ProjectRow>,
+    can_create: bool,
+    q: String,
+    status: String,
+    archived: bool,
+    statuses: Vec<(&'static str, &'static str)>,
+}
+
+#[derive(Deserialize, Default)]
+struct ListQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    archived: String,
+}
+
+async fn list(
+    State(state): State<AppState>,
+    who: CurrentUser,
+    Query(query): Query<ListQuery>,
+) -> Result<Response, AppError> {
+    let actor = guard::actor_for(&state, &who.user).await?;
+    let archived = !query.archived.is_empty();
+    let projects = guard::visible_projects(&state, &actor, archived).await?;
+    let mut rows = project_rows(&state, &projects).await?;
+    let needle = query.q.trim().to_lowercase();
+    rows.retain(|r| {
+        (query.status.is_empty() || r.status == query.status)
+            && (needle.is_empty()
+                || r.code.to_lowercase().contains(&needle)
+                || r.name.to_lowercase().contains(&needle)
+                || r.client_name.to_lowercase().contains(&needle))
+    });
+    render(&ListPage {
+        chrome: Chrome::new(&who, "Projects"),
+        projects: rows,
+        can_create: can(&actor, Action::CreateProject, None),
+        q: query.q,
+        status: query.status,
+        archived,
+        statuses: status_options(),
+    })
+}
+
+struct MemberRow {
+    id: i64,
+    name: String,
+    role: String,
+    title: String,
+}
+
+#[derive(Template)]
+#[template(path = "project.html")]
+struct ShowPage {
+    chrome: Chrome,
+    p: ProjectRow,
+    can_edit: bool,
+    show_team: bool,
+    members: Vec<MemberRow>,
+    candidates: Vec<MemberRow>,
+}
+
+async fn show(
+    State(state): State<AppState>,
+    who: CurrentUser,
+    Path(code): Path<String>,
+) -> Result<Response, AppError> {
+    let actor = guard::actor_for(&state, &who.user).await?;
+    let project = guard::project_for(&state, &actor, &code, Action::ViewProject).await?;
+    let can_edit = can(&actor, Action::EditProject, Some(guard::scope(&project)));
+    let show_team = actor.role != Role::Client;
+    let member_ids = state.store.project_member_ids(project.id).await?;
+    let users = if show_team {
+        state.store.list_users().await?
+    } else {
+        Vec::new()
+    };
+    let to_row = |u: &postflow_store::accounts::User| MemberRow {
+        id: u.id,
+        name: u.name.clone(),
+        role: u.role().as_str().to_string(),
+        title: u.title.clone().unwrap_or_default(),
+    };
+    let members = users
+        .iter()
+        .filter(|u| member_ids.contains(&u.id))
+        .map(to_row)
+        .collect();
+    let candidates = users
+        .iter()
+        .filter(|u| !member_ids.contains(&u.id) && !u.disabled && u.role() != Role::Client)
+        .map(to_row)
+        .collect();
+    let p = project_rows(&state, std::slice::from_ref(&project))
+        .await?
+        .remove(0);
+    render(&ShowPage {
+        chrome: Chrome::new(&who, "Projects"),
+        p,
+        can_edit,
+        show_team,
+        members,
+        candidates,
+    })
+}
+
+/// The project form as typed, so a rejected submission comes back exactly as entered.
+#[derive(Deserialize, Default, Clone)]
+pub(crate) struct ProjectForm {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    client_id: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    start_date: String,
+    #[serde(default)]
+    due_date: String,
+    #[serde(default)]
+    version: String,
+}
+
+impl ProjectForm {
+    fn from_project(p: &Project) -> ProjectForm {
+        let d = |d: Option<chrono::NaiveDate>| {
+            d.map(|d| d.format("%Y-%m-%d").to_string())
+                .unwrap_or_default()
+        };
+        ProjectForm {
+            code: p.code.clone(),
+            name: p.name.clone(),
+            client_id: p.client_id.to_string(),
+            status: p.status.clone(),
+            start_date: d(p.start_date),
+            due_date: d(p.due_date),
+            version: p.version.to_string(),
+        }
+    }
+
+    fn validate(&self) -> Result<ProjectInput, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let code = Code::parse(&self.code)
+            .map_err(|e| errors.add("code", e.to_string()))
+            .ok();
+        let name = self.name.trim().to_string();
+        if name.is_empty() {
+            errors.add("name", "give the project a name");
+        } else if name.chars().count() > 200 {
+            errors.add("name", "use at most 200 characters");
+        }
+        let client_id = self
+            .client_id
+            .trim()
+            .parse::<i64>()
+            .map_err(|_| errors.add("client_id", "choose a client"))
+            .ok();
+        let status = ProjectStatus::parse(&self.status).or_else(|| {
+            errors.add("status", "choose a status");
+            None
+        });
+        let mut date = |field: &'static str, v: &str| {
+            let v = v.trim();
+            if v.is_empty() {
+                return None;
+            }
+            chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d")
+                .map_err(|_| errors.add(field, format!("{v:?} is not a date; use YYYY-MM-DD")))
+                .ok()
+        };
+        let start_date = date("start_date", &self.start_date);
+        let due_date = date("due_date", &self.due_date);
+        if let Err(msg) = check_date_order(start_date, due_date) {
+            errors.add("due_date", msg);
+        }
+        match (code, client_id, status) {
+            (Some(code), Some(client_id), Some(status)) if errors.is_empty() => Ok(ProjectInput {
+                code,
+                name,
+                client_id,
+                status,
+                start_date,
+                due_date,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "project_form.html")]
+struct FormPage {
+    chrome: Chrome,
+    heading: String,
+    action: String,
+    cancel: String,
+    form: ProjectForm,
+    errors: FieldErrors,
+    general_error: Option<String>,
+    clients: Vec<(i64, String)>,
+    statuses: Vec<(&'static str, &'static str)>,
+}
+
+impl FormPage {
+    fn err(&self, field: &str) -> &str {
+        self.errors.get(field)
+    }
+    fn has_err(&self, field: &str) -> bool {
+        !self.errors.get(field).is_empty()
+    }
+}
+
+async fn client_options(state: &AppState) -> Result<Vec<(i64, String)>, AppError> {
+    Ok(state
+        .store
+        .list_clients(false)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, format!("{} ({})", c.name, c.code)))
+        .collect())
+}
+
+async fn new_form(State(state): State<AppState>, who: CurrentUser) -> Result<Response, AppError> {
+    let actor = guard::actor_for(&state, &who.user).await?;
+    guard::require(&actor, Action::CreateProject)?;
+    let form = ProjectForm {
+        status: "bidding".into(),
+        version: "0".into(),
+        ..Default::default()
+    };
+    render(&FormPage {
+        chrome: Chrome::new(&who, "Projects"),
+        heading: "New project".into(),
+        action: "/projects".into(),
+        cancel: "/projects".into(),
+        form,
+        errors: FieldErrors::default(),
+        general_error: None,
+        clients: client_options(&state).await?,
+        statuses: status_options(),
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn form_error(
+    state: &AppState,
+    who: &CurrentUser,
+    status: StatusCode,
+    heading: String,
+    action: String,
+    cancel: String,
+    form: ProjectForm,
+    errors: FieldErrors,
+    general_error: Option<String>,
+) -> Result<Response, AppError> {
+    let general_error = general_error.or_else(|| errors.summary());
+    render_status(
+        status,
+        &FormPage {
+            chrome: Chrome::new(who, "Projects"),
+            heading,
+            action,
+            cancel,
+            form,
+            errors,
+            general_error,
+            clients: client_options(state).await?,
+            statuses: status_options(),
+        },
+    )
+}
+
+async fn create(
+    State(state): State<AppState>,
+    posted: Posted<ProjectForm>,
+) -> Result<Response, AppError> {
+    let Posted { who, form } = posted;
+    let actor = guard::actor_for(&state, &who.user).await?;
+    guard::require(&actor, Action::CreateProject)?;
+    let back = |errors, general, status| {
+        form_error(
+            &state,
+            &who,
+            status,
+            "New project".into(),
+            "/projects".into(),
+            "/projects".into(),
+            form.clone(),
+            errors,
+            general,
+        )
+    };
+    let input = match form.validate() {
+        Ok(i) => i,
+        Err(errors) => return back(errors, None, StatusCode::BAD_REQUEST).await,
+    };
+    match state.store.create_project(input).await {
+        Ok(p) => {
+            state
+                .store
+                .audit(
+                    Some(who.user.id),
+                    "create",
+                    "project",
+                    Some(p.id),
+                    format!("created project {}", p.code),
+                )
+                .await?;
+            Ok(Redirect::to(&format!("/projects/{}", p.code)).into_response())
+        }
+        Err(postflow_store::StoreError::Duplicate { value, .. }) => {
+            let mut errors = FieldErrors::default();
+            errors.add(
+                "code",
+                format!("{value} is already used by another project"),
+            );
+            back(errors, None, StatusCode::CONFLICT).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn edit_form(
+    State(state): State<AppState>,
+    who: CurrentUser,
+    Path(code): Path<String>,
+) -> Result<Response, AppError> {
+    let actor = guard::actor_for(&state, &who.user).await?;
+    let project = guard::project_for(&state, &actor, &code, Action::EditProject).await?;
+    render(&FormPage {
+        chrome: Chrome::new(&who, "Projects"),
+        heading: format!("Edit {}", project.code),
+        action: format!("/projects/{}/edit", project.code),
+        cancel: format!("/projects/{}", project.code),
+        form: ProjectForm::from_project(&project),
+        errors: FieldErrors::default(),
+        general_error: None,
+        clients: client_options(&state).await?,
+        statuses: status_options(),
+    })
+}
+
+async fn update(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    posted: Posted<ProjectForm>,
+) -> Result<Response, AppError> {
+    let Posted { who, form } = posted;
+    let actor = guard::actor_for(&state, &who.user).await?;
+    let project = guard::project_for(&state, &actor, &code, Action::EditProject).await?;
+    let heading = format!("Edit {}", project.code);
+    let action = format!("/projects/{}/edit", project.code);
+    let cancel = format!("/projects/{}", project.code);
+    let back = |errors, general, status| {
+        form_error(
+            &state,
+            &who,
+            status,
+            heading.clone(),
+            action.clone(),
+            cancel.clone(),
+            form.clone(),
+            errors,
+            general,
+        )
+    };
+    let input = match form.validate() {
+        Ok(i) => i,
+        Err(errors) => return back(errors, None, StatusCode::BAD_REQUEST).await,
+    };
+    let Ok(version) = form.version.trim().parse::<i64>() else {
+        return back(
+            FieldErrors::default(),
+            Some("The form is missing its version; reload the page.".into()),
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
+    };
+    match state.store.update_project(project.id, version, input).await {
+        Ok(p) => {
+            state
+                .store
+                .audit(
+                    Some(who.user.id),
+                    "update",
+                    "project",
+                    Some(p.id),
+                    format!("edited project {}", p.code),
+                )
+                .await?;
+            Ok(Redirect::to(&format!("/projects/{}", p.code)).into_response())
+        }
+        Err(postflow_store::StoreError::Conflict(msg)) => {
+            back(FieldErrors::default(), Some(msg), StatusCode::CONFLICT).await
+        }
+        Err(postflow_store::StoreError::Duplicate { value, .. }) => {
+            let mut errors = FieldErrors::default();
+            errors.add(
+                "code",
+                format!("{value} is already used by another project"),
+            );
+            back(errors, None, StatusCode::CONFLICT).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn set_archived(
+    state: AppState,
+    code: String,
+    posted: Posted<HashMap<String, String>>,
+    archived: bool,
+) -> Result<Response, AppError> {
+    let actor = guard::actor_for(&state, &posted.who.user).await?;
+    let project = guard::project_for(&state, &actor, &code, Action::EditProject).await?;
+    state
+        .store
+        .set_project_archived(project.id, archived)
+        .await?;
+    let verb = if archived { "archive" } else { "restore" };
+    state
+        .store
+        .audit(
+            Some(posted.who.user.id),
+            verb,
+            "project",
+            Some(project.id),
+            format!("{verb}d project {}", project.code),
+        )
+        .await?;
+    Ok(Redirect::to(&format!("/projects/{}", project.code)).into_response())
+}
+
+async fn archive(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    posted: Posted<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    set_archived(state, code, posted, true).await
+}
+
+async fn unarchive(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    posted: Posted<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    set_archived(state, code, posted, false).await
+}
+
+#[derive(Deserialize)]
+struct MemberForm {
+    #[serde(default)]
+    user_id: String,
+}
+
+async fn add_member(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    posted: Posted<MemberForm>,
+) -> Result<Response, AppError> {
+    let actor = guard::actor_for(&state, &posted.who.user).await?;
+    let project = guard::project_for(&state, &actor, &code, Action::EditProject).await?;
+    let user_id: i64 = posted
+        .form
+        .user_id
+        .trim()
+        .parse()
+        .map_err(|_| AppError::BadRequest("user_id: choose a person".into()))?;
+    let user = state
+        .store
+        .user_by_id(user_id)
+        .await?
+        .ok_or_else(|| AppError::BadRequest("user_id: no such person".into()))?;
+    if user.role() == Role::Client {
+        return Err(AppError::BadRequest(
+            "user_id: client users see their company's projects already".into(),
+        ));
+    }
+    state.store.add_project_member(project.id, user.id).await?;
+    state
+        .store
+        .audit(
+            Some(posted.who.user.id),
+            "update",
+            "project",
+            Some(project.id),
+            format!("added {} to {}", user.name, project.code),
+        )
+        .await?;
+    Ok(Redirect::to(&format!("/projects/{}", project.code)).into_response())
+}
+
+async fn remove_member(
+    State(state): State<AppState>,
+    Path((code, user_id)): Path<(String, i64)>,
+    posted: Posted<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    let actor = guard::actor_for(&state, &posted.who.user).await?;
+    let project = guard::project_for(&state, &actor, &code, Action::EditProject).await?;
+    state
+        .store
+        .remove_project_member(project.id, user_id)
+        .await?;
+    state
+        .store
+        .audit(
+            Some(posted.who.user.id),
+            "update",
+            "project",
+            Some(project.id),
+            format!("removed user {user_id} from {}", project.code),
+        )
+        .await?;
+    Ok(Redirect::to(&format!("/projects/{}", project.code)).into_response())
+}

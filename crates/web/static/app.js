@@ -1,0 +1,55 @@
+// Small, dependency-free helpers: sortable tables, quick filters, keyboard shortcuts.
+(function () {
+  "use strict";
+  function cellValue(row, index) {
+    var cell = row.children[index];
+    if (!cell) return "";
+    return (cell.getAttribute("data-value") || cell.textContent || "").trim();
+  }
+  function compare(a, b) {
+    var na = parseFloat(a), nb = parseFloat(b);
+    if (!isNaN(na) && !isNaN(nb) && /^-?[\d.]+$/.test(a) && /^-?[\d.]+$/.test(b)) return na - nb;
+    return a.localeCompare(b, undefined, { numeric: true, sensitivity: "base" });
+  }
+  function sortBy(th) {
+    var table = th.closest("table");
+    var tbody = table.tBodies[0];
+    var index = Array.prototype.indexOf.call(th.parentNode.children, th);
+    var dir = th.getAttribute("data-dir") === "asc" ? "desc" : "asc";
+    table.querySelectorAll("th[data-sort]").forEach(function (h) { h.removeAttribute("data-dir"); h.setAttribute("aria-sort", "none"); });
+    th.setAttribute("data-dir", dir);
+    th.setAttribute("aria-sort", dir === "asc" ? "ascending" : "descending");
+    var rows = Array.prototype.slice.call(tbody.rows);
+    rows.sort(function (r1, r2) {
+      var c = compare(cellValue(r1, index), cellValue(r2, index));
+      return dir === "asc" ? c : -c;
+    });
+    rows.forEach(function (r) { tbody.appendChild(r); });
+  }
+  document.querySelectorAll("th[data-sort]").forEach(function (th) {
+    th.tabIndex = 0;
+    th.addEventListener("click", function () { sortBy(th); });
+    th.addEventListener("keydown", function (e) { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); sortBy(th); } });
+  });
+  document.querySelectorAll("input[data-filter]").forEach(function (input) {
+    var table = document.getElementById(input.getAttribute("data-filter"));
+    if (!table) return;
+    input.addEventListener("input", function () {
+      var q = input.value.toLowerCase();
+      Array.prototype.forEach.call(table.tBodies[0].rows, function (row) {
+        row.hidden = q !== "" && row.textContent.toLowerCase().indexOf(q) === -1;
+      });
+    });
+  });
+  // "/" jumps to the page's filter box, as in most tools people use all day.
+  document.addEventListener("keydown", function (e) {
+    if (e.key !== "/" || /input|textarea|select/i.test(document.activeElement.tagName)) return;
+    var f = document.querySelector("input[data-filter]");
+    if (f) { e.preventDefault(); f.focus(); }
+  });
+  document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+    form.addEventListener("submit", function (e) {
+      if (!window.confirm(form.getAttribute("data-confirm"))) e.preventDefault();
+    });
+  });
+})();
