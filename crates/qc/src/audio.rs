@@ -170,7 +170,7 @@ pub struct Tone {
     pub level_dbfs: f64,
 }
 
-/// A steady sine from the first window on: zero crossings steady, crest factor of a sine.
+/// A steady 1 kHz sine from the first window on: zero crossings steady, crest factor of a sine.
 pub fn head_tone(w: &Windows) -> Option<Tone> {
     let win_s = 1.0 / SUBBLOCKS_PER_S as f64;
     let mut n = 0;
@@ -195,10 +195,12 @@ pub fn head_tone(w: &Windows) -> Option<Tone> {
         zc_sum += zc;
         level_sum += 20.0 * (p as f64).log10();
     }
-    // Less than a second of steady sine is not line-up tone.
-    (n as f64 * win_s >= 1.0).then(|| Tone {
+    // Line-up tone is 1 kHz (EBU R 49, SMPTE RP 155) for at least a second; a steady sine at
+    // another pitch is programme.
+    let frequency_hz = zc_sum / n.max(1) as f64 / 2.0 * SUBBLOCKS_PER_S as f64;
+    (n as f64 * win_s >= 1.0 && (900.0..1100.0).contains(&frequency_hz)).then(|| Tone {
         duration_s: n as f64 * win_s,
-        frequency_hz: zc_sum / n as f64 / 2.0 * SUBBLOCKS_PER_S as f64,
+        frequency_hz,
         level_dbfs: level_sum / n as f64,
     })
 }

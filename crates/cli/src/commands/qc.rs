@@ -288,8 +288,8 @@ fn generate_master(path: &Path, minutes: f64) -> anyhow::Result<()> {
         "-f", "lavfi", "-i", &format!("anoisesrc=color=pink:sample_rate=48000:amplitude=0.2:duration={d}:seed=1"),
         "-f", "lavfi", "-i", &format!("sine=frequency=440:sample_rate=48000:duration={d}"),
         "-filter_complex",
-        "[1:a]volume='0.4+0.6*abs(sin(t/7))':eval=frame,asplit=2[n1][n2];[2:a]volume=0.3[s];\
-         [n1][s]amerge=inputs=2,pan=5.1|c0=c0|c1=0.8*c0+0.2*c1|c2=c1|c3=0.5*c0|c4=0.6*c0|c5=0.5*c0+0.3*c1[a51];\
+        "[1:a]volume='0.4+0.6*abs(sin(t/7))':eval=frame[n];[n][2:a]amix=inputs=2:weights=1 0.3:normalize=0,asplit=2[n1][n2];\
+         [n1]pan=5.1|c0=c0|c1=0.8*c0|c2=0.7*c0|c3=0.5*c0|c4=0.6*c0|c5=0.55*c0[a51];\
          [n2]pan=stereo|c0=c0|c1=0.9*c0[a20]",
         "-map", "0:v", "-map", "[a51]", "-map", "[a20]",
         "-c:v", "prores", "-profile:v", "3", "-pix_fmt", "yuv422p10le",
