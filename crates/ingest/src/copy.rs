@@ -904,7 +904,6 @@ pub fn ingest(opts: &IngestOptions, progress: &dyn Progress) -> Result<IngestRep
                 files: &facts,
                 dirs: &dir_list,
                 dir_hash_algorithms: &algs,
-                root_modified: None,
                 process: "transfer",
                 comment: opts
                     .project

@@ -506,7 +506,6 @@ pub struct SealRequest<'a> {
     /// hashes. Empty `dir_hash_algorithms` means "no directory hashes" (e.g. a sample).
     pub dirs: &'a [(String, Option<DateTime<Utc>>)],
     pub dir_hash_algorithms: &'a [HashAlgorithm],
-    pub root_modified: Option<DateTime<Utc>>,
     /// `transfer` for an ingest, `in-place` for a verification.
     pub process: &'a str,
     pub comment: Option<String>,
@@ -857,7 +856,6 @@ impl HistorySet {
             }
             written.push(path);
         }
-        let _ = req.root_modified;
         Ok(SealOutcome {
             comparisons,
             written,

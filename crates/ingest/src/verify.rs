@@ -295,7 +295,6 @@ pub fn verify(opts: &VerifyOptions) -> Result<VerifyReport, VerifyError> {
             files: &facts,
             dirs: &dirs,
             dir_hash_algorithms: &algs,
-            root_modified: None,
             process: "in-place",
             comment: Some(if sampled {
                 format!(
