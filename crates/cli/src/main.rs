@@ -20,6 +20,13 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run the web application for producers, artists and clients.
+    Serve(commands::server::ServeArgs),
+    /// Start a throwaway demo studio on SQLite in a temporary directory.
+    Demo(commands::server::DemoArgs),
+    /// Manage accounts: add, list, passwd, disable.
+    #[command(subcommand)]
+    User(commands::server::UserCommand),
     /// Copy a card or sound roll to one or more destinations, verified, with ASC MHL histories.
     Ingest(commands::ingest::IngestArgs),
     /// Re-hash a copy against its ASC MHL history and record the verification.
@@ -51,6 +58,9 @@ enum BenchCommand {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Serve(a) => commands::server::run_serve(a),
+        Command::Demo(a) => commands::server::run_demo(a),
+        Command::User(c) => commands::server::run_user(c),
         Command::Ingest(a) => commands::ingest::run_ingest(a),
         Command::Verify(a) => commands::ingest::run_verify(a),
         Command::Qc(a) => commands::qc::run_qc(a),

@@ -1,2 +1,3 @@
 pub mod ingest;
 pub mod qc;
+pub mod server;

@@ -367,7 +367,7 @@ async fn login_submit(
     );
     let clear = auth::set_cookie(LOGIN_CSRF_COOKIE, "", 0, state.config.secure_cookies);
     Ok((
-        [(header::SET_COOKIE, cookie), (header::SET_COOKIE, clear)],
+        axum::response::AppendHeaders([(header::SET_COOKIE, cookie), (header::SET_COOKIE, clear)]),
         Redirect::to(safe_next(&form.next)),
     )
         .into_response())

@@ -1,0 +1,360 @@
+//! `postflow serve`, `postflow demo` and `postflow user …`: the store and the web app.
+use anyhow::{bail, Context};
+use clap::{Args, Subcommand};
+use postflow_core::access::Role;
+use postflow_core::project::Code;
+use postflow_store::accounts::NewUser;
+use postflow_store::{Location, Store};
+use postflow_web::auth::{generate_password, hash_password};
+use postflow_web::WebConfig;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Where the studio's records live. SQLite in `--data-dir` unless a database URL is given.
+#[derive(Debug, Args, Clone)]
+pub struct StoreArgs {
+    /// Directory of the embedded SQLite store (created if missing).
+    #[arg(long, env = "POSTFLOW_DATA_DIR", default_value = "./postflow-data")]
+    pub data_dir: PathBuf,
+    /// A PostgreSQL URL (postgres://user:password@host:5432/db) to use instead of SQLite.
+    #[arg(long, env = "POSTFLOW_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+}
+
+impl StoreArgs {
+    pub fn location(&self) -> Location {
+        match &self.database_url {
+            Some(url) if !url.trim().is_empty() => Location::Url(url.trim().to_string()),
+            _ => Location::SqliteDir(self.data_dir.clone()),
+        }
+    }
+
+    pub async fn open(&self) -> anyhow::Result<Store> {
+        // The store's error already is one sentence naming the (redacted) URL and the cause.
+        Store::open(&self.location())
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Address and port to listen on.
+    #[arg(long, env = "POSTFLOW_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: String,
+    /// Read the first admin's password from this file instead of generating one.
+    #[arg(long)]
+    pub admin_password_file: Option<PathBuf>,
+    /// Email of the admin account created on first start.
+    #[arg(long, default_value = "admin@localhost")]
+    pub admin_email: String,
+    /// Mark cookies Secure (set this when users reach postflow over HTTPS, e.g. behind a proxy).
+    #[arg(long, env = "POSTFLOW_SECURE_COOKIES")]
+    pub secure_cookies: bool,
+    /// Log as JSON lines instead of text.
+    #[arg(long, env = "POSTFLOW_LOG_JSON")]
+    pub log_json: bool,
+}
+
+pub fn init_logging(json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("POSTFLOW_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if json {
+        let _ = builder.json().try_init();
+    } else {
+        let _ = builder.try_init();
+    }
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+async fn bind(addr: &str) -> anyhow::Result<tokio::net::TcpListener> {
+    tokio::net::TcpListener::bind(addr).await.with_context(|| {
+        format!("cannot listen on {addr}; is another program using it? Pick another with --bind")
+    })
+}
+
+pub fn run_serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    init_logging(args.log_json);
+    runtime()?.block_on(async move {
+        let store = args.store.open().await?;
+        ensure_first_admin(&store, &args).await?;
+        let listener = bind(&args.bind).await?;
+        let addr = listener.local_addr()?;
+        tracing::info!(%addr, backend = store.backend_name(), "postflow is serving");
+        eprintln!(
+            "postflow is serving on http://{addr} ({} store)",
+            store.backend_name()
+        );
+        let config = WebConfig {
+            secure_cookies: args.secure_cookies,
+            ..WebConfig::default()
+        };
+        postflow_web::serve(listener, store, config, postflow_web::shutdown_signal()).await?;
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// On first start with an empty store, creates the admin account and prints its one-time
+/// password once (or reads it from `--admin-password-file`).
+async fn ensure_first_admin(store: &Store, args: &ServeArgs) -> anyhow::Result<()> {
+    if store.count_users().await? > 0 {
+        return Ok(());
+    }
+    let (password, generated) = match &args.admin_password_file {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).with_context(|| {
+                format!("cannot read the admin password file {}", path.display())
+            })?;
+            let pw = text.trim_end_matches(['\n', '\r']).to_string();
+            if pw.chars().count() < 10 {
+                bail!(
+                    "the admin password in {} is shorter than 10 characters; use a longer one",
+                    path.display()
+                );
+            }
+            (pw, false)
+        }
+        None => (generate_password(), true),
+    };
+    let hash = hash_password(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
+    store
+        .create_user(NewUser {
+            email: args.admin_email.clone(),
+            name: "Administrator".into(),
+            role: Role::Admin,
+            client_id: None,
+            title: None,
+            password_hash: hash,
+        })
+        .await?;
+    store
+        .audit(
+            None,
+            "create",
+            "user",
+            None,
+            format!("first admin {} created", args.admin_email),
+        )
+        .await?;
+    if generated {
+        eprintln!("First start: created admin account {} with one-time password:\n\n    {password}\n\nIt is shown only now. Sign in and change it on your account page.", args.admin_email);
+    } else {
+        eprintln!(
+            "First start: created admin account {} with the password from the file.",
+            args.admin_email
+        );
+    }
+    Ok(())
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Address and port to listen on (port 0 picks a free one).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub bind: String,
+}
+
+pub fn run_demo(args: DemoArgs) -> anyhow::Result<ExitCode> {
+    init_logging(false);
+    let dir = tempfile::Builder::new()
+        .prefix("postflow-demo-")
+        .tempdir()
+        .context("cannot create a temporary directory for the demo")?;
+    runtime()?.block_on(async move {
+        let store = Store::open(&Location::SqliteDir(dir.path().to_path_buf()))
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        postflow_web::demo::seed(&store, chrono::Local::now().date_naive())
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot seed the demo studio: {e}"))?;
+        let listener = bind(&args.bind).await?;
+        let addr = listener.local_addr()?;
+        println!("postflow demo studio: http://{addr}/");
+        println!(
+            "Throwaway data in {} (removed when you stop the demo with Ctrl-C).",
+            dir.path().display()
+        );
+        println!(
+            "Every demo login uses the password: {}",
+            postflow_web::demo::DEMO_PASSWORD
+        );
+        for (email, name, role, _, _) in postflow_web::demo::DEMO_PEOPLE {
+            println!("  {:<10} {email:<30} {name}", role.as_str());
+        }
+        use std::io::Write;
+        let _ = std::io::stdout().flush();
+        postflow_web::serve(
+            listener,
+            store,
+            WebConfig::default(),
+            postflow_web::shutdown_signal(),
+        )
+        .await?;
+        drop(dir);
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account and print its one-time password.
+    Add(UserAddArgs),
+    /// List accounts.
+    List(UserListArgs),
+    /// Set a new password (generated, or read from a file) and end the user's sessions.
+    Passwd(UserPasswdArgs),
+    /// Disable an account (or enable it again with --enable); its sessions end.
+    Disable(UserDisableArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct UserAddArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The person's email; they sign in with it.
+    pub email: String,
+    /// Full name.
+    #[arg(long)]
+    pub name: String,
+    /// admin, producer, artist or client.
+    #[arg(long)]
+    pub role: String,
+    /// Client company code (required for the client role).
+    #[arg(long)]
+    pub client: Option<String>,
+    /// Job title, e.g. Colorist.
+    #[arg(long)]
+    pub title: Option<String>,
+    /// Read the password from this file instead of generating one.
+    #[arg(long)]
+    pub password_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct UserListArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Machine-readable output.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct UserPasswdArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    pub email: String,
+    #[arg(long)]
+    pub password_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct UserDisableArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    pub email: String,
+    /// Enable the account again instead.
+    #[arg(long)]
+    pub enable: bool,
+}
+
+fn password_from(file: &Option<PathBuf>) -> anyhow::Result<(String, bool)> {
+    match file {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the password file {}", path.display()))?;
+            let pw = text.trim_end_matches(['\n', '\r']).to_string();
+            if pw.chars().count() < 10 {
+                bail!(
+                    "the password in {} is shorter than 10 characters; use a longer one",
+                    path.display()
+                );
+            }
+            Ok((pw, false))
+        }
+        None => Ok((generate_password(), true)),
+    }
+}
+
+pub fn run_user(cmd: UserCommand) -> anyhow::Result<ExitCode> {
+    runtime()?.block_on(async move {
+        match cmd {
+            UserCommand::Add(a) => {
+                let role = Role::parse(&a.role).with_context(|| format!("unknown role {:?}; use admin, producer, artist or client", a.role))?;
+                if !a.email.contains('@') {
+                    bail!("{:?} is not an email address", a.email);
+                }
+                let store = a.store.open().await?;
+                let client_id = match (&a.client, role) {
+                    (Some(code), Role::Client) => {
+                        let code = Code::parse(code).map_err(|e| anyhow::anyhow!("--client: {e}"))?;
+                        let clients = store.list_clients(true).await?;
+                        Some(clients.iter().find(|c| c.code == code.as_str()).map(|c| c.id).with_context(|| format!("no client company with code {code}; create it in Admin → Client companies first"))?)
+                    }
+                    (None, Role::Client) => bail!("a client user needs --client CODE (their company)"),
+                    (Some(_), _) => bail!("--client only applies to the client role"),
+                    (None, _) => None,
+                };
+                let (password, generated) = password_from(&a.password_file)?;
+                let hash = hash_password(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
+                let u = store
+                    .create_user(NewUser { email: a.email.clone(), name: a.name, role, client_id, title: a.title, password_hash: hash })
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                store.audit(None, "create", "user", Some(u.id), format!("added {} as {} (CLI)", u.email, u.role)).await?;
+                if generated {
+                    println!("Created {} ({}). One-time password: {password}", u.email, u.role);
+                } else {
+                    println!("Created {} ({}).", u.email, u.role);
+                }
+            }
+            UserCommand::List(a) => {
+                let store = a.store.open().await?;
+                let users = store.list_users().await?;
+                if a.json {
+                    let rows: Vec<_> = users
+                        .iter()
+                        .map(|u| serde_json::json!({"id": u.id, "email": u.email, "name": u.name, "role": u.role, "client_id": u.client_id, "disabled": u.disabled}))
+                        .collect();
+                    println!("{}", serde_json::to_string_pretty(&rows)?);
+                } else {
+                    for u in users {
+                        println!("{:<32} {:<9} {}{}", u.email, u.role, u.name, if u.disabled { "  (disabled)" } else { "" });
+                    }
+                }
+            }
+            UserCommand::Passwd(a) => {
+                let store = a.store.open().await?;
+                let u = store.user_by_email(&a.email).await?.with_context(|| format!("no account with email {}", a.email))?;
+                let (password, generated) = password_from(&a.password_file)?;
+                store.set_password_hash(u.id, hash_password(&password).map_err(|e| anyhow::anyhow!("{e}"))?).await?;
+                store.audit(None, "update", "user", Some(u.id), format!("password of {} set (CLI)", u.email)).await?;
+                if generated {
+                    println!("New one-time password for {}: {password}", u.email);
+                } else {
+                    println!("Password of {} set.", u.email);
+                }
+            }
+            UserCommand::Disable(a) => {
+                let store = a.store.open().await?;
+                let u = store.user_by_email(&a.email).await?.with_context(|| format!("no account with email {}", a.email))?;
+                store.set_user_disabled(u.id, !a.enable).await?;
+                let verb = if a.enable { "enabled" } else { "disabled" };
+                store.audit(None, "update", "user", Some(u.id), format!("{verb} {} (CLI)", u.email)).await?;
+                println!("{} {verb}.", u.email);
+            }
+        }
+        Ok(ExitCode::SUCCESS)
+    })
+}
