@@ -83,6 +83,8 @@ async fn browser(driver: &Driver) -> fantoccini::Client {
     }
     let mut caps = serde_json::Map::new();
     caps.insert("goog:chromeOptions".into(), opts);
+    // Several TLS backends are linked into the test; pick one explicitly (chromedriver is plain HTTP).
+    let _ = rustls::crypto::ring::default_provider().install_default();
     ClientBuilder::rustls()
         .expect("TLS setup")
         .capabilities(caps)
