@@ -8,3 +8,4 @@ pub mod access;
 pub mod money;
 pub mod project;
 pub mod timecode;
+pub mod integrity;
