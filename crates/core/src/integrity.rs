@@ -129,6 +129,51 @@ impl std::fmt::Display for MediaType {
     }
 }
 
+/// A volume's label as written on the drive or tape: 1–64 characters, no control characters,
+/// no leading or trailing spaces.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct VolumeLabel(String);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "volume label {0:?} is not usable; use 1 to 64 visible characters, e.g. RAID-01 or LTO-000123"
+)]
+pub struct BadVolumeLabel(pub String);
+
+impl VolumeLabel {
+    pub fn parse(s: &str) -> Result<VolumeLabel, BadVolumeLabel> {
+        let t = s.trim();
+        if t.is_empty() || t.chars().count() > 64 || t.chars().any(char::is_control) {
+            return Err(BadVolumeLabel(s.to_string()));
+        }
+        Ok(VolumeLabel(t.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for VolumeLabel {
+    type Error = BadVolumeLabel;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        VolumeLabel::parse(&s)
+    }
+}
+
+impl From<VolumeLabel> for String {
+    fn from(l: VolumeLabel) -> String {
+        l.0
+    }
+}
+
+impl std::fmt::Display for VolumeLabel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// The state of one copy as last recorded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -432,5 +477,8 @@ mod tests {
         assert!(MediaType::parse("hard disk").is_err());
         assert_eq!(CopyState::parse("missing"), Some(CopyState::Missing));
         assert_eq!(VolumeKind::Lto.default_media().as_str(), "lto");
+        assert_eq!(VolumeLabel::parse(" RAID-01 ").unwrap().as_str(), "RAID-01");
+        assert!(VolumeLabel::parse("  ").is_err());
+        assert!(VolumeLabel::parse("a\nb").is_err());
     }
 }

@@ -5,6 +5,7 @@
 //! models and [`StoreError`]s, never a driver type.
 
 pub mod accounts;
+pub mod catalog;
 pub mod entities;
 pub mod migration;
 pub mod studio;

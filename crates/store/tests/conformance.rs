@@ -15,6 +15,8 @@ async fn run_all_cases(location: Location) {
     login_throttle(&store).await;
     api_tokens(&store).await;
     audit_and_resources(&store).await;
+    media_catalog(&store).await;
+    catalog_refuses_bad_input_atomically(&store).await;
     store.clone().close().await.unwrap();
 
     // Opening again runs no migration twice and keeps the data.
@@ -361,4 +363,246 @@ async fn unreachable_database_names_the_url_without_password() {
         "{msg}"
     );
     assert!(!msg.contains("s3cret"), "{msg}");
+}
+
+// --- media catalog ---------------------------------------------------------------------------
+
+fn label(s: &str) -> postflow_core::integrity::VolumeLabel {
+    postflow_core::integrity::VolumeLabel::parse(s).unwrap()
+}
+
+fn ingest_record(
+    project: Option<&str>,
+    volumes: &[&str],
+    state: postflow_core::integrity::CopyState,
+    xxh: &str,
+) -> postflow_store::catalog::CatalogRecord {
+    use postflow_store::catalog::*;
+    let at = chrono::Utc::now();
+    let files = ["A001/Clips/A001C001.mov", "A001/Clips/A001C002.mov"]
+        .iter()
+        .map(|p| RecordedFile {
+            path: p.to_string(),
+            size: Some(1000),
+            modified: Some(at),
+            checksums: [("xxh64".to_string(), format!("{xxh}{}", p.len()))].into(),
+            copies: volumes
+                .iter()
+                .map(|v| RecordedCopy {
+                    volume: label(v),
+                    path_on_volume: format!("/mnt/{v}/{p}"),
+                    state,
+                    verified_at: Some(at),
+                })
+                .collect(),
+        })
+        .collect();
+    CatalogRecord {
+        kind: EventKind::Ingest,
+        project: project.map(str::to_string),
+        source: "/cards/A001".into(),
+        at,
+        volumes: volumes
+            .iter()
+            .map(|v| VolumeRef {
+                label: label(v),
+                path: format!("/mnt/{v}"),
+            })
+            .collect(),
+        files,
+        complete: true,
+        report: serde_json::json!({"schema": "postflow.ingest.v1"}),
+    }
+}
+
+async fn media_catalog(store: &Store) {
+    use postflow_core::integrity::{CopyState, MediaType, Shortfall, Site, Standing, VolumeKind};
+    use postflow_store::catalog::VolumeInput;
+    let client = store
+        .create_client(ClientInput {
+            code: code("CATCO"),
+            name: "Catalog Co".into(),
+            contact_email: None,
+        })
+        .await
+        .unwrap();
+    let p = store
+        .create_project(ProjectInput {
+            code: code("CAT-ONE"),
+            name: "Catalogued".into(),
+            client_id: client.id,
+            status: ProjectStatus::Ingest,
+            start_date: None,
+            due_date: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        store.project_status(p.id).await.unwrap().standing,
+        Standing::NoMedia
+    );
+
+    // Ingest to two drives: unknown labels are registered as on-site hdd drives.
+    let rec = ingest_record(
+        Some("CAT-ONE"),
+        &["RAID-1", "RAID-2"],
+        CopyState::Verified,
+        "aa",
+    );
+    let out = store.record_catalog(None, "wrangler", &rec).await.unwrap();
+    assert_eq!((out.files, out.verified_copies), (2, 4));
+    assert_eq!(out.new_volumes, vec!["RAID-1", "RAID-2"]);
+    // The same report again updates, never duplicates.
+    let again = store.record_catalog(None, "wrangler", &rec).await.unwrap();
+    assert!(again.new_volumes.is_empty());
+    let media = store.project_media(p.id).await.unwrap();
+    assert_eq!(media.len(), 2);
+    assert!(media.iter().all(|m| m.copies.len() == 2));
+    assert_eq!(media[0].checksums()["xxh64"], "aa23");
+    let status = store.project_status(p.id).await.unwrap();
+    assert_eq!(status.standing, Standing::NotCompliant);
+    assert_eq!(
+        status.failing[0].reasons,
+        vec![
+            Shortfall::TooFewCopies { verified: 2 },
+            Shortfall::TooFewMediaTypes { media_types: 1 },
+            Shortfall::NoOffsiteCopy
+        ]
+    );
+
+    // A third, off-site LTO copy verifies: compliant.
+    store
+        .upsert_volume(VolumeInput {
+            label: label("LTO-000123"),
+            kind: VolumeKind::Lto,
+            media: MediaType::parse("lto").unwrap(),
+            site: Site::Offsite,
+            capacity_bytes: Some(18_000_000_000_000),
+            notes: Some("Iron Mountain".into()),
+        })
+        .await
+        .unwrap();
+    let mut verify = ingest_record(None, &["LTO-000123"], CopyState::Verified, "aa");
+    verify.kind = postflow_store::catalog::EventKind::Verify;
+    for f in &mut verify.files {
+        f.checksums.clear(); // a verification names files, not hashes
+    }
+    store
+        .record_catalog(None, "wrangler", &verify)
+        .await
+        .unwrap();
+    let status = store.project_status(p.id).await.unwrap();
+    assert_eq!(status.standing, Standing::Compliant, "{status:?}");
+
+    // The LTO copy of one file fails its next check: only verified copies count.
+    let mut failed = verify.clone();
+    failed.files.truncate(1);
+    failed.files[0].copies[0].state = CopyState::Failed;
+    let out = store
+        .record_catalog(None, "wrangler", &failed)
+        .await
+        .unwrap();
+    assert_eq!(out.failed_copies, 1);
+    let status = store.project_status(p.id).await.unwrap();
+    assert_eq!(status.standing, Standing::NotCompliant);
+    assert_eq!(status.failing.len(), 1);
+    assert_eq!(status.failing[0].path, "A001/Clips/A001C001.mov");
+    let media = store.project_media(p.id).await.unwrap();
+    let lto = media[0]
+        .copies
+        .iter()
+        .find(|c| c.volume.label == "LTO-000123")
+        .unwrap();
+    assert_eq!(lto.state(), CopyState::Failed);
+    assert!(lto.copy.verified_at.is_some(), "the last good date is kept");
+
+    // Volumes list what they hold.
+    let vols = store.list_volumes().await.unwrap();
+    let held: Vec<(&str, u64)> = vols
+        .iter()
+        .map(|v| (v.volume.label.as_str(), v.files_held))
+        .collect();
+    assert_eq!(held, vec![("LTO-000123", 1), ("RAID-1", 2), ("RAID-2", 2)]);
+    assert_eq!(vols[0].volume.site(), Site::Offsite);
+    // Updating a volume keeps its label unique.
+    let v = store
+        .upsert_volume(VolumeInput {
+            label: label("RAID-2"),
+            kind: VolumeKind::Drive,
+            media: MediaType::parse("ssd").unwrap(),
+            site: Site::Onsite,
+            capacity_bytes: None,
+            notes: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(v.media_type, "ssd");
+    assert_eq!(store.list_volumes().await.unwrap().len(), 3);
+
+    // Search by name, any case, narrowed to projects.
+    assert_eq!(store.search_media("c002", None, 50).await.unwrap().len(), 1);
+    assert_eq!(
+        store
+            .search_media("A001C", Some(&[p.id]), 50)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    assert!(store
+        .search_media("A001C", Some(&[p.id + 999]), 50)
+        .await
+        .unwrap()
+        .is_empty());
+
+    // The log keeps every run with its report.
+    let events = store.catalog_events(Some(p.id), 10).await.unwrap();
+    assert_eq!(events.len(), 2);
+    assert!(events.iter().all(|e| e.kind == "ingest"));
+    assert!(events[0].report.contains("postflow.ingest.v1"));
+    assert_eq!(store.catalog_events(None, 10).await.unwrap().len(), 4);
+}
+
+async fn catalog_refuses_bad_input_atomically(store: &Store) {
+    use postflow_core::integrity::CopyState;
+    let before = store.list_volumes().await.unwrap().len();
+    // Unknown project: nothing is written, not even the new volume.
+    let rec = ingest_record(Some("NOPE"), &["GHOST-1"], CopyState::Verified, "bb");
+    let err = store.record_catalog(None, "w", &rec).await.unwrap_err();
+    assert!(err.to_string().contains("NOPE"), "{err}");
+    // A path escaping its folder is refused.
+    let mut rec = ingest_record(None, &["GHOST-1"], CopyState::Verified, "bb");
+    rec.files[1].path = "../etc/passwd".into();
+    let err = store.record_catalog(None, "w", &rec).await.unwrap_err();
+    assert!(err.to_string().contains("relative path"), "{err}");
+    // A failure half-way (after the new volume row was written) rolls everything back.
+    let one = store
+        .project_by_code(&code("CAT-ONE"))
+        .await
+        .unwrap()
+        .unwrap();
+    store
+        .create_project(ProjectInput {
+            code: code("CAT-TWO"),
+            name: "Same card names".into(),
+            client_id: one.client_id,
+            status: ProjectStatus::Ingest,
+            start_date: None,
+            due_date: None,
+        })
+        .await
+        .unwrap();
+    let two = ingest_record(Some("CAT-TWO"), &["RAID-1"], CopyState::Verified, "cc");
+    store.record_catalog(None, "w", &two).await.unwrap();
+    let mut ambiguous = ingest_record(None, &["GHOST-1"], CopyState::Verified, "zz");
+    for f in &mut ambiguous.files {
+        f.checksums.clear();
+    }
+    let err = store
+        .record_catalog(None, "w", &ambiguous)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("--project"), "{err}");
+    assert_eq!(store.list_volumes().await.unwrap().len(), before);
+    assert!(store.volume_by_label("GHOST-1").await.unwrap().is_none());
 }

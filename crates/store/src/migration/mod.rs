@@ -3,16 +3,20 @@
 use sea_orm_migration::prelude::*;
 
 mod m0001_foundation;
+mod m0002_catalog;
 
 /// The schema generation this build writes. A store stamped with a higher one was written by a
 /// newer postflow and is refused rather than risked.
-pub const SCHEMA_GENERATION: i64 = 1;
+pub const SCHEMA_GENERATION: i64 = 2;
 
 pub struct Migrator;
 
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m0001_foundation::Migration)]
+        vec![
+            Box::new(m0001_foundation::Migration),
+            Box::new(m0002_catalog::Migration),
+        ]
     }
 }
 
