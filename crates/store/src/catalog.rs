@@ -309,12 +309,12 @@ impl Store {
 
         let mut volume_ids: HashMap<String, i64> = HashMap::new();
         let mut new_volumes = Vec::new();
-        let labels = rec.volumes.iter().map(|v| &v.label).chain(
-            rec.files
-                .iter()
-                .flat_map(|f| f.copies.iter().map(|c| &c.volume)),
-        );
-        for label in labels {
+        // Collected first: an iterator of closures held across `.await` would make the future !Send.
+        let mut labels: Vec<VolumeLabel> = rec.volumes.iter().map(|v| v.label.clone()).collect();
+        for f in &rec.files {
+            labels.extend(f.copies.iter().map(|c| c.volume.clone()));
+        }
+        for label in &labels {
             if volume_ids.contains_key(label.as_str()) {
                 continue;
             }

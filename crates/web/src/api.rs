@@ -19,13 +19,21 @@ pub fn routes() -> Router<AppState> {
         .route("/projects", get(projects))
         .route("/projects/{code}", get(project))
         .route("/clients", get(clients))
+        .route("/volumes", get(volumes).post(register_volume))
+        .route("/projects/{code}/media", get(project_media))
+        .route(
+            "/catalog/records",
+            // A large card's report is several megabytes of JSON.
+            axum::routing::post(record_catalog)
+                .layer(axum::extract::DefaultBodyLimit::max(256 << 20)),
+        )
 }
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "postflow API", version = "1", description = "Projects, clients and the signed-in user. Authenticate with a personal API token: `Authorization: Bearer pft_…`."),
-    paths(me, projects, project, clients),
-    components(schemas(MeDto, ProjectDto, ClientDto, ErrorDto)),
+    paths(me, projects, project, clients, volumes, register_volume, project_media, record_catalog),
+    components(schemas(MeDto, ProjectDto, ClientDto, ErrorDto, VolumeDto, VolumeInputDto, MediaDto, RuleDto, FailingDto, FileDto, CopyDto, RecordedDto)),
     modifiers(&BearerAuth),
     security(("bearer" = []))
 )]
@@ -213,4 +221,269 @@ async fn clients(
             })
             .collect(),
     ))
+}
+
+// --- media catalog -------------------------------------------------------------------------------
+
+#[derive(Serialize, ToSchema)]
+pub struct VolumeDto {
+    pub label: String,
+    /// drive, lto, nas or cloud
+    pub kind: String,
+    /// hdd, ssd, lto, cloud, …
+    pub media_type: String,
+    /// onsite or offsite
+    pub location: String,
+    pub capacity_bytes: Option<i64>,
+    pub notes: Option<String>,
+    /// Files with a verified copy on this volume.
+    pub files_held: u64,
+    /// RFC 3339
+    pub last_verified: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/volumes", responses((status = 200, body = Vec<VolumeDto>), (status = 403, body = ErrorDto)))]
+async fn volumes(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+) -> Result<Json<Vec<VolumeDto>>, ApiError> {
+    let actor = guard::actor_for(&state, &user).await?;
+    guard::require(&actor, Action::ViewStudio)?;
+    let list = state.store.list_volumes().await?;
+    Ok(Json(
+        list.into_iter()
+            .map(|v| VolumeDto {
+                kind: v.volume.kind().as_str().into(),
+                media_type: v.volume.media().to_string(),
+                location: v.volume.site().as_str().into(),
+                label: v.volume.label,
+                capacity_bytes: v.volume.capacity_bytes,
+                notes: v.volume.notes,
+                files_held: v.files_held,
+                last_verified: v.last_verified.map(|t| t.to_rfc3339()),
+            })
+            .collect(),
+    ))
+}
+
+#[derive(serde::Deserialize, ToSchema)]
+pub struct VolumeInputDto {
+    pub label: String,
+    /// drive, lto, nas or cloud
+    pub kind: String,
+    /// hdd, ssd, lto, cloud, …; defaults from the kind
+    pub media_type: Option<String>,
+    /// onsite or offsite
+    pub location: String,
+    pub capacity_bytes: Option<i64>,
+    pub notes: Option<String>,
+}
+
+/// Registers a volume, or updates the one with this label (producers and admins).
+#[utoipa::path(post, path = "/api/v1/volumes", request_body = VolumeInputDto,
+    responses((status = 200, body = VolumeDto), (status = 400, body = ErrorDto), (status = 403, body = ErrorDto)))]
+async fn register_volume(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Json(input): Json<VolumeInputDto>,
+) -> Result<Json<VolumeDto>, ApiError> {
+    use postflow_core::integrity::{MediaType, Site, VolumeKind, VolumeLabel};
+    let actor = guard::actor_for(&state, &user).await?;
+    // Producers and admins run the studio's storage.
+    guard::require(&actor, Action::CreateProject)?;
+    let bad = |m: String| ApiError::from(AppError::BadRequest(m));
+    let label = VolumeLabel::parse(&input.label).map_err(|e| bad(e.to_string()))?;
+    let kind = VolumeKind::parse(&input.kind).ok_or_else(|| {
+        bad(format!(
+            "kind {:?} is not one of drive, lto, nas, cloud",
+            input.kind
+        ))
+    })?;
+    let media = match &input.media_type {
+        Some(m) => MediaType::parse(m).map_err(|e| bad(e.to_string()))?,
+        None => kind.default_media(),
+    };
+    let site = Site::parse(&input.location).ok_or_else(|| {
+        bad(format!(
+            "location {:?} is not onsite or offsite",
+            input.location
+        ))
+    })?;
+    let v = state
+        .store
+        .upsert_volume(postflow_store::catalog::VolumeInput {
+            label,
+            kind,
+            media,
+            site,
+            capacity_bytes: input.capacity_bytes,
+            notes: input.notes,
+        })
+        .await?;
+    state
+        .store
+        .audit(
+            Some(user.id),
+            "upsert",
+            "volume",
+            Some(v.id),
+            format!("{} registered volume {}", user.email, v.label),
+        )
+        .await?;
+    Ok(Json(VolumeDto {
+        kind: v.kind().as_str().into(),
+        media_type: v.media().to_string(),
+        location: v.site().as_str().into(),
+        label: v.label,
+        capacity_bytes: v.capacity_bytes,
+        notes: v.notes,
+        files_held: 0,
+        last_verified: None,
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct FailingDto {
+    pub path: String,
+    /// e.g. "2 verified copies, needs 3", "no verified off-site copy"
+    pub reasons: Vec<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RuleDto {
+    /// compliant, not_compliant or no_media
+    pub standing: String,
+    pub compliant: bool,
+    pub files: usize,
+    pub failing: Vec<FailingDto>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CopyDto {
+    pub volume: String,
+    pub media_type: String,
+    /// onsite or offsite
+    pub location: String,
+    /// verified, failed or missing (as of the last check)
+    pub state: String,
+    pub path_on_volume: String,
+    /// RFC 3339: the last time this copy re-read as identical
+    pub verified_at: Option<String>,
+    pub checked_at: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct FileDto {
+    pub path: String,
+    pub size: i64,
+    pub modified: Option<String>,
+    /// algorithm → value
+    pub checksums: std::collections::BTreeMap<String, String>,
+    pub copies: Vec<CopyDto>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MediaDto {
+    pub project: String,
+    pub status: RuleDto,
+    pub files: Vec<FileDto>,
+}
+
+/// A project's catalogued files with their copies, and its 3-2-1 status.
+#[utoipa::path(get, path = "/api/v1/projects/{code}/media", params(("code" = String, Path, description = "Project code")),
+    responses((status = 200, body = MediaDto), (status = 404, body = ErrorDto)))]
+async fn project_media(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(code): Path<String>,
+) -> Result<Json<MediaDto>, ApiError> {
+    let actor = guard::actor_for(&state, &user).await?;
+    let p = guard::project_for(&state, &actor, &code, Action::ViewProject).await?;
+    let entries = state.store.project_media(p.id).await?;
+    let facts: Vec<_> = entries.iter().map(|e| e.facts()).collect();
+    let status = postflow_core::integrity::three_two_one(&facts);
+    let standing = serde_json::to_value(status.standing)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
+    Ok(Json(MediaDto {
+        project: p.code,
+        status: RuleDto {
+            standing,
+            compliant: status.compliant(),
+            files: status.files,
+            failing: status
+                .failing
+                .iter()
+                .map(|f| FailingDto {
+                    path: f.path.clone(),
+                    reasons: f.reasons.iter().map(|r| r.to_string()).collect(),
+                })
+                .collect(),
+        },
+        files: entries
+            .iter()
+            .map(|e| FileDto {
+                path: e.file.path.clone(),
+                size: e.file.size,
+                modified: e.file.modified.map(|t| t.to_rfc3339()),
+                checksums: e.checksums(),
+                copies: e
+                    .copies
+                    .iter()
+                    .map(|c| CopyDto {
+                        volume: c.volume.label.clone(),
+                        media_type: c.volume.media().to_string(),
+                        location: c.volume.site().as_str().into(),
+                        state: c.state().as_str().into(),
+                        path_on_volume: c.copy.path_on_volume.clone(),
+                        verified_at: c.copy.verified_at.map(|t| t.to_rfc3339()),
+                        checked_at: c.copy.checked_at.to_rfc3339(),
+                    })
+                    .collect(),
+            })
+            .collect(),
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RecordedDto {
+    pub event_id: i64,
+    pub files: u64,
+    pub verified_copies: u64,
+    pub failed_copies: u64,
+    /// Volume labels seen for the first time, registered as on-site hdd drives.
+    pub new_volumes: Vec<String>,
+}
+
+/// Records an ingest or verification (`postflow ingest|verify --server`): files, copies per
+/// volume with their state, and the full report. Idempotent for files and copies; one log entry
+/// per call. Producers and admins only.
+#[utoipa::path(post, path = "/api/v1/catalog/records",
+    request_body(content = Object, description = "A catalog record: { kind: ingest|verify, project?, source, at, volumes: [{label, path}], files: [{path, size?, modified?, checksums: {alg: value}, copies: [{volume, path_on_volume, state: verified|failed|missing, verified_at?}]}], complete, report }"),
+    responses((status = 200, body = RecordedDto), (status = 400, body = ErrorDto), (status = 403, body = ErrorDto), (status = 404, body = ErrorDto)))]
+async fn record_catalog(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Json(body): Json<serde_json::Value>,
+) -> Result<Json<RecordedDto>, ApiError> {
+    let actor = guard::actor_for(&state, &user).await?;
+    guard::require(&actor, Action::CreateProject)?;
+    let record: postflow_store::catalog::CatalogRecord = serde_json::from_value(body)
+        .map_err(|e| AppError::BadRequest(format!("the catalog record could not be read: {e}")))?;
+    if let Some(code) = record.project.as_deref() {
+        // The project must be one this person may see, like every other project route.
+        guard::project_for(&state, &actor, code, Action::ViewProject).await?;
+    }
+    let out = state
+        .store
+        .record_catalog(Some(user.id), &user.email, &record)
+        .await?;
+    Ok(Json(RecordedDto {
+        event_id: out.event_id,
+        files: out.files,
+        verified_copies: out.verified_copies,
+        failed_copies: out.failed_copies,
+        new_volumes: out.new_volumes,
+    }))
 }

@@ -1,6 +1,7 @@
 //! Server-rendered pages. Each handler: who is asking (session) → guard → store → template.
 mod account;
 mod admin;
+mod media;
 mod projects;
 
 use crate::auth::{self, CurrentUser, LOGIN_CSRF_COOKIE, SESSION_COOKIE};
@@ -27,7 +28,7 @@ pub fn routes() -> Router<AppState> {
         .route("/schedule", get(soon_schedule))
         .route("/time", get(soon_time))
         .route("/billing", get(soon_billing))
-        .route("/media", get(soon_media))
+        .merge(media::routes())
         .route("/qc", get(soon_qc))
         .merge(projects::routes())
         .merge(admin::routes())
@@ -479,15 +480,6 @@ async fn soon_billing(State(s): State<AppState>, who: CurrentUser) -> Result<Res
         who,
         "Billing",
         "Rates, budgets per stage, invoices and profitability.",
-    )
-    .await
-}
-async fn soon_media(State(s): State<AppState>, who: CurrentUser) -> Result<Response, AppError> {
-    soon(
-        &s,
-        who,
-        "Media",
-        "Volumes, verified copies and 3-2-1 status per project.",
     )
     .await
 }
