@@ -5,7 +5,8 @@
 //! invalid state (a `ProjectCode`, `Money`, `Timecode`), and every function is deterministic.
 
 pub mod access;
+pub mod integrity;
 pub mod money;
 pub mod project;
+pub mod qc_gate;
 pub mod timecode;
-pub mod integrity;

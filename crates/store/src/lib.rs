@@ -6,6 +6,7 @@
 
 pub mod accounts;
 pub mod catalog;
+pub mod delivery;
 pub mod entities;
 pub mod migration;
 pub mod studio;

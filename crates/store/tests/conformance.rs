@@ -15,6 +15,7 @@ async fn run_all_cases(location: Location) {
     login_throttle(&store).await;
     api_tokens(&store).await;
     audit_and_resources(&store).await;
+    deliverables_and_qc_gate(&store).await;
     media_catalog(&store).await;
     catalog_refuses_bad_input_atomically(&store).await;
     store.clone().close().await.unwrap();
@@ -605,4 +606,88 @@ async fn catalog_refuses_bad_input_atomically(store: &Store) {
     assert!(err.to_string().contains("--project"), "{err}");
     assert_eq!(store.list_volumes().await.unwrap().len(), before);
     assert!(store.volume_by_label("GHOST-1").await.unwrap().is_none());
+}
+
+async fn deliverables_and_qc_gate(store: &Store) {
+    use postflow_store::delivery::DeliverableInput;
+    let p = store
+        .project_by_code(&code("ACME-SPOT"))
+        .await
+        .unwrap()
+        .unwrap();
+    let d = store
+        .create_deliverable(DeliverableInput {
+            project_id: p.id,
+            name: "Broadcast master".into(),
+            profiles: vec!["ebu-r128".into()],
+            layout: Some("stereo".into()),
+        })
+        .await
+        .unwrap();
+    assert_eq!(d.profile_names(), vec!["ebu-r128"]);
+    assert!(
+        store
+            .deliverable_in(p.id + 999, d.id)
+            .await
+            .unwrap()
+            .is_none(),
+        "a deliverable only exists within its project"
+    );
+    let big_report = format!(
+        "{{\"status\":\"pass\",\"pad\":\"{}\"}}",
+        "x".repeat(200_000)
+    );
+    let r1 = store
+        .record_qc_run(d.id, "master_v1.mov".into(), true, big_report.clone(), None)
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .qc_run_in(d.id, r1.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .report_json
+            .len(),
+        big_report.len()
+    );
+    let u = store
+        .user_by_email("ana@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    store
+        .sign_off(r1.id, "safe_area", u.id, "checked".into())
+        .await
+        .unwrap();
+    store
+        .sign_off(r1.id, "safe_area", u.id, "again".into())
+        .await
+        .unwrap();
+    let signed = store.signoffs_of(r1.id).await.unwrap();
+    assert_eq!(
+        signed.iter().filter(|s| s.check_id == "safe_area").count(),
+        1
+    );
+    let r2 = store
+        .record_qc_run(d.id, "master_v2.mov".into(), true, "{}".into(), Some(u.id))
+        .await
+        .unwrap();
+    // Passing on a stale run is refused.
+    assert!(matches!(
+        store.mark_qc_passed(d.id, r1.id, u.id).await,
+        Err(StoreError::Conflict(_))
+    ));
+    store.mark_qc_passed(d.id, r2.id, u.id).await.unwrap();
+    assert!(store.deliverables_of(p.id).await.unwrap()[0]
+        .qc_passed_at
+        .is_some());
+    // A new run re-opens the milestone.
+    store
+        .record_qc_run(d.id, "master_v3.mov".into(), false, "{}".into(), None)
+        .await
+        .unwrap();
+    assert!(store.deliverables_of(p.id).await.unwrap()[0]
+        .qc_passed_at
+        .is_none());
 }

@@ -1,0 +1,171 @@
+//! Deliverables, QC runs attached to them, signed manual checks and the "QC passed" milestone.
+use crate::entities::{deliverable, qc_run, qc_signoff};
+use crate::{now, Result, Store, StoreError};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+
+pub use crate::entities::deliverable::Model as Deliverable;
+pub use crate::entities::qc_run::Model as QcRun;
+pub use crate::entities::qc_signoff::Model as QcSignoff;
+
+#[derive(Debug, Clone)]
+pub struct DeliverableInput {
+    pub project_id: i64,
+    pub name: String,
+    pub profiles: Vec<String>,
+    pub layout: Option<String>,
+}
+
+impl Deliverable {
+    pub fn profile_names(&self) -> Vec<String> {
+        self.profiles
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+            .collect()
+    }
+}
+
+impl Store {
+    pub async fn create_deliverable(&self, input: DeliverableInput) -> Result<Deliverable> {
+        Ok(deliverable::ActiveModel {
+            project_id: Set(input.project_id),
+            name: Set(input.name),
+            profiles: Set(input.profiles.join(",")),
+            layout: Set(input.layout),
+            created_at: Set(now()),
+            qc_passed_at: Set(None),
+            qc_passed_by: Set(None),
+            ..Default::default()
+        }
+        .insert(self.connection())
+        .await?)
+    }
+
+    pub async fn deliverables_of(&self, project_id: i64) -> Result<Vec<Deliverable>> {
+        Ok(deliverable::Entity::find()
+            .filter(deliverable::Column::ProjectId.eq(project_id))
+            .order_by_asc(deliverable::Column::Id)
+            .all(self.connection())
+            .await?)
+    }
+
+    /// A deliverable, only if it belongs to `project_id` (so a URL cannot mix projects).
+    pub async fn deliverable_in(&self, project_id: i64, id: i64) -> Result<Option<Deliverable>> {
+        Ok(deliverable::Entity::find_by_id(id)
+            .filter(deliverable::Column::ProjectId.eq(project_id))
+            .one(self.connection())
+            .await?)
+    }
+
+    /// Records a QC run. A new run re-opens the milestone: "QC passed" always refers to the
+    /// latest run.
+    pub async fn record_qc_run(
+        &self,
+        deliverable_id: i64,
+        file_name: String,
+        passed: bool,
+        report_json: String,
+        by: Option<i64>,
+    ) -> Result<QcRun> {
+        let run = qc_run::ActiveModel {
+            deliverable_id: Set(deliverable_id),
+            file_name: Set(file_name),
+            status: Set(if passed { "pass" } else { "fail" }.to_string()),
+            report_json: Set(report_json),
+            created_at: Set(now()),
+            created_by: Set(by),
+            ..Default::default()
+        }
+        .insert(self.connection())
+        .await?;
+        deliverable::Entity::update_many()
+            .col_expr(
+                deliverable::Column::QcPassedAt,
+                Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None),
+            )
+            .col_expr(
+                deliverable::Column::QcPassedBy,
+                Expr::value(Option::<i64>::None),
+            )
+            .filter(deliverable::Column::Id.eq(deliverable_id))
+            .exec(self.connection())
+            .await?;
+        Ok(run)
+    }
+
+    pub async fn qc_runs_of(&self, deliverable_id: i64) -> Result<Vec<QcRun>> {
+        Ok(qc_run::Entity::find()
+            .filter(qc_run::Column::DeliverableId.eq(deliverable_id))
+            .order_by_desc(qc_run::Column::Id)
+            .all(self.connection())
+            .await?)
+    }
+
+    pub async fn qc_run_in(&self, deliverable_id: i64, run_id: i64) -> Result<Option<QcRun>> {
+        Ok(qc_run::Entity::find_by_id(run_id)
+            .filter(qc_run::Column::DeliverableId.eq(deliverable_id))
+            .one(self.connection())
+            .await?)
+    }
+
+    /// Signs a manual check of a run; signing twice keeps the first signature.
+    pub async fn sign_off(
+        &self,
+        run_id: i64,
+        check_id: &str,
+        user_id: i64,
+        note: String,
+    ) -> Result<()> {
+        let existing = qc_signoff::Entity::find()
+            .filter(qc_signoff::Column::QcRunId.eq(run_id))
+            .filter(qc_signoff::Column::CheckId.eq(check_id))
+            .one(self.connection())
+            .await?;
+        if existing.is_none() {
+            qc_signoff::ActiveModel {
+                qc_run_id: Set(run_id),
+                check_id: Set(check_id.to_string()),
+                signed_by: Set(user_id),
+                signed_at: Set(now()),
+                note: Set(note),
+                ..Default::default()
+            }
+            .insert(self.connection())
+            .await?;
+        }
+        Ok(())
+    }
+
+    pub async fn signoffs_of(&self, run_id: i64) -> Result<Vec<QcSignoff>> {
+        Ok(qc_signoff::Entity::find()
+            .filter(qc_signoff::Column::QcRunId.eq(run_id))
+            .order_by_asc(qc_signoff::Column::Id)
+            .all(self.connection())
+            .await?)
+    }
+
+    /// Marks the milestone reached. The caller has checked the gate; `latest_run_id` guards
+    /// against a run recorded in between (then the gate must be checked again).
+    pub async fn mark_qc_passed(
+        &self,
+        deliverable_id: i64,
+        latest_run_id: i64,
+        user_id: i64,
+    ) -> Result<()> {
+        let newest = self.qc_runs_of(deliverable_id).await?.first().map(|r| r.id);
+        if newest != Some(latest_run_id) {
+            return Err(StoreError::Conflict(
+                "a newer QC run was recorded meanwhile; review it and try again".into(),
+            ));
+        }
+        deliverable::Entity::update_many()
+            .col_expr(deliverable::Column::QcPassedAt, Expr::value(Some(now())))
+            .col_expr(deliverable::Column::QcPassedBy, Expr::value(Some(user_id)))
+            .filter(deliverable::Column::Id.eq(deliverable_id))
+            .exec(self.connection())
+            .await?;
+        Ok(())
+    }
+}
