@@ -39,6 +39,9 @@ enum Command {
     /// Benchmarks that print figures next to a peer tool measured in the same run.
     #[command(subcommand)]
     Bench(BenchCommand),
+    /// The media catalog's volumes: add (or update) and list.
+    #[command(subcommand)]
+    Volume(commands::catalog::VolumeCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -67,6 +70,7 @@ fn main() -> ExitCode {
         Command::Project(ProjectCommand::Scaffold(a)) => commands::ingest::run_scaffold(a),
         Command::Bench(BenchCommand::Ingest(a)) => commands::ingest::run_bench_ingest(a),
         Command::Bench(BenchCommand::Qc(a)) => commands::qc::run_bench_qc(a),
+        Command::Volume(c) => commands::catalog::run_volume(c),
     };
     match result {
         Ok(code) => code,

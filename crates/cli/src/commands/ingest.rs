@@ -71,7 +71,12 @@ pub struct IngestArgs {
     /// Files copied at the same time.
     #[arg(long, default_value_t = 2)]
     pub jobs: usize,
+    #[command(flatten, next_help_heading = CATALOG_HEADING)]
+    pub catalog: super::catalog::CatalogArgs,
 }
+
+const CATALOG_HEADING: &str =
+    "Catalog (nothing is recorded unless --data-dir, --database-url or --server is given)";
 
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
@@ -86,6 +91,12 @@ pub struct VerifyArgs {
     /// Print the report as JSON on stdout.
     #[arg(long)]
     pub json: bool,
+    /// Project code the verified files belong to (for the catalog; needed only when the same
+    /// path is catalogued in several projects).
+    #[arg(long)]
+    pub project: Option<String>,
+    #[command(flatten, next_help_heading = CATALOG_HEADING)]
+    pub catalog: super::catalog::CatalogArgs,
 }
 
 #[derive(Debug, Args)]
@@ -191,6 +202,12 @@ pub fn run_ingest(args: IngestArgs) -> anyhow::Result<ExitCode> {
     if args.rename && naming.is_none() {
         bail!("--rename needs --project CODE or --naming FILE to know the convention");
     }
+    // Catalog flags are checked before anything is copied.
+    let catalog = args.catalog.target()?;
+    let labels = match &catalog {
+        Some(_) => super::catalog::destination_labels(&args.dest, &args.catalog.flags.volume)?,
+        None => Vec::new(),
+    };
     let mut opts = IngestOptions::new(args.source.clone(), args.dest.clone());
     opts.algorithms = algorithms;
     opts.project = args.project.clone();
@@ -216,7 +233,14 @@ pub fn run_ingest(args: IngestArgs) -> anyhow::Result<ExitCode> {
     } else {
         print_ingest(&report);
     }
-    Ok(if report.complete {
+    let recorded = match &catalog {
+        Some(target) => {
+            let rec = super::catalog::ingest_record(&report, &labels)?;
+            super::catalog::record_and_report(target, &rec, "copies")
+        }
+        None => true,
+    };
+    Ok(if report.complete && recorded {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
@@ -263,6 +287,14 @@ fn print_ingest(r: &IngestReport) {
 }
 
 pub fn run_verify(args: VerifyArgs) -> anyhow::Result<ExitCode> {
+    let catalog = args.catalog.target()?;
+    let label = match &catalog {
+        Some(_) => Some(super::catalog::verify_label(
+            &args.path,
+            &args.catalog.flags.volume,
+        )?),
+        None => None,
+    };
     let mut opts = VerifyOptions::new(args.path.clone());
     opts.sample_percent = args.sample;
     opts.algorithms = parse_algorithms(&args.hash)?;
@@ -315,7 +347,15 @@ pub fn run_verify(args: VerifyArgs) -> anyhow::Result<ExitCode> {
             println!("recorded {g}");
         }
     }
-    Ok(if report.ok {
+    let recorded = match (&catalog, &label) {
+        (Some(target), Some(label)) => {
+            let rec =
+                super::catalog::verify_record(&report, &args.path, label, args.project.clone())?;
+            super::catalog::record_and_report(target, &rec, "files")
+        }
+        _ => true,
+    };
+    Ok(if report.ok && recorded {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)

@@ -1,3 +1,4 @@
+pub mod catalog;
 pub mod ingest;
 pub mod qc;
 pub mod server;

@@ -1,0 +1,629 @@
+//! The media catalog from the command line: `postflow volume add|list`, and recording what
+//! `postflow ingest` and `postflow verify` established, either straight into a store
+//! (`--data-dir`, `--database-url`) or through a server's JSON API (`--server URL --token T`).
+//!
+//! The catalog is written after the copies are verified and never claims more than the report
+//! says: a copy is recorded as verified only when it re-read as identical. A failed catalog write
+//! changes nothing (the store records a report in one transaction) and leaves the copies on disk
+//! as they are.
+use super::server::StoreArgs;
+use anyhow::{bail, Context};
+use clap::parser::ValueSource;
+use clap::{ArgMatches, Args, Subcommand};
+use postflow_core::integrity::{CopyState, MediaType, Site, VolumeKind, VolumeLabel};
+use postflow_ingest::{FileStatus, IngestReport, VerifyReport};
+use postflow_store::catalog::{
+    CatalogRecord, EventKind, RecordOutcome, RecordedCopy, RecordedFile, VolumeInput, VolumeRef,
+};
+use serde::Deserialize;
+use std::path::Path;
+use std::process::ExitCode;
+
+/// A postflow server to record through, instead of a local store.
+#[derive(Debug, Args, Clone)]
+pub struct ServerArgs {
+    /// Record through this postflow server's API (e.g. https://postflow.studio.lan) instead of a
+    /// local store.
+    #[arg(long, env = "POSTFLOW_SERVER")]
+    pub server: Option<String>,
+    /// Personal API token (create one on your account page; producer or admin).
+    #[arg(long, env = "POSTFLOW_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+}
+
+/// The flags `ingest` and `verify` take to record into the catalog.
+#[derive(Debug, Args, Clone)]
+pub struct CatalogFlags {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    #[command(flatten)]
+    pub remote: ServerArgs,
+    /// Volume label of each destination, in --dest order (default: the destination folder's
+    /// name). For verify: the volume holding PATH (default: the name of PATH's parent folder).
+    #[arg(long = "volume")]
+    pub volume: Vec<String>,
+}
+
+/// [`CatalogFlags`] plus whether a store was actually asked for: the store flags have a default
+/// data directory, but ingest must record nothing unless told where.
+#[derive(Debug, Clone)]
+pub struct CatalogArgs {
+    pub flags: CatalogFlags,
+    pub store_given: bool,
+}
+
+impl clap::FromArgMatches for CatalogArgs {
+    fn from_arg_matches(m: &ArgMatches) -> Result<Self, clap::Error> {
+        let flags = CatalogFlags::from_arg_matches(m)?;
+        let given = |id: &str| {
+            matches!(
+                m.value_source(id),
+                Some(ValueSource::CommandLine | ValueSource::EnvVariable)
+            )
+        };
+        Ok(CatalogArgs {
+            store_given: given("data_dir") || given("database_url"),
+            flags,
+        })
+    }
+    fn update_from_arg_matches(&mut self, m: &ArgMatches) -> Result<(), clap::Error> {
+        *self = Self::from_arg_matches(m)?;
+        Ok(())
+    }
+}
+
+impl Args for CatalogArgs {
+    fn augment_args(cmd: clap::Command) -> clap::Command {
+        CatalogFlags::augment_args(cmd)
+    }
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        CatalogFlags::augment_args_for_update(cmd)
+    }
+}
+
+/// Where catalog facts go.
+#[derive(Debug, Clone)]
+pub enum Target {
+    Store(StoreArgs),
+    Server { url: String, token: String },
+}
+
+fn server_target(remote: &ServerArgs) -> anyhow::Result<Option<Target>> {
+    match (&remote.server, &remote.token) {
+        (Some(url), Some(token)) if !url.trim().is_empty() && !token.trim().is_empty() => {
+            Ok(Some(Target::Server {
+                url: url.trim().trim_end_matches('/').to_string(),
+                token: token.trim().to_string(),
+            }))
+        }
+        (Some(url), _) if !url.trim().is_empty() => bail!(
+            "--server {url} needs --token TOKEN (or POSTFLOW_TOKEN); create a token on your account page"
+        ),
+        (_, Some(t)) if !t.trim().is_empty() => {
+            bail!("--token was given without --server URL; add the server's address")
+        }
+        _ => Ok(None),
+    }
+}
+
+impl CatalogArgs {
+    /// Where to record, or `None` when the user asked for no catalog. Checked before the copy
+    /// starts, so a bad flag costs nothing.
+    pub fn target(&self) -> anyhow::Result<Option<Target>> {
+        let remote = server_target(&self.flags.remote)?;
+        match (remote, self.store_given) {
+            (Some(_), true) => bail!(
+                "give either --server (record through the server) or --data-dir/--database-url (record into a store), not both"
+            ),
+            (Some(t), false) => Ok(Some(t)),
+            (None, true) => Ok(Some(Target::Store(self.flags.store.clone()))),
+            (None, false) => {
+                if !self.flags.volume.is_empty() {
+                    bail!("--volume only matters when recording; add --data-dir DIR, --database-url URL or --server URL --token T")
+                }
+                Ok(None)
+            }
+        }
+    }
+}
+
+/// The label of each destination: `--volume` in order, else the destination folder's name.
+pub fn destination_labels(
+    dests: &[std::path::PathBuf],
+    given: &[String],
+) -> anyhow::Result<Vec<VolumeLabel>> {
+    if !given.is_empty() && given.len() != dests.len() {
+        bail!(
+            "{} --volume labels for {} --dest folders; give one label per destination, in the same order",
+            given.len(),
+            dests.len()
+        );
+    }
+    dests
+        .iter()
+        .enumerate()
+        .map(|(i, d)| match given.get(i) {
+            Some(l) => VolumeLabel::parse(l).map_err(|e| anyhow::anyhow!("{e}")),
+            None => folder_label(d),
+        })
+        .collect()
+}
+
+fn folder_label(dir: &Path) -> anyhow::Result<VolumeLabel> {
+    let resolved = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    resolved
+        .file_name()
+        .and_then(|n| n.to_str())
+        .and_then(|n| VolumeLabel::parse(n).ok())
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "cannot name a volume after {}; give it a label with --volume LABEL",
+                dir.display()
+            )
+        })
+}
+
+/// What an ingest established, as catalog facts.
+pub fn ingest_record(
+    report: &IngestReport,
+    labels: &[VolumeLabel],
+) -> anyhow::Result<CatalogRecord> {
+    let label_of = |dest: &str| {
+        report
+            .destinations
+            .iter()
+            .position(|d| d.path == dest)
+            .and_then(|i| labels.get(i).cloned())
+    };
+    let volumes = report
+        .destinations
+        .iter()
+        .zip(labels)
+        .map(|(d, l)| VolumeRef {
+            label: l.clone(),
+            path: d.path.clone(),
+        })
+        .collect();
+    let mut files = Vec::new();
+    for f in &report.files {
+        let mut copies = Vec::new();
+        for c in &f.copies {
+            let Some(volume) = label_of(&c.destination) else {
+                continue;
+            };
+            let target = report
+                .destinations
+                .iter()
+                .find(|d| d.path == c.destination)
+                .map(|d| d.target.clone())
+                .unwrap_or_else(|| c.destination.clone());
+            copies.push(RecordedCopy {
+                volume,
+                path_on_volume: format!("{target}/{}", f.path),
+                // Only a copy that re-read as identical is verified.
+                state: if c.verified {
+                    CopyState::Verified
+                } else {
+                    CopyState::Failed
+                },
+                verified_at: if c.verified { c.verified_at } else { None },
+            });
+        }
+        files.push(RecordedFile {
+            path: format!("{}/{}", report.folder, f.path),
+            size: Some(f.size),
+            modified: Some(f.modified),
+            checksums: f
+                .hashes
+                .iter()
+                .map(|h| (h.algorithm.to_string(), h.value.clone()))
+                .collect(),
+            copies,
+        });
+    }
+    Ok(CatalogRecord {
+        kind: EventKind::Ingest,
+        project: report.project.clone(),
+        source: report.source.clone(),
+        at: report.finished_at,
+        volumes,
+        files,
+        complete: report.complete,
+        report: serde_json::to_value(report)?,
+    })
+}
+
+/// The volume a verified copy lives on: `--volume`, else its parent folder's name.
+pub fn verify_label(root: &Path, given: &[String]) -> anyhow::Result<VolumeLabel> {
+    match given {
+        [] => {
+            let resolved = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+            match resolved.parent() {
+                Some(parent) => folder_label(parent),
+                None => bail!(
+                    "cannot tell which volume holds {}; give --volume LABEL",
+                    root.display()
+                ),
+            }
+        }
+        [one] => VolumeLabel::parse(one).map_err(|e| anyhow::anyhow!("{e}")),
+        _ => bail!("verify checks one copy on one volume; give --volume once"),
+    }
+}
+
+/// What a verification established, as catalog facts.
+pub fn verify_record(
+    report: &VerifyReport,
+    root: &Path,
+    label: &VolumeLabel,
+    project: Option<String>,
+) -> anyhow::Result<CatalogRecord> {
+    let resolved = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+    let folder = resolved
+        .file_name()
+        .and_then(|n| n.to_str())
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "{} has no folder name to catalogue its files under",
+                root.display()
+            )
+        })?
+        .to_string();
+    let mut files = Vec::new();
+    for f in &report.files {
+        let (state, verified_at) = match &f.status {
+            FileStatus::Ok => (
+                CopyState::Verified,
+                f.verified_at.or(Some(report.started_at)),
+            ),
+            FileStatus::Changed { .. } | FileStatus::Unreadable { .. } => (CopyState::Failed, None),
+            FileStatus::Missing => (CopyState::Missing, None),
+            // Not part of the history, or not re-read this time: nothing was established.
+            FileStatus::Extra | FileStatus::NotSampled => continue,
+        };
+        files.push(RecordedFile {
+            path: format!("{folder}/{}", f.path),
+            size: f.size,
+            modified: None,
+            checksums: Default::default(),
+            copies: vec![RecordedCopy {
+                volume: label.clone(),
+                path_on_volume: resolved.join(&f.path).display().to_string(),
+                state,
+                verified_at,
+            }],
+        });
+    }
+    Ok(CatalogRecord {
+        kind: EventKind::Verify,
+        project,
+        source: report.root.clone(),
+        at: report.started_at,
+        volumes: vec![VolumeRef {
+            label: label.clone(),
+            path: resolved
+                .parent()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default(),
+        }],
+        files,
+        complete: report.ok,
+        report: serde_json::to_value(report)?,
+    })
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+fn who() -> String {
+    let user = std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_else(|_| "unknown".into());
+    let host = std::fs::read_to_string("/etc/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_default();
+    if host.is_empty() {
+        format!("{user} (postflow cli)")
+    } else {
+        format!("{user}@{host} (postflow cli)")
+    }
+}
+
+fn http() -> anyhow::Result<reqwest::blocking::Client> {
+    reqwest::blocking::Client::builder()
+        .timeout(std::time::Duration::from_secs(300))
+        .build()
+        .context("cannot set up the HTTP client")
+}
+
+#[derive(Deserialize)]
+struct ApiErrorBody {
+    error: String,
+}
+
+/// Turns a non-success API answer into one sentence naming the server.
+fn api_result<T: serde::de::DeserializeOwned>(
+    url: &str,
+    resp: reqwest::Result<reqwest::blocking::Response>,
+) -> anyhow::Result<T> {
+    let resp = resp.map_err(|e| {
+        anyhow::anyhow!(
+            "cannot reach the postflow server at {url}: {e}; check --server and that it is running"
+        )
+    })?;
+    let status = resp.status();
+    if status.is_success() {
+        return resp
+            .json()
+            .with_context(|| format!("the server at {url} sent an answer postflow cannot read"));
+    }
+    let detail = resp
+        .json::<ApiErrorBody>()
+        .map(|b| b.error)
+        .unwrap_or_else(|_| status.to_string());
+    match status.as_u16() {
+        401 => bail!("the server at {url} did not accept the token ({detail}); create a new token on your account page"),
+        403 => bail!("the server at {url} refused: {detail}; recording needs a producer's or admin's token"),
+        _ => bail!("the server at {url} refused the request ({status}): {detail}"),
+    }
+}
+
+/// Records the facts; on success returns what was recorded.
+pub fn record(target: &Target, rec: &CatalogRecord) -> anyhow::Result<RecordOutcome> {
+    match target {
+        Target::Store(store) => runtime()?.block_on(async {
+            let s = store.open().await?;
+            let out = s
+                .record_catalog(None, &who(), rec)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            s.close().await.ok();
+            Ok(out)
+        }),
+        Target::Server { url, token } => {
+            let resp = http()?
+                .post(format!("{url}/api/v1/catalog/records"))
+                .bearer_auth(token)
+                .json(rec)
+                .send();
+            api_result(url, resp)
+        }
+    }
+}
+
+/// Records and tells the user what happened. Returns false when the catalog was not updated.
+pub fn record_and_report(target: &Target, rec: &CatalogRecord, what: &str) -> bool {
+    match record(target, rec) {
+        Ok(out) => {
+            eprintln!(
+                "catalog: recorded {} files, {} verified and {} failed copies (entry {})",
+                out.files, out.verified_copies, out.failed_copies, out.event_id
+            );
+            for v in &out.new_volumes {
+                eprintln!(
+                    "catalog: new volume {v} registered as an on-site hdd drive; if it is not, run `postflow volume add {v} --kind KIND --media TYPE --site onsite|offsite`"
+                );
+            }
+            true
+        }
+        Err(e) => {
+            eprintln!(
+                "error: the catalog was not updated: {e:#}. Nothing was marked verified; the {what} on disk are as reported above. Run the same command again once the catalog is reachable to record them."
+            );
+            false
+        }
+    }
+}
+
+// --- postflow volume ------------------------------------------------------------------------
+
+#[derive(Debug, Subcommand)]
+pub enum VolumeCommand {
+    /// Register a volume (drive, LTO tape, NAS share, cloud bucket), or update the one with this label.
+    Add(VolumeAddArgs),
+    /// List volumes with the files each holds a verified copy of.
+    List(VolumeListArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct VolumeAddArgs {
+    /// The label written on the drive or tape, e.g. LTO-000123.
+    pub label: String,
+    /// drive, lto, nas or cloud.
+    #[arg(long, default_value = "drive")]
+    pub kind: String,
+    /// Media type: hdd, ssd, lto, cloud… (default: from --kind).
+    #[arg(long)]
+    pub media: Option<String>,
+    /// Where the volume is kept: onsite or offsite.
+    #[arg(long, default_value = "onsite")]
+    pub site: String,
+    /// Capacity, e.g. 18TB, 4000GB or a number of bytes.
+    #[arg(long)]
+    pub capacity: Option<String>,
+    #[arg(long)]
+    pub notes: Option<String>,
+    #[command(flatten)]
+    pub store: StoreArgs,
+    #[command(flatten)]
+    pub remote: ServerArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct VolumeListArgs {
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub store: StoreArgs,
+    #[command(flatten)]
+    pub remote: ServerArgs,
+}
+
+/// `18TB`, `4000 GB`, `1.5T`, `123456` (bytes); decimal units as drives are sold.
+pub fn parse_capacity(s: &str) -> anyhow::Result<i64> {
+    let t = s.trim().to_ascii_uppercase().replace(' ', "");
+    let t = t.trim_end_matches('B');
+    let (num, mult) = match t.chars().last() {
+        Some('K') => (&t[..t.len() - 1], 1e3),
+        Some('M') => (&t[..t.len() - 1], 1e6),
+        Some('G') => (&t[..t.len() - 1], 1e9),
+        Some('T') => (&t[..t.len() - 1], 1e12),
+        Some('P') => (&t[..t.len() - 1], 1e15),
+        _ => (t, 1.0),
+    };
+    match num.parse::<f64>() {
+        Ok(n) if n.is_finite() && n > 0.0 && n * mult < 9e18 => Ok((n * mult).round() as i64),
+        _ => bail!("capacity {s:?} is not a size; write it like 18TB, 4000GB or a number of bytes"),
+    }
+}
+
+#[derive(serde::Serialize, Deserialize)]
+struct VolumeJson {
+    label: String,
+    kind: String,
+    media_type: String,
+    location: String,
+    capacity_bytes: Option<i64>,
+    notes: Option<String>,
+    files_held: u64,
+    last_verified: Option<String>,
+}
+
+pub fn run_volume(cmd: VolumeCommand) -> anyhow::Result<ExitCode> {
+    match cmd {
+        VolumeCommand::Add(a) => volume_add(a),
+        VolumeCommand::List(a) => volume_list(a),
+    }
+}
+
+fn volume_add(a: VolumeAddArgs) -> anyhow::Result<ExitCode> {
+    let label = VolumeLabel::parse(&a.label).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let kind = VolumeKind::parse(&a.kind).ok_or_else(|| {
+        anyhow::anyhow!("--kind {:?} is not one of drive, lto, nas, cloud", a.kind)
+    })?;
+    let media = match &a.media {
+        Some(m) => MediaType::parse(m).map_err(|e| anyhow::anyhow!("{e}"))?,
+        None => kind.default_media(),
+    };
+    let site = Site::parse(&a.site)
+        .ok_or_else(|| anyhow::anyhow!("--site {:?} is not onsite or offsite", a.site))?;
+    let capacity = a.capacity.as_deref().map(parse_capacity).transpose()?;
+    match server_target(&a.remote)? {
+        Some(Target::Server { url, token }) => {
+            let body = serde_json::json!({
+                "label": label.as_str(), "kind": kind.as_str(), "media_type": media.as_str(),
+                "location": site.as_str(), "capacity_bytes": capacity, "notes": a.notes,
+            });
+            let resp = http()?
+                .post(format!("{url}/api/v1/volumes"))
+                .bearer_auth(&token)
+                .json(&body)
+                .send();
+            let _: VolumeJson = api_result(&url, resp)?;
+        }
+        _ => runtime()?.block_on(async {
+            let s = a.store.open().await?;
+            s.upsert_volume(VolumeInput {
+                label: label.clone(),
+                kind,
+                media: media.clone(),
+                site,
+                capacity_bytes: capacity,
+                notes: a.notes.clone(),
+            })
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            s.close().await.ok();
+            anyhow::Ok(())
+        })?,
+    }
+    println!(
+        "volume {label}: {} · {media} · {}",
+        kind.as_str(),
+        site.as_str()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn volume_list(a: VolumeListArgs) -> anyhow::Result<ExitCode> {
+    let list: Vec<VolumeJson> = match server_target(&a.remote)? {
+        Some(Target::Server { url, token }) => {
+            let resp = http()?
+                .get(format!("{url}/api/v1/volumes"))
+                .bearer_auth(&token)
+                .send();
+            api_result(&url, resp)?
+        }
+        _ => runtime()?.block_on(async {
+            let s = a.store.open().await?;
+            let vols = s.list_volumes().await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            s.close().await.ok();
+            anyhow::Ok(
+                vols.into_iter()
+                    .map(|v| VolumeJson {
+                        kind: v.volume.kind().as_str().into(),
+                        media_type: v.volume.media().to_string(),
+                        location: v.volume.site().as_str().into(),
+                        label: v.volume.label,
+                        capacity_bytes: v.volume.capacity_bytes,
+                        notes: v.volume.notes,
+                        files_held: v.files_held,
+                        last_verified: v.last_verified.map(|t| t.to_rfc3339()),
+                    })
+                    .collect(),
+            )
+        })?,
+    };
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&list)?);
+    } else {
+        println!(
+            "{:<20} {:<6} {:<6} {:<8} {:>10} last verified",
+            "LABEL", "KIND", "MEDIA", "SITE", "FILES"
+        );
+        for v in &list {
+            println!(
+                "{:<20} {:<6} {:<6} {:<8} {:>10} {}",
+                v.label,
+                v.kind,
+                v.media_type,
+                v.location,
+                v.files_held,
+                v.last_verified.as_deref().unwrap_or("never")
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn capacities() {
+        assert_eq!(parse_capacity("18TB").unwrap(), 18_000_000_000_000);
+        assert_eq!(parse_capacity("4000 gb").unwrap(), 4_000_000_000_000);
+        assert_eq!(parse_capacity("1.5T").unwrap(), 1_500_000_000_000);
+        assert_eq!(parse_capacity("123").unwrap(), 123);
+        assert!(parse_capacity("lots").is_err());
+        assert!(parse_capacity("-1TB").is_err());
+    }
+
+    #[test]
+    fn labels_follow_destinations() {
+        let d = tempfile::tempdir().unwrap();
+        let raid = d.path().join("RAID-1");
+        std::fs::create_dir(&raid).unwrap();
+        let labels = destination_labels(&[raid.clone()], &[]).unwrap();
+        assert_eq!(labels[0].as_str(), "RAID-1");
+        let labels = destination_labels(&[raid.clone()], &["SHUTTLE 7".into()]).unwrap();
+        assert_eq!(labels[0].as_str(), "SHUTTLE 7");
+        assert!(destination_labels(&[raid], &["A".into(), "B".into()]).is_err());
+    }
+}
