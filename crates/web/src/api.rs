@@ -21,6 +21,12 @@ pub fn routes() -> Router<AppState> {
         .route("/clients", get(clients))
         .route("/volumes", get(volumes).post(register_volume))
         .route("/projects/{code}/media", get(project_media))
+        .route("/projects/{code}/deliverables", get(deliverables))
+        .route(
+            "/projects/{code}/deliverables/{id}/qc-runs",
+            axum::routing::post(upload_qc_run)
+                .layer(axum::extract::DefaultBodyLimit::max(64 << 20)),
+        )
         .route(
             "/catalog/records",
             // A large card's report is several megabytes of JSON.
@@ -32,8 +38,8 @@ pub fn routes() -> Router<AppState> {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "postflow API", version = "1", description = "Projects, clients and the signed-in user. Authenticate with a personal API token: `Authorization: Bearer pft_…`."),
-    paths(me, projects, project, clients, volumes, register_volume, project_media, record_catalog),
-    components(schemas(MeDto, ProjectDto, ClientDto, ErrorDto, VolumeDto, VolumeInputDto, MediaDto, RuleDto, FailingDto, FileDto, CopyDto, RecordedDto)),
+    paths(me, projects, project, clients, volumes, register_volume, project_media, record_catalog, deliverables, upload_qc_run),
+    components(schemas(DeliverableDto, QcRunDto, MeDto, ProjectDto, ClientDto, ErrorDto, VolumeDto, VolumeInputDto, MediaDto, RuleDto, FailingDto, FileDto, CopyDto, RecordedDto)),
     modifiers(&BearerAuth),
     security(("bearer" = []))
 )]
@@ -486,4 +492,116 @@ async fn record_catalog(
         failed_copies: out.failed_copies,
         new_volumes: out.new_volumes,
     }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DeliverableDto {
+    pub id: i64,
+    pub name: String,
+    pub profiles: Vec<String>,
+    pub layout: Option<String>,
+    /// `pass`, `fail`, or null before the first QC run.
+    pub latest_qc: Option<String>,
+    pub qc_passed_at: Option<String>,
+    /// What still stands between the deliverable and "QC passed" (empty once it may pass).
+    pub blockers: Vec<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/projects/{code}/deliverables", params(("code" = String, Path, description = "Project code")),
+    responses((status = 200, body = Vec<DeliverableDto>), (status = 404, body = ErrorDto)))]
+async fn deliverables(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(code): Path<String>,
+) -> Result<Json<Vec<DeliverableDto>>, ApiError> {
+    let actor = guard::actor_for(&state, &user).await?;
+    let p = guard::project_for(&state, &actor, &code, Action::ViewProject).await?;
+    let mut out = Vec::new();
+    for d in state.store.deliverables_of(p.id).await? {
+        let gate = crate::pages::gate_state(&state, &d).await?;
+        out.push(DeliverableDto {
+            id: d.id,
+            name: d.name.clone(),
+            profiles: d.profile_names(),
+            layout: d.layout.clone(),
+            latest_qc: gate.run.as_ref().map(|(_, r)| {
+                if r.status == postflow_qc::Verdict::Pass {
+                    "pass".to_string()
+                } else {
+                    "fail".to_string()
+                }
+            }),
+            qc_passed_at: d.qc_passed_at.map(|t| t.to_rfc3339()),
+            blockers: gate.blockers.iter().map(|b| b.to_string()).collect(),
+        });
+    }
+    Ok(Json(out))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct QcRunDto {
+    pub run_id: i64,
+    /// The verdict recomputed from the checks: `pass` or `fail`.
+    pub status: String,
+    /// The deliverable's page, where manual items are signed off.
+    pub url: String,
+}
+
+/// Attaches a QC result (the `postflow qc --json` document) to a deliverable. Staff on the
+/// project only; clients cannot. The verdict is recomputed from the checks.
+#[utoipa::path(post, path = "/api/v1/projects/{code}/deliverables/{id}/qc-runs",
+    params(("code" = String, Path, description = "Project code"), ("id" = i64, Path, description = "Deliverable id")),
+    request_body(content = String, description = "The JSON printed by `postflow qc --json`", content_type = "application/json"),
+    responses((status = 201, body = QcRunDto), (status = 400, body = ErrorDto), (status = 404, body = ErrorDto)))]
+async fn upload_qc_run(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path((code, id)): Path<(String, i64)>,
+    body: axum::body::Bytes,
+) -> Result<(StatusCode, Json<QcRunDto>), ApiError> {
+    let actor = guard::actor_for(&state, &user).await?;
+    let p = guard::project_for(&state, &actor, &code, Action::ViewProject).await?;
+    if actor.role == Role::Client {
+        return Err(AppError::Forbidden.into());
+    }
+    let d = state
+        .store
+        .deliverable_in(p.id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let text = std::str::from_utf8(&body)
+        .map_err(|_| AppError::BadRequest("the body is not UTF-8 JSON".into()))?;
+    let mut report = postflow_qc::QcReport::from_json(text).map_err(|e| {
+        AppError::BadRequest(format!(
+            "the body is not a postflow QC report (postflow qc --json): {e}"
+        ))
+    })?;
+    report.tally();
+    let passed = report.status == postflow_qc::Verdict::Pass;
+    let file_name = std::path::Path::new(&report.file)
+        .file_name()
+        .map(|f| f.to_string_lossy().to_string())
+        .unwrap_or_else(|| report.file.clone());
+    let run = state
+        .store
+        .record_qc_run(d.id, file_name, passed, report.to_json(), Some(user.id))
+        .await?;
+    state
+        .store
+        .audit(
+            Some(user.id),
+            "qc",
+            "deliverable",
+            Some(d.id),
+            format!("QC {} for {} / {}", run.status, p.code, d.name),
+        )
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(QcRunDto {
+            run_id: run.id,
+            status: run.status,
+            url: format!("/projects/{}/deliverables/{}", p.code, d.id),
+        }),
+    ))
 }

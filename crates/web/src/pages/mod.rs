@@ -1,6 +1,8 @@
 //! Server-rendered pages. Each handler: who is asking (session) → guard → store → template.
 mod account;
 mod admin;
+mod delivery;
+pub(crate) use delivery::gate_state;
 mod media;
 mod projects;
 
@@ -29,8 +31,8 @@ pub fn routes() -> Router<AppState> {
         .route("/time", get(soon_time))
         .route("/billing", get(soon_billing))
         .merge(media::routes())
-        .route("/qc", get(soon_qc))
         .merge(projects::routes())
+        .merge(delivery::routes())
         .merge(admin::routes())
         .merge(account::routes())
 }
@@ -480,15 +482,6 @@ async fn soon_billing(State(s): State<AppState>, who: CurrentUser) -> Result<Res
         who,
         "Billing",
         "Rates, budgets per stage, invoices and profitability.",
-    )
-    .await
-}
-async fn soon_qc(State(s): State<AppState>, who: CurrentUser) -> Result<Response, AppError> {
-    soon(
-        &s,
-        who,
-        "QC",
-        "Automated QC results against delivery profiles and signed manual checks.",
     )
     .await
 }

@@ -103,6 +103,17 @@ struct ShowPage {
     show_team: bool,
     members: Vec<MemberRow>,
     candidates: Vec<MemberRow>,
+    deliverables: Vec<DeliverableRow>,
+    profiles: Vec<(String, String)>,
+    layouts: &'static [&'static str],
+}
+
+struct DeliverableRow {
+    id: i64,
+    name: String,
+    profiles: String,
+    latest: String,
+    passed: bool,
 }
 
 async fn show(
@@ -136,6 +147,29 @@ async fn show(
         .filter(|u| !member_ids.contains(&u.id) && !u.disabled && u.role() != Role::Client)
         .map(to_row)
         .collect();
+    let mut deliverables = Vec::new();
+    for d in state.store.deliverables_of(project.id).await? {
+        let latest = state
+            .store
+            .qc_runs_of(d.id)
+            .await?
+            .into_iter()
+            .next()
+            .map(|r| r.status)
+            .unwrap_or_else(|| "no run".into());
+        deliverables.push(DeliverableRow {
+            id: d.id,
+            name: d.name.clone(),
+            profiles: d.profiles.clone(),
+            latest,
+            passed: d.qc_passed_at.is_some(),
+        });
+    }
+    let profiles = postflow_qc::ProfileSet::builtin()
+        .profiles
+        .into_iter()
+        .map(|(_, p)| (p.name, p.title))
+        .collect();
     let p = project_rows(&state, std::slice::from_ref(&project))
         .await?
         .remove(0);
@@ -146,6 +180,9 @@ async fn show(
         show_team,
         members,
         candidates,
+        deliverables,
+        profiles,
+        layouts: super::delivery::LAYOUTS,
     })
 }
 

@@ -1,0 +1,539 @@
+//! Deliverables of a project, their QC runs, the signed manual checklist and the "QC passed"
+//! milestone, plus the studio-wide QC overview.
+use super::{render, render_status, Chrome};
+use crate::auth::{CurrentUser, Posted};
+use crate::guard;
+use crate::{AppError, AppState};
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use postflow_core::access::{can, Action, Role};
+use postflow_core::qc_gate::{qc_passed_blockers, AutomatedVerdict, GateBlocker};
+use postflow_qc::{CheckStatus, QcReport};
+use postflow_store::delivery::{Deliverable, DeliverableInput, QcRun};
+use serde::Deserialize;
+use std::collections::HashMap;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/qc", get(overview))
+        .route("/projects/{code}/deliverables", post(create))
+        .route("/projects/{code}/deliverables/{id}", get(show))
+        .route("/projects/{code}/deliverables/{id}/signoff", post(sign))
+        .route(
+            "/projects/{code}/deliverables/{id}/qc-passed",
+            post(mark_passed),
+        )
+        .route(
+            "/projects/{code}/deliverables/{id}/runs/{run}/report",
+            get(report),
+        )
+}
+
+pub(crate) const LAYOUTS: &[&str] = &["stereo", "5.1", "7.1", "stereo+5.1"];
+
+/// The parsed latest run and what still blocks "QC passed".
+pub(crate) struct GateState {
+    pub run: Option<(QcRun, QcReport)>,
+    pub manual: Vec<String>,
+    pub signed: Vec<(String, String, String)>,
+    pub blockers: Vec<GateBlocker>,
+}
+
+pub(crate) async fn gate_state(state: &AppState, d: &Deliverable) -> Result<GateState, AppError> {
+    let runs = state.store.qc_runs_of(d.id).await?;
+    let Some(latest) = runs.into_iter().next() else {
+        return Ok(GateState {
+            run: None,
+            manual: vec![],
+            signed: vec![],
+            blockers: qc_passed_blockers(None, &[], &[]),
+        });
+    };
+    let mut report = QcReport::from_json(&latest.report_json).map_err(|e| {
+        AppError::Internal(format!("stored QC report {} unreadable: {e}", latest.id))
+    })?;
+    // The verdict is recomputed from the checks, never taken from what was uploaded.
+    report.tally();
+    let failed: Vec<String> = report
+        .checks
+        .iter()
+        .filter(|c| c.status == CheckStatus::Fail)
+        .map(|c| c.id.clone())
+        .collect();
+    let mut manual: Vec<String> = report
+        .checks
+        .iter()
+        .filter(|c| c.status == CheckStatus::Manual)
+        .map(|c| c.id.clone())
+        .collect();
+    manual.dedup();
+    let names: HashMap<i64, String> = state
+        .store
+        .list_users()
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.name))
+        .collect();
+    let signoffs = state.store.signoffs_of(latest.id).await?;
+    let signed_ids: Vec<String> = signoffs.iter().map(|s| s.check_id.clone()).collect();
+    let verdict = if failed.is_empty() {
+        AutomatedVerdict::Pass
+    } else {
+        AutomatedVerdict::Fail
+    };
+    let blockers = qc_passed_blockers(Some((verdict, failed)), &manual, &signed_ids);
+    let signed = signoffs
+        .into_iter()
+        .map(|s| {
+            (
+                s.check_id,
+                names.get(&s.signed_by).cloned().unwrap_or_default(),
+                s.signed_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+            )
+        })
+        .collect();
+    Ok(GateState {
+        run: Some((latest, report)),
+        manual,
+        signed,
+        blockers,
+    })
+}
+
+struct CheckRow {
+    id: String,
+    profile: String,
+    status: &'static str,
+    expected: String,
+    measured: String,
+    message: String,
+    signed_by: String,
+}
+
+#[derive(Template)]
+#[template(path = "deliverable.html")]
+struct ShowPage {
+    chrome: Chrome,
+    code: String,
+    project_name: String,
+    d: Deliverable,
+    layout: String,
+    passed_text: String,
+    run_id: i64,
+    run_file: String,
+    run_status: String,
+    run_when: String,
+    loudness: String,
+    checks: Vec<CheckRow>,
+    blockers: Vec<String>,
+    can_sign: bool,
+    can_pass: bool,
+    error: Option<String>,
+}
+
+async fn show_page(
+    state: &AppState,
+    who: &CurrentUser,
+    code: &str,
+    id: i64,
+    status: StatusCode,
+    error: Option<String>,
+) -> Result<Response, AppError> {
+    let actor = guard::actor_for(state, &who.user).await?;
+    let project = guard::project_for(state, &actor, code, Action::ViewProject).await?;
+    let d = state
+        .store
+        .deliverable_in(project.id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let gate = gate_state(state, &d).await?;
+    let staff = actor.role != Role::Client;
+    let signed: HashMap<&str, String> = gate
+        .signed
+        .iter()
+        .map(|(c, who, at)| (c.as_str(), format!("{who}, {at}")))
+        .collect();
+    let (run_id, run_file, run_status, run_when, loudness, checks) = match &gate.run {
+        Some((run, report)) => {
+            let l = &report.loudness;
+            let f = |v: Option<f64>, unit: &str| {
+                v.map(|x| format!("{x:.1} {unit}"))
+                    .unwrap_or_else(|| "—".into())
+            };
+            let loudness = format!(
+                "integrated {}, LRA {}, true peak {}",
+                f(l.integrated_lufs, "LUFS"),
+                f(l.lra_lu, "LU"),
+                f(l.true_peak_dbtp, "dBTP")
+            );
+            let checks = report
+                .checks
+                .iter()
+                .map(|c| CheckRow {
+                    id: c.id.clone(),
+                    profile: c.profile.clone(),
+                    status: match c.status {
+                        CheckStatus::Pass => "pass",
+                        CheckStatus::Fail => "fail",
+                        CheckStatus::Warn => "warn",
+                        CheckStatus::Manual => "manual",
+                    },
+                    expected: c.expected.clone(),
+                    measured: c.measured.clone(),
+                    message: c.message.clone(),
+                    signed_by: signed.get(c.id.as_str()).cloned().unwrap_or_default(),
+                })
+                .collect();
+            let status = if report.status == postflow_qc::Verdict::Pass {
+                "pass"
+            } else {
+                "fail"
+            };
+            (
+                run.id,
+                run.file_name.clone(),
+                status.to_string(),
+                run.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+                loudness,
+                checks,
+            )
+        }
+        None => (
+            0,
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            Vec::new(),
+        ),
+    };
+    let passed_text = match d.qc_passed_at {
+        Some(at) => format!("QC passed on {}", at.format("%Y-%m-%d %H:%M UTC")),
+        None => String::new(),
+    };
+    let page = ShowPage {
+        chrome: Chrome::new(who, "Projects"),
+        code: project.code.clone(),
+        project_name: project.name.clone(),
+        layout: d.layout.clone().unwrap_or_else(|| "—".into()),
+        d,
+        passed_text,
+        run_id,
+        run_file,
+        run_status,
+        run_when,
+        loudness,
+        checks,
+        blockers: gate.blockers.iter().map(|b| b.to_string()).collect(),
+        can_sign: staff && can(&actor, Action::ViewProject, Some(guard::scope(&project))),
+        can_pass: can(&actor, Action::EditProject, Some(guard::scope(&project))),
+        error,
+    };
+    render_status(status, &page)
+}
+
+async fn show(
+    State(state): State<AppState>,
+    who: CurrentUser,
+    Path((code, id)): Path<(String, i64)>,
+) -> Result<Response, AppError> {
+    show_page(&state, &who, &code, id, StatusCode::OK, None).await
+}
+
+#[derive(Deserialize)]
+struct NewDeliverable {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    profile: String,
+    #[serde(default)]
+    layout: String,
+}
+
+async fn create(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    posted: Posted<NewDeliverable>,
+) -> Result<Response, AppError> {
+    let actor = guard::actor_for(&state, &posted.who.user).await?;
+    let project = guard::project_for(&state, &actor, &code, Action::EditProject).await?;
+    let f = posted.form;
+    let name = f.name.trim();
+    if name.is_empty() {
+        return Err(AppError::BadRequest(
+            "name: give the deliverable a name, e.g. \"Broadcast master\"".into(),
+        ));
+    }
+    let profiles = postflow_qc::ProfileSet::builtin();
+    if profiles.get(f.profile.trim()).is_err() {
+        return Err(AppError::BadRequest(format!(
+            "profile: {:?} is not a known delivery profile",
+            f.profile
+        )));
+    }
+    let layout = match f.layout.trim() {
+        "" => None,
+        l if LAYOUTS.contains(&l) => Some(l.to_string()),
+        l => {
+            return Err(AppError::BadRequest(format!(
+                "layout: {l:?} is not one of {}",
+                LAYOUTS.join(", ")
+            )))
+        }
+    };
+    let d = state
+        .store
+        .create_deliverable(DeliverableInput {
+            project_id: project.id,
+            name: name.to_string(),
+            profiles: vec![f.profile.trim().to_string()],
+            layout,
+        })
+        .await?;
+    state
+        .store
+        .audit(
+            Some(posted.who.user.id),
+            "create",
+            "deliverable",
+            Some(d.id),
+            format!("added deliverable {} to {}", d.name, project.code),
+        )
+        .await?;
+    Ok(Redirect::to(&format!("/projects/{}/deliverables/{}", project.code, d.id)).into_response())
+}
+
+#[derive(Deserialize)]
+struct SignForm {
+    #[serde(default)]
+    check_id: String,
+    #[serde(default)]
+    run_id: String,
+    #[serde(default)]
+    note: String,
+}
+
+async fn sign(
+    State(state): State<AppState>,
+    Path((code, id)): Path<(String, i64)>,
+    posted: Posted<SignForm>,
+) -> Result<Response, AppError> {
+    let actor = guard::actor_for(&state, &posted.who.user).await?;
+    let project = guard::project_for(&state, &actor, &code, Action::ViewProject).await?;
+    if actor.role == Role::Client {
+        return Err(AppError::Forbidden);
+    }
+    let d = state
+        .store
+        .deliverable_in(project.id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let gate = gate_state(&state, &d).await?;
+    let Some((run, _)) = &gate.run else {
+        return show_page(
+            &state,
+            &posted.who,
+            &code,
+            id,
+            StatusCode::CONFLICT,
+            Some("There is no QC run to sign off yet.".into()),
+        )
+        .await;
+    };
+    // Signatures belong to the run the person looked at; a newer run needs new signatures.
+    if posted.form.run_id.trim() != run.id.to_string() {
+        return show_page(
+            &state,
+            &posted.who,
+            &code,
+            id,
+            StatusCode::CONFLICT,
+            Some(
+                "A newer QC run arrived while you were reviewing; check it and sign again.".into(),
+            ),
+        )
+        .await;
+    }
+    if !gate.manual.contains(&posted.form.check_id) {
+        return Err(AppError::BadRequest(format!(
+            "check_id: {:?} is not a manual check of this run",
+            posted.form.check_id
+        )));
+    }
+    state
+        .store
+        .sign_off(
+            run.id,
+            &posted.form.check_id,
+            posted.who.user.id,
+            posted.form.note.trim().to_string(),
+        )
+        .await?;
+    state
+        .store
+        .audit(
+            Some(posted.who.user.id),
+            "sign",
+            "qc_run",
+            Some(run.id),
+            format!(
+                "signed {} of {} / {}",
+                posted.form.check_id, project.code, d.name
+            ),
+        )
+        .await?;
+    Ok(Redirect::to(&format!("/projects/{}/deliverables/{}", project.code, d.id)).into_response())
+}
+
+#[derive(Deserialize)]
+struct PassForm {
+    #[serde(default)]
+    run_id: String,
+}
+
+async fn mark_passed(
+    State(state): State<AppState>,
+    Path((code, id)): Path<(String, i64)>,
+    posted: Posted<PassForm>,
+) -> Result<Response, AppError> {
+    let actor = guard::actor_for(&state, &posted.who.user).await?;
+    let project = guard::project_for(&state, &actor, &code, Action::EditProject).await?;
+    let d = state
+        .store
+        .deliverable_in(project.id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let gate = gate_state(&state, &d).await?;
+    if !gate.blockers.is_empty() {
+        let why = gate
+            .blockers
+            .iter()
+            .map(|b| b.to_string())
+            .collect::<Vec<_>>()
+            .join("; ");
+        return show_page(
+            &state,
+            &posted.who,
+            &code,
+            id,
+            StatusCode::CONFLICT,
+            Some(format!("QC passed cannot be set yet: {why}.")),
+        )
+        .await;
+    }
+    let run_id = gate.run.as_ref().map(|(r, _)| r.id).unwrap_or_default();
+    if posted.form.run_id.trim() != run_id.to_string() {
+        return show_page(
+            &state,
+            &posted.who,
+            &code,
+            id,
+            StatusCode::CONFLICT,
+            Some("A newer QC run arrived while you were reviewing; check it first.".into()),
+        )
+        .await;
+    }
+    match state
+        .store
+        .mark_qc_passed(d.id, run_id, posted.who.user.id)
+        .await
+    {
+        Ok(()) => {}
+        Err(postflow_store::StoreError::Conflict(m)) => {
+            return show_page(
+                &state,
+                &posted.who,
+                &code,
+                id,
+                StatusCode::CONFLICT,
+                Some(m),
+            )
+            .await
+        }
+        Err(e) => return Err(e.into()),
+    }
+    state
+        .store
+        .audit(
+            Some(posted.who.user.id),
+            "milestone",
+            "deliverable",
+            Some(d.id),
+            format!("QC passed: {} / {}", project.code, d.name),
+        )
+        .await?;
+    Ok(Redirect::to(&format!("/projects/{}/deliverables/{}", project.code, d.id)).into_response())
+}
+
+async fn report(
+    State(state): State<AppState>,
+    who: CurrentUser,
+    Path((code, id, run)): Path<(String, i64, i64)>,
+) -> Result<Response, AppError> {
+    let actor = guard::actor_for(&state, &who.user).await?;
+    let project = guard::project_for(&state, &actor, &code, Action::ViewProject).await?;
+    let d = state
+        .store
+        .deliverable_in(project.id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let run = state
+        .store
+        .qc_run_in(d.id, run)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let report =
+        QcReport::from_json(&run.report_json).map_err(|e| AppError::Internal(e.to_string()))?;
+    // The report is self-contained HTML (inline SVG and CSS), as the CLI writes it.
+    Ok((
+        [(
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; style-src 'unsafe-inline'; img-src data:",
+        )],
+        Html(postflow_qc::render_html(&report)),
+    )
+        .into_response())
+}
+
+struct OverviewRow {
+    code: String,
+    project: String,
+    id: i64,
+    name: String,
+    status: String,
+    passed: bool,
+}
+
+#[derive(Template)]
+#[template(path = "qc_overview.html")]
+struct OverviewPage {
+    chrome: Chrome,
+    rows: Vec<OverviewRow>,
+}
+
+async fn overview(State(state): State<AppState>, who: CurrentUser) -> Result<Response, AppError> {
+    let actor = guard::actor_for(&state, &who.user).await?;
+    guard::require(&actor, Action::ViewStudio)?;
+    let mut rows = Vec::new();
+    for p in guard::visible_projects(&state, &actor, false).await? {
+        for d in state.store.deliverables_of(p.id).await? {
+            let latest = state.store.qc_runs_of(d.id).await?.into_iter().next();
+            rows.push(OverviewRow {
+                code: p.code.clone(),
+                project: p.name.clone(),
+                id: d.id,
+                name: d.name.clone(),
+                status: latest.map(|r| r.status).unwrap_or_else(|| "no run".into()),
+                passed: d.qc_passed_at.is_some(),
+            });
+        }
+    }
+    render(&OverviewPage {
+        chrome: Chrome::new(&who, "QC"),
+        rows,
+    })
+}

@@ -1,0 +1,337 @@
+//! QC results attached to a project's deliverables, manual items signed by a person, and the
+//! "QC passed" milestone reachable only when both hold — on real files QC'd by postflow-qc.
+mod common;
+
+use common::*;
+use reqwest::StatusCode;
+use std::path::Path;
+use std::process::Command;
+
+/// Makes a short H.264/AAC MP4 with ffmpeg; `h264_profile` decides whether YouTube's codec
+/// profile check passes.
+fn make_master(path: &Path, h264_profile: &str) {
+    let out = Command::new("ffmpeg")
+        .args(["-hide_banner", "-loglevel", "error", "-y"])
+        .args(["-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25"])
+        .args(["-f", "lavfi", "-i", "sine=frequency=1000:sample_rate=48000"])
+        .args([
+            "-t",
+            "4",
+            "-c:v",
+            "libx264",
+            "-profile:v",
+            h264_profile,
+            "-pix_fmt",
+            "yuv420p",
+        ])
+        .args([
+            "-color_primaries",
+            "bt709",
+            "-color_trc",
+            "bt709",
+            "-colorspace",
+            "bt709",
+        ])
+        .args([
+            "-c:a",
+            "aac",
+            "-ar",
+            "48000",
+            "-ac",
+            "2",
+            "-movflags",
+            "+faststart",
+        ])
+        .arg(path)
+        .output()
+        .expect("ffmpeg must be installed (scripts/test installs it)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn qc_json(path: &Path) -> String {
+    let profiles = postflow_qc::ProfileSet::builtin();
+    let youtube = profiles.get("youtube").unwrap().clone();
+    let report = postflow_qc::run_qc(
+        path,
+        &postflow_qc::QcOptions::new(vec![youtube]),
+        &mut |_| {},
+    )
+    .unwrap();
+    report.to_json()
+}
+
+async fn post_form(
+    c: &reqwest::Client,
+    url: String,
+    form: &[(&str, &str)],
+) -> (StatusCode, String) {
+    let r = c.post(url).form(form).send().await.unwrap();
+    (r.status(), r.text().await.unwrap())
+}
+
+async fn token_for(app: &TestApp, c: &reqwest::Client) -> String {
+    let csrf = csrf_of(c, &format!("{}/account", app.base)).await;
+    let html = c
+        .post(format!("{}/account/tokens", app.base))
+        .form(&[("csrf", csrf.as_str()), ("name", "qc")])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let start = html.find("pft_").unwrap();
+    html[start..].split('<').next().unwrap().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn qc_passed_needs_passing_checks_and_signed_manual_items() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("spring_master_v2.mp4");
+    let bad = dir.path().join("spring_master_v1.mp4");
+    make_master(&good, "high");
+    make_master(&bad, "baseline");
+    let (good_json, bad_json) = (qc_json(&good), qc_json(&bad));
+
+    let producer = signed_in(&app, "producer@demo.postflow").await;
+    let base = format!("{}/projects/ACME-SPRING", app.base);
+    let csrf = csrf_of(&producer, &base).await;
+    let (status, _) = post_form(
+        &producer,
+        format!("{base}/deliverables"),
+        &[
+            ("csrf", &csrf),
+            ("name", "YouTube master"),
+            ("profile", "youtube"),
+            ("layout", "stereo"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let project = app
+        .store
+        .project_by_code(&postflow_core::project::Code::parse("ACME-SPRING").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let d = app
+        .store
+        .deliverables_of(project.id)
+        .await
+        .unwrap()
+        .remove(0);
+    let page = format!("{base}/deliverables/{}", d.id);
+
+    // Before any run the milestone is blocked.
+    let (status, html) = post_form(
+        &producer,
+        format!("{page}/qc-passed"),
+        &[("csrf", &csrf), ("run_id", "0")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(html.contains("no QC run has been recorded"));
+
+    // A failing master, uploaded through the API.
+    let token = token_for(&app, &producer).await;
+    let api = reqwest::Client::new();
+    let upload = |json: String| {
+        let api = api.clone();
+        let url = format!(
+            "{}/api/v1/projects/ACME-SPRING/deliverables/{}/qc-runs",
+            app.base, d.id
+        );
+        let token = token.clone();
+        async move {
+            api.post(url)
+                .bearer_auth(token)
+                .header("content-type", "application/json")
+                .body(json)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let r = upload(bad_json.clone()).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(
+        body["status"], "fail",
+        "baseline H.264 fails YouTube's profile check"
+    );
+    let run_id = body["run_id"].as_i64().unwrap().to_string();
+    let (status, html) = post_form(
+        &producer,
+        format!("{page}/qc-passed"),
+        &[("csrf", &csrf), ("run_id", &run_id)],
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(
+        html.contains("automated checks failed") && html.contains("video.profile"),
+        "{html}"
+    );
+
+    // A tampered verdict is not believed: the checks decide.
+    let mut tampered: serde_json::Value = serde_json::from_str(&bad_json).unwrap();
+    tampered["status"] = "pass".into();
+    let body: serde_json::Value = upload(tampered.to_string()).await.json().await.unwrap();
+    assert_eq!(body["status"], "fail");
+    // Garbage is refused with a sentence.
+    let r = upload("{\"not\":\"a report\"}".into()).await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(r.text().await.unwrap().contains("not a postflow QC report"));
+
+    // A passing master: automated checks pass, but the manual items still need a person.
+    let r = upload(good_json).await;
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["status"], "pass", "{body}");
+    let run_id = body["run_id"].as_i64().unwrap().to_string();
+    let (status, html) = post_form(
+        &producer,
+        format!("{page}/qc-passed"),
+        &[("csrf", &csrf), ("run_id", &run_id)],
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(
+        html.contains("manual check manual.captions is not signed off"),
+        "{html}"
+    );
+
+    // The client of another company cannot even see it; the own client can see but not sign.
+    let other = signed_in(&app, "client@northbridge.example").await;
+    let other_csrf = csrf_of(&other, &format!("{}/account", app.base)).await;
+    assert_eq!(
+        other.get(&page).send().await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        other
+            .get(format!("{page}/runs/{run_id}/report"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    for action in ["signoff", "qc-passed"] {
+        let (status, _) = post_form(
+            &other,
+            format!("{page}/{action}"),
+            &[
+                ("csrf", &other_csrf),
+                ("run_id", &run_id),
+                ("check_id", "manual.captions"),
+            ],
+        )
+        .await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{action}");
+    }
+    let own = signed_in(&app, "client@acme.example").await;
+    let own_csrf = csrf_of(&own, &page).await;
+    assert_eq!(
+        own.get(&page).send().await.unwrap().status(),
+        StatusCode::OK
+    );
+    let (status, _) = post_form(
+        &own,
+        format!("{page}/signoff"),
+        &[
+            ("csrf", &own_csrf),
+            ("run_id", &run_id),
+            ("check_id", "manual.captions"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // The editor on the project signs both manual items; then the producer reaches the milestone.
+    let editor = signed_in(&app, "editor@demo.postflow").await;
+    let ed_csrf = csrf_of(&editor, &page).await;
+    for item in ["manual.captions", "manual.thumbnail"] {
+        let (status, _) = post_form(
+            &editor,
+            format!("{page}/signoff"),
+            &[("csrf", &ed_csrf), ("run_id", &run_id), ("check_id", item)],
+        )
+        .await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "sign {item}");
+    }
+    let (status, _) = post_form(
+        &editor,
+        format!("{page}/signoff"),
+        &[
+            ("csrf", &ed_csrf),
+            ("run_id", &run_id),
+            ("check_id", "video.codec"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "only manual items are signed"
+    );
+    let (status, _) = post_form(
+        &editor,
+        format!("{page}/qc-passed"),
+        &[("csrf", &ed_csrf), ("run_id", &run_id)],
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "artists do not set milestones"
+    );
+    let (status, _) = post_form(
+        &producer,
+        format!("{page}/qc-passed"),
+        &[("csrf", &csrf), ("run_id", &run_id)],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let html = producer
+        .get(&page)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("QC passed on") && html.contains("signed by Elena Editor"));
+    let report = producer
+        .get(format!("{page}/runs/{run_id}/report"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(report.status(), StatusCode::OK);
+    assert!(report.text().await.unwrap().contains("<svg"));
+
+    // The API shows the milestone; a new run re-opens it.
+    let list: serde_json::Value = api
+        .get(format!(
+            "{}/api/v1/projects/ACME-SPRING/deliverables",
+            app.base
+        ))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        list[0]["qc_passed_at"].is_string() && list[0]["blockers"].as_array().unwrap().is_empty(),
+        "{list}"
+    );
+    upload(bad_json).await;
+    assert!(app.store.deliverables_of(project.id).await.unwrap()[0]
+        .qc_passed_at
+        .is_none());
+}
