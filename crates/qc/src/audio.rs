@@ -1,7 +1,7 @@
 //! Per-channel audio analysis over decoded float samples: loudness energy, true peak, and 10 ms
 //! window statistics (peak, energy, zero crossings, clipped samples) from which silence, clipping
 //! and line-up tone are found. Pure: no IO, no threads.
-use crate::loudness::{ChannelEnergy, ChannelLoudness, SUBBLOCKS_PER_S};
+use crate::loudness::{boundary, ChannelEnergy, ChannelLoudness, SUBBLOCKS_PER_S};
 use serde::{Deserialize, Serialize};
 
 /// A sample at or above this magnitude counts as clipped (−0.01 dBFS).
@@ -43,10 +43,6 @@ pub struct ChannelData {
     pub windows: Windows,
     pub mean_square: f64,
     pub samples: u64,
-}
-
-fn boundary(k: u64, sr: u32) -> u64 {
-    k * sr as u64 / SUBBLOCKS_PER_S
 }
 
 impl ChannelAnalyzer {

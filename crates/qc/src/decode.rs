@@ -2,6 +2,7 @@
 //! stream (scaled down to 8-bit YUV 4:2:0) and every audio stream (32-bit float PCM) into FIFOs
 //! in a private temporary directory; one thread per FIFO reads and analyses, with audio channels
 //! spread over worker threads. ffmpeg is killed when it stalls or when this function returns.
+//! Audio-only PCM WAV files skip ffmpeg and are read directly.
 use crate::audio::{ChannelAnalyzer, ChannelData, PairCorrelation};
 use crate::error::QcError;
 use crate::layout;
@@ -71,6 +72,117 @@ pub struct Decoded {
     pub decode_errors: Vec<String>,
 }
 
+/// Little-endian PCM sample formats the readers convert to f32.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PcmFormat {
+    S16,
+    S24,
+    S32,
+    F32,
+}
+
+impl PcmFormat {
+    pub fn from_codec(codec: &str) -> Option<Self> {
+        match codec {
+            "pcm_s16le" => Some(PcmFormat::S16),
+            "pcm_s24le" => Some(PcmFormat::S24),
+            "pcm_s32le" => Some(PcmFormat::S32),
+            "pcm_f32le" => Some(PcmFormat::F32),
+            _ => None,
+        }
+    }
+
+    pub fn bytes(self) -> usize {
+        match self {
+            PcmFormat::S16 => 2,
+            PcmFormat::S24 => 3,
+            PcmFormat::S32 | PcmFormat::F32 => 4,
+        }
+    }
+
+    #[inline]
+    fn sample(self, s: &[u8]) -> f32 {
+        match self {
+            PcmFormat::S16 => i16::from_le_bytes([s[0], s[1]]) as f32 / 32768.0,
+            PcmFormat::S24 => (i32::from_le_bytes([0, s[0], s[1], s[2]]) >> 8) as f32 / 8_388_608.0,
+            PcmFormat::S32 => i32::from_le_bytes([s[0], s[1], s[2], s[3]]) as f32 / 2_147_483_648.0,
+            PcmFormat::F32 => f32::from_le_bytes([s[0], s[1], s[2], s[3]]),
+        }
+    }
+}
+
+/// The `data` chunk of a RIFF/RF64 WAVE file: (offset, length; `None` = to the end).
+fn wav_data(f: &mut File) -> std::io::Result<Option<(u64, Option<u64>)>> {
+    use std::io::{Seek, SeekFrom};
+    let mut h = [0u8; 12];
+    f.read_exact(&mut h)?;
+    if !(&h[0..4] == b"RIFF" || &h[0..4] == b"RF64") || &h[8..12] != b"WAVE" {
+        return Ok(None);
+    }
+    let mut pos = 12u64;
+    for _ in 0..64 {
+        f.seek(SeekFrom::Start(pos))?;
+        let mut c = [0u8; 8];
+        if f.read(&mut c)? < 8 {
+            return Ok(None);
+        }
+        let size = u32::from_le_bytes([c[4], c[5], c[6], c[7]]) as u64;
+        if &c[0..4] == b"data" {
+            // RF64 and streamed files write 0xFFFFFFFF (or 0): read to the end.
+            let len = (size != 0xFFFF_FFFF && size != 0).then_some(size);
+            return Ok(Some((pos + 8, len)));
+        }
+        pos += 8 + size + (size & 1);
+    }
+    Ok(None)
+}
+
+/// Audio-only PCM WAV is read directly: no ffmpeg process, no pipe copy.
+fn decode_wav_natively(path: &Path, probe: &Probe, opts: &DecodeOptions) -> Option<Decoded> {
+    use std::io::{Seek, SeekFrom};
+    let a = match (
+        probe.container.as_str(),
+        probe.video.is_empty() || opts.skip_video,
+        probe.audio.as_slice(),
+    ) {
+        ("wav", true, [a]) => a,
+        _ => return None,
+    };
+    let format = PcmFormat::from_codec(&a.codec)?;
+    let mut f = File::open(path).ok()?;
+    let (offset, len) = wav_data(&mut f).ok()??;
+    f.seek(SeekFrom::Start(offset)).ok()?;
+    let reader: Box<dyn Read + Send> = match len {
+        Some(l) => Box::new(f.take(l)),
+        None => Box::new(f),
+    };
+    let threads = if opts.audio_threads == 0 {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2)
+    } else {
+        opts.audio_threads
+    };
+    let done = AtomicU64::new(0);
+    let cancel = AtomicBool::new(false);
+    let data = read_audio(
+        Some(reader),
+        format,
+        a.index,
+        a.sample_rate,
+        a.channels as usize,
+        a.channel_names.clone(),
+        threads,
+        &done,
+        &cancel,
+    );
+    Some(Decoded {
+        video: None,
+        audio: vec![data],
+        decode_errors: vec![],
+    })
+}
+
 /// The analysis size: about a quarter of the width, even dimensions, aspect kept.
 pub fn analysis_size(width: u32, height: u32) -> (usize, usize) {
     let (w, h) = (width.max(2) as usize, height.max(2) as usize);
@@ -86,6 +198,15 @@ pub fn decode_and_analyse(
     opts: &DecodeOptions,
     progress: &mut dyn FnMut(f64),
 ) -> Result<Decoded, QcError> {
+    if let Some(d) = decode_wav_natively(path, probe, opts) {
+        if d.audio
+            .iter()
+            .any(|a| a.channels.iter().any(|c| c.samples > 0))
+        {
+            progress(d.audio[0].channels[0].samples as f64 / d.audio[0].sample_rate.max(1) as f64);
+            return Ok(d);
+        }
+    }
     let dir = tempfile::Builder::new()
         .prefix("postflow-qc-")
         .tempdir()
@@ -220,9 +341,21 @@ pub fn decode_and_analyse(
         let (op, done, cancel) = (opened[slot].clone(), done_us[slot].clone(), cancel.clone());
         slot += 1;
         audio_threads.push(std::thread::spawn(move || -> AudioData {
-            let file = File::open(&fifo);
+            let file = File::open(&fifo)
+                .ok()
+                .map(|f| Box::new(f) as Box<dyn Read + Send>);
             op.store(true, Ordering::SeqCst);
-            read_audio(file.ok(), index, sr, nc, names, threads, &done, &cancel)
+            read_audio(
+                file,
+                PcmFormat::F32,
+                index,
+                sr,
+                nc,
+                names,
+                threads,
+                &done,
+                &cancel,
+            )
         }));
     }
 
@@ -370,7 +503,8 @@ struct Worker {
 /// between them), so K-weighting and true-peak interpolation use every core.
 #[allow(clippy::too_many_arguments)]
 pub fn read_audio(
-    file: Option<File>,
+    file: Option<Box<dyn Read + Send>>,
+    format: PcmFormat,
     index: u32,
     sample_rate: u32,
     nc: usize,
@@ -417,21 +551,22 @@ pub fn read_audio(
     if let Some(mut f) = file {
         // Half a second of audio per chunk.
         let frames = (sample_rate as usize / 2).max(1);
-        let mut buf = vec![0u8; frames * nc * 4];
+        let bps = format.bytes();
+        let mut buf = vec![0u8; frames * nc * bps];
         let mut total_frames = 0u64;
         loop {
             if cancel.load(Ordering::Relaxed) {
                 break;
             }
             let n = read_full(&mut f, &mut buf);
-            let got = n / (4 * nc);
+            let got = n / (bps * nc);
             if got == 0 {
                 break;
             }
-            let mut planes: Vec<Vec<f32>> = (0..nc).map(|_| Vec::with_capacity(got)).collect();
-            for frame in buf[..got * nc * 4].chunks_exact(4 * nc) {
-                for (c, s) in frame.chunks_exact(4).enumerate() {
-                    planes[c].push(f32::from_le_bytes([s[0], s[1], s[2], s[3]]));
+            let mut planes: Vec<Vec<f32>> = (0..nc).map(|_| vec![0f32; got]).collect();
+            for (i, frame) in buf[..got * nc * bps].chunks_exact(bps * nc).enumerate() {
+                for (c, s) in frame.chunks_exact(bps).enumerate() {
+                    planes[c][i] = format.sample(s);
                 }
             }
             let chunk = Arc::new(planes);

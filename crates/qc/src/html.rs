@@ -327,16 +327,7 @@ fn loudness_svg(r: &QcReport, a: &crate::report::AudioReport) -> String {
     for l in (0..=6).map(|i| -(i as f64) * 10.0) {
         let _ = write!(s, "<line x1=\"{LEFT}\" x2=\"{:.1}\" y1=\"{:.1}\" y2=\"{:.1}\" stroke=\"#e6e8ec\"/><text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" fill=\"#555\">{l}</text>", W - 10.0, y(l), y(l), LEFT - 4.0, y(l) + 4.0);
     }
-    for i in 0..=5 {
-        let ts = dur * i as f64 / 5.0;
-        let _ = write!(
-            s,
-            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\" fill=\"#555\">{}</text>",
-            x(ts),
-            hgt - 4.0,
-            clock(ts)
-        );
-    }
+    time_axis(&mut s, dur, hgt - 4.0, x);
     for (vals, colour, width, label) in [
         (&t.momentary, "#74c0fc", 1.0, "momentary"),
         (&t.short_term, "#1864ab", 1.6, "short-term"),
@@ -401,18 +392,22 @@ fn timeline_svg(r: &QcReport) -> String {
         let w = (x(e.end_s) - x(e.start_s)).max(1.5);
         let _ = write!(s, "<rect x=\"{:.2}\" y=\"{yy}\" width=\"{w:.2}\" height=\"{:.1}\" fill=\"{}\"><title>{}</title></rect>", x(e.start_s), row - 6.0, kind_colour(e.kind), esc(&event_title(e)));
     }
+    time_axis(&mut s, dur, hgt - 2.0, x);
+    s.push_str("</svg>");
+    s
+}
+
+/// Six time labels along the bottom of a plot.
+fn time_axis(s: &mut String, dur: f64, y: f64, x: impl Fn(f64) -> f64) {
     for i in 0..=5 {
         let ts = dur * i as f64 / 5.0;
         let _ = write!(
             s,
-            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\" fill=\"#555\">{}</text>",
+            "<text x=\"{:.1}\" y=\"{y:.1}\" text-anchor=\"middle\" fill=\"#555\">{}</text>",
             x(ts),
-            hgt - 2.0,
             clock(ts)
         );
     }
-    s.push_str("</svg>");
-    s
 }
 
 fn event_title(e: &Event) -> String {

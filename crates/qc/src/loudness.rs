@@ -171,7 +171,7 @@ impl TruePeak {
 }
 
 /// The boundary (in samples) of sub-block `k` at `sample_rate`.
-fn boundary(k: u64, sample_rate: u32) -> u64 {
+pub(crate) fn boundary(k: u64, sample_rate: u32) -> u64 {
     k * sample_rate as u64 / SUBBLOCKS_PER_S
 }
 
