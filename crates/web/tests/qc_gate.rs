@@ -73,21 +73,6 @@ async fn post_form(
     (r.status(), r.text().await.unwrap())
 }
 
-async fn token_for(app: &TestApp, c: &reqwest::Client) -> String {
-    let csrf = csrf_of(c, &format!("{}/account", app.base)).await;
-    let html = c
-        .post(format!("{}/account/tokens", app.base))
-        .form(&[("csrf", csrf.as_str()), ("name", "qc")])
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let start = html.find("pft_").unwrap();
-    html[start..].split('<').next().unwrap().to_string()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn qc_passed_needs_passing_checks_and_signed_manual_items() {
     let app = spawn_app(Backend::Sqlite).await;
@@ -138,7 +123,7 @@ async fn qc_passed_needs_passing_checks_and_signed_manual_items() {
     assert!(html.contains("no QC run has been recorded"));
 
     // A failing master, uploaded through the API.
-    let token = token_for(&app, &producer).await;
+    let token = create_token(&app, &producer).await;
     let api = reqwest::Client::new();
     let upload = |json: String| {
         let api = api.clone();

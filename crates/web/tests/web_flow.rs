@@ -428,21 +428,6 @@ async fn client_sees_only_their_company_on_every_route(app: &TestApp) {
         .contains("Elena Editor"));
 }
 
-async fn create_token(app: &TestApp, c: &reqwest::Client) -> String {
-    let csrf = csrf_of(c, &format!("{}/account", app.base)).await;
-    let html = c
-        .post(format!("{}/account/tokens", app.base))
-        .form(&[("csrf", csrf.as_str()), ("name", "test laptop")])
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let start = html.find("pft_").expect("token shown once");
-    html[start..].split('<').next().unwrap().to_string()
-}
-
 async fn api_tokens_and_permissions(app: &TestApp) {
     let anon = client();
     let r = anon

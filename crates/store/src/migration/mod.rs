@@ -65,3 +65,33 @@ pub(crate) fn at_null(name: impl IntoIden) -> ColumnDef {
 pub(crate) fn date_null(name: impl IntoIden) -> ColumnDef {
     ColumnDef::new(name).date().null().take()
 }
+
+/// A foreign key that deletes dependent rows with their parent.
+pub(crate) fn fk(
+    from_table: impl IntoIden,
+    from_col: impl IntoIden,
+    to_table: impl IntoIden,
+    to_col: impl IntoIden,
+) -> ForeignKeyCreateStatement {
+    fk_to(
+        from_table,
+        from_col,
+        to_table,
+        to_col,
+        ForeignKeyAction::Cascade,
+    )
+}
+
+pub(crate) fn fk_to(
+    from_table: impl IntoIden,
+    from_col: impl IntoIden,
+    to_table: impl IntoIden,
+    to_col: impl IntoIden,
+    on_delete: ForeignKeyAction,
+) -> ForeignKeyCreateStatement {
+    ForeignKey::create()
+        .from(from_table, from_col)
+        .to(to_table, to_col)
+        .on_delete(on_delete)
+        .take()
+}

@@ -100,3 +100,19 @@ pub async fn signed_in(app: &TestApp, email: &str) -> reqwest::Client {
     assert_eq!(status, reqwest::StatusCode::SEE_OTHER, "sign-in of {email}");
     c
 }
+
+/// Creates a personal API token through the account page, as a user does; returns it.
+pub async fn create_token(app: &TestApp, c: &reqwest::Client) -> String {
+    let csrf = csrf_of(c, &format!("{}/account", app.base)).await;
+    let html = c
+        .post(format!("{}/account/tokens", app.base))
+        .form(&[("csrf", csrf.as_str()), ("name", "test token")])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let start = html.find("pft_").expect("the new token is shown once");
+    html[start..].split('<').next().unwrap().to_string()
+}
