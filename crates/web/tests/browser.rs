@@ -212,6 +212,22 @@ async fn producer_and_client_in_chromium() {
         .await
         .unwrap();
     screenshot(&b, "producer-clients").await;
+    for (path, heading) in [
+        ("/media", "Media"),
+        ("/qc", "QC"),
+        ("/resources", "Resources"),
+    ] {
+        b.goto(&format!("{}{path}", app.base)).await.unwrap();
+        let h1 = b
+            .find(Locator::Css("main h1"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(h1.starts_with(heading), "{path}: {h1}");
+        screenshot(&b, &format!("producer{}", path.replace('/', "-"))).await;
+    }
     b.close().await.unwrap();
 
     let b = browser(&driver).await;
