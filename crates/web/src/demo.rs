@@ -210,8 +210,82 @@ pub async fn seed(store: &Store, today: chrono::NaiveDate) -> Result<(), AppErro
             }
         }
     }
+    seed_media_and_deliverables(store).await?;
     store
         .audit(None, "seed", "studio", None, "demo studio created".into())
         .await?;
+    Ok(())
+}
+
+/// Volumes of a typical facility and the deliverables of the projects in finishing.
+async fn seed_media_and_deliverables(store: &Store) -> Result<(), AppError> {
+    use postflow_core::integrity::{MediaType, Site, VolumeKind, VolumeLabel};
+    use postflow_store::catalog::VolumeInput;
+    use postflow_store::delivery::DeliverableInput;
+    let bad = |e: String| AppError::Internal(format!("demo data: {e}"));
+    for (label, kind, media, site, tb, notes) in [
+        (
+            "RAID-A",
+            VolumeKind::Nas,
+            "hdd",
+            Site::Onsite,
+            96,
+            "Edit SAN, RAID 6",
+        ),
+        (
+            "SHUTTLE-07",
+            VolumeKind::Drive,
+            "ssd",
+            Site::Onsite,
+            4,
+            "Camera shuttle",
+        ),
+        (
+            "LTO-000123",
+            VolumeKind::Lto,
+            "lto",
+            Site::Offsite,
+            18,
+            "LTO-9, vault",
+        ),
+    ] {
+        store
+            .upsert_volume(VolumeInput {
+                label: VolumeLabel::parse(label).map_err(|e| bad(e.to_string()))?,
+                kind,
+                media: MediaType::parse(media).map_err(|e| bad(e.to_string()))?,
+                site,
+                capacity_bytes: Some(tb * 1_000_000_000_000),
+                notes: Some(notes.into()),
+            })
+            .await?;
+    }
+    for (project, name, profile, layout) in [
+        (
+            "NB-HARBOUR",
+            "Broadcast master ep. 1",
+            "ebu-r128",
+            "stereo+5.1",
+        ),
+        ("ACME-SPRING", "YouTube 16:9 master", "youtube", "stereo"),
+        (
+            "ACME-SPRING",
+            "Instagram 9:16 cut-down",
+            "instagram",
+            "stereo",
+        ),
+    ] {
+        let Some(p) = store.project_by_code(&code(project)?).await? else {
+            continue;
+        };
+        store
+            .create_deliverable(DeliverableInput {
+                project_id: p.id,
+                name: name.into(),
+                profiles: vec![profile.into()],
+                layout: Some(layout.into()),
+            })
+            .await?;
+    }
     Ok(())
 }
