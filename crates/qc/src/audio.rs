@@ -68,28 +68,52 @@ impl ChannelAnalyzer {
 
     pub fn process(&mut self, x: &[f32]) {
         self.loud.process(x);
-        for &raw in x {
-            // NaN from a broken decoder reads as silence rather than poisoning the statistics.
-            let v = if raw.is_finite() { raw } else { 0.0 };
-            let a = v.abs();
-            self.cur_peak = self.cur_peak.max(a);
-            self.cur_sq += (v * v) as f64;
-            self.cur_n += 1;
-            if (v >= 0.0) != (self.prev >= 0.0) {
-                self.cur_zc = self.cur_zc.saturating_add(1);
+        // Window by window, so each inner loop is simple enough to vectorise.
+        let mut i = 0;
+        while i < x.len() {
+            let n = ((self.next_boundary - self.pos) as usize).min(x.len() - i);
+            let seg = &x[i..i + n];
+            let mut peak = self.cur_peak;
+            let mut sq = 0f32;
+            for &v in seg {
+                // NaN from a broken decoder reads as silence rather than poisoning the statistics.
+                let v = if v.is_finite() { v } else { 0.0 };
+                peak = peak.max(v.abs());
+                sq += v * v;
             }
-            self.prev = v;
-            if a >= CLIP_LEVEL {
-                self.clip_run += 1;
-                if self.clip_run == 3 {
-                    self.cur_clip = self.cur_clip.saturating_add(3);
-                } else if self.clip_run > 3 {
-                    self.cur_clip = self.cur_clip.saturating_add(1);
+            let mut zc = 0u16;
+            let mut prev_pos = self.prev >= 0.0;
+            for &v in seg {
+                let pos = v >= 0.0;
+                zc = zc.saturating_add((pos != prev_pos) as u16);
+                prev_pos = pos;
+            }
+            // Clipping is rare: only walk the samples when the window reaches the clip level.
+            if peak >= CLIP_LEVEL {
+                for &v in seg {
+                    if v.abs() >= CLIP_LEVEL {
+                        self.clip_run += 1;
+                        if self.clip_run == 3 {
+                            self.cur_clip = self.cur_clip.saturating_add(3);
+                        } else if self.clip_run > 3 {
+                            self.cur_clip = self.cur_clip.saturating_add(1);
+                        }
+                    } else {
+                        self.clip_run = 0;
+                    }
                 }
-            } else {
+            } else if !seg.is_empty() {
                 self.clip_run = 0;
             }
-            self.pos += 1;
+            if let Some(&last) = seg.last() {
+                self.prev = last;
+            }
+            self.cur_peak = peak;
+            self.cur_sq += sq as f64;
+            self.cur_n += n as u32;
+            self.cur_zc = self.cur_zc.saturating_add(zc);
+            self.pos += n as u64;
+            i += n;
             if self.pos == self.next_boundary {
                 self.close_window();
             }

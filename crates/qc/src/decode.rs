@@ -534,15 +534,40 @@ pub fn read_audio(
     let mut senders = Vec::new();
     let mut handles: Vec<JoinHandle<Worker>> = Vec::new();
     for mut w in workers {
-        let (tx, rx): (_, Receiver<Arc<Vec<Vec<f32>>>>) = bounded(3);
+        let (tx, rx): (_, Receiver<Arc<Vec<u8>>>) = bounded(3);
         senders.push(tx);
+        // Each worker converts its own channels out of the interleaved bytes, so conversion
+        // runs in parallel too.
         handles.push(std::thread::spawn(move || {
+            let stride = format.bytes() * nc;
+            let mut planes: Vec<Vec<f32>> = vec![Vec::new(); nc];
+            let mut wanted = vec![false; nc];
+            for (c, _) in &w.channels {
+                wanted[*c] = true;
+            }
+            for (l, r, _) in &w.pairs {
+                wanted[*l] = true;
+                wanted[*r] = true;
+            }
             for chunk in rx {
+                let frames = chunk.len() / stride.max(1);
+                for (c, plane) in planes.iter_mut().enumerate() {
+                    if !wanted[c] {
+                        continue;
+                    }
+                    plane.clear();
+                    let off = c * format.bytes();
+                    plane.extend(
+                        chunk[..frames * stride]
+                            .chunks_exact(stride)
+                            .map(|f| format.sample(&f[off..off + format.bytes()])),
+                    );
+                }
                 for (c, a) in w.channels.iter_mut() {
-                    a.process(&chunk[*c]);
+                    a.process(&planes[*c]);
                 }
                 for (l, r, p) in w.pairs.iter_mut() {
-                    p.process(&chunk[*l], &chunk[*r]);
+                    p.process(&planes[*l], &planes[*r]);
                 }
             }
             w
@@ -563,13 +588,7 @@ pub fn read_audio(
             if got == 0 {
                 break;
             }
-            let mut planes: Vec<Vec<f32>> = (0..nc).map(|_| vec![0f32; got]).collect();
-            for (i, frame) in buf[..got * nc * bps].chunks_exact(bps * nc).enumerate() {
-                for (c, s) in frame.chunks_exact(bps).enumerate() {
-                    planes[c][i] = format.sample(s);
-                }
-            }
-            let chunk = Arc::new(planes);
+            let chunk = Arc::new(buf[..got * nc * bps].to_vec());
             for tx in &senders {
                 if tx.send(chunk.clone()).is_err() {
                     break;

@@ -97,7 +97,7 @@ fn interpolator() -> [[f64; TP_TAPS]; TP_OVERSAMPLE] {
     }
     phases
 }
-const TP_BLOCK: usize = 256;
+const TP_BLOCK: usize = 32;
 
 /// True-peak meter for one channel (linear, absolute).
 #[derive(Debug, Clone)]
