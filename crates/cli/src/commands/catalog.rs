@@ -333,7 +333,7 @@ fn who() -> String {
     }
 }
 
-fn http() -> anyhow::Result<reqwest::blocking::Client> {
+pub(crate) fn http() -> anyhow::Result<reqwest::blocking::Client> {
     reqwest::blocking::Client::builder()
         .timeout(std::time::Duration::from_secs(300))
         .build()
@@ -346,7 +346,7 @@ struct ApiErrorBody {
 }
 
 /// Turns a non-success API answer into one sentence naming the server.
-fn api_result<T: serde::de::DeserializeOwned>(
+pub(crate) fn api_result<T: serde::de::DeserializeOwned>(
     url: &str,
     resp: reqwest::Result<reqwest::blocking::Response>,
 ) -> anyhow::Result<T> {

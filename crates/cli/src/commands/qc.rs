@@ -78,6 +78,62 @@ pub struct QcArgs {
     /// Expected programme length in seconds.
     #[arg(long, value_name = "SECONDS")]
     pub expect_duration: Option<f64>,
+    /// Attach the result to a project's deliverable on the server: PROJECT/ID (as shown on the
+    /// deliverable's page). Needs --server and --token.
+    #[arg(long, value_name = "PROJECT/ID", requires_all = ["server", "token"], help_heading = "Attach to a deliverable")]
+    pub deliverable: Option<String>,
+    /// The postflow server, e.g. https://postflow.lan.
+    #[arg(
+        long,
+        env = "POSTFLOW_SERVER",
+        value_name = "URL",
+        help_heading = "Attach to a deliverable"
+    )]
+    pub server: Option<String>,
+    /// A personal API token (from your account page) of someone on the project.
+    #[arg(
+        long,
+        env = "POSTFLOW_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true,
+        help_heading = "Attach to a deliverable"
+    )]
+    pub token: Option<String>,
+}
+
+/// `PROJECT/ID` of `--deliverable`, checked before any work is done.
+fn parse_deliverable(s: &str) -> anyhow::Result<(String, i64)> {
+    let parsed = s.rsplit_once('/').and_then(|(code, id)| {
+        let code = postflow_core::project::Code::parse(code).ok()?;
+        Some((code.to_string(), id.trim().parse::<i64>().ok()?))
+    });
+    parsed.with_context(|| format!("--deliverable {s:?} is not PROJECT/ID, e.g. ACME-SPRING/3 (see the deliverable's page)"))
+}
+
+#[derive(serde::Deserialize)]
+struct AttachedRun {
+    run_id: i64,
+    status: String,
+    url: String,
+}
+
+/// Posts the report to the deliverable; the verdict there is recomputed from the checks.
+fn attach(
+    server: &str,
+    token: &str,
+    code: &str,
+    id: i64,
+    report: &QcReport,
+) -> anyhow::Result<AttachedRun> {
+    let base = server.trim_end_matches('/');
+    let url = format!("{base}/api/v1/projects/{code}/deliverables/{id}/qc-runs");
+    let resp = super::catalog::http()?
+        .post(&url)
+        .bearer_auth(token)
+        .header("content-type", "application/json")
+        .body(report.to_json())
+        .send();
+    super::catalog::api_result(base, resp)
 }
 
 #[derive(Debug, Args)]
@@ -125,6 +181,11 @@ pub fn run_qc(args: QcArgs) -> anyhow::Result<ExitCode> {
     let Some(file) = args.file.clone() else {
         anyhow::bail!("no file given; run `postflow qc FILE`");
     };
+    let attach_to = args
+        .deliverable
+        .as_deref()
+        .map(parse_deliverable)
+        .transpose()?;
     let mut profiles = Vec::new();
     for name in &chosen {
         profiles.push(set.get(name)?.clone());
@@ -173,6 +234,18 @@ pub fn run_qc(args: QcArgs) -> anyhow::Result<ExitCode> {
         let _ = writeln!(std::io::stdout().lock(), "{}", report.to_json());
     } else {
         print_human(&report);
+    }
+    if let (Some((code, id)), Some(server), Some(token)) = (attach_to, &args.server, &args.token) {
+        let run = attach(server, token, &code, id, &report).map_err(|e| {
+            e.context(format!("the QC result was not attached to {code}/{id} (the QC itself ran; run the same command again to attach it)"))
+        })?;
+        eprintln!(
+            "Attached as QC run {} ({}) to {code}/{id}: {}{}",
+            run.run_id,
+            run.status,
+            server.trim_end_matches('/'),
+            run.url
+        );
     }
     Ok(match report.status {
         Verdict::Pass => ExitCode::SUCCESS,

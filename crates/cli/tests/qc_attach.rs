@@ -1,0 +1,208 @@
+//! `postflow qc … --server --token --deliverable`: the real binary QCs a real file and attaches
+//! the result to a deliverable on a real server, where the QC-passed gate reads it.
+use postflow_store::{Location, Store};
+use std::process::{Command, Output};
+
+fn postflow(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_postflow"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn qc_result_is_attached_to_the_deliverable() {
+    let tmp = tempfile::tempdir().unwrap();
+    let master = tmp.path().join("spring_master.mp4");
+    let made = Command::new("ffmpeg")
+        .args([
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=size=640x360:rate=25",
+        ])
+        .args([
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=frequency=1000:sample_rate=48000",
+            "-t",
+            "3",
+        ])
+        .args([
+            "-c:v",
+            "libx264",
+            "-profile:v",
+            "high",
+            "-pix_fmt",
+            "yuv420p",
+            "-color_primaries",
+            "bt709",
+            "-color_trc",
+            "bt709",
+            "-colorspace",
+            "bt709",
+        ])
+        .args([
+            "-c:a",
+            "aac",
+            "-ar",
+            "48000",
+            "-ac",
+            "2",
+            "-movflags",
+            "+faststart",
+        ])
+        .arg(&master)
+        .output()
+        .expect("ffmpeg must be installed (scripts/test installs it)");
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let store = rt
+        .block_on(Store::open(&Location::SqliteDir(tmp.path().join("data"))))
+        .unwrap();
+    rt.block_on(postflow_web::demo::seed(
+        &store,
+        chrono::Utc::now().date_naive(),
+    ))
+    .unwrap();
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let served = store.clone();
+    rt.spawn(async move {
+        postflow_web::serve(
+            listener,
+            served,
+            postflow_web::WebConfig::default(),
+            std::future::pending(),
+        )
+        .await
+        .unwrap();
+    });
+    let project = rt
+        .block_on(
+            store.project_by_code(&postflow_core::project::Code::parse("ACME-SPRING").unwrap()),
+        )
+        .unwrap()
+        .unwrap();
+    let deliverable = rt
+        .block_on(store.deliverables_of(project.id))
+        .unwrap()
+        .into_iter()
+        .find(|d| d.profiles == "youtube")
+        .unwrap();
+    let editor = rt
+        .block_on(store.user_by_email("editor@demo.postflow"))
+        .unwrap()
+        .unwrap();
+    let token = "pft_qc_attach_test";
+    rt.block_on(store.create_api_token(
+        editor.id,
+        "qc".into(),
+        postflow_web::auth::sha256_hex(token),
+    ))
+    .unwrap();
+    let target = format!("ACME-SPRING/{}", deliverable.id);
+    let file = master.to_str().unwrap();
+
+    // A malformed target is refused before any work, with an example.
+    let o = postflow(&[
+        "qc",
+        file,
+        "--profile",
+        "youtube",
+        "--server",
+        &base,
+        "--token",
+        token,
+        "--deliverable",
+        "ACME-SPRING",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("is not PROJECT/ID, e.g. ACME-SPRING/3"));
+
+    // A wrong token: the QC ran, nothing was attached, and the user is told both.
+    let o = postflow(&[
+        "qc",
+        file,
+        "--profile",
+        "youtube",
+        "--json",
+        "--server",
+        &base,
+        "--token",
+        "pft_wrong",
+        "--deliverable",
+        &target,
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("was not attached") && err.contains("did not accept the token"),
+        "{err}"
+    );
+    assert!(rt
+        .block_on(store.qc_runs_of(deliverable.id))
+        .unwrap()
+        .is_empty());
+
+    // The editor on the project attaches the run; the server records the verdict.
+    let o = postflow(&[
+        "qc",
+        file,
+        "--profile",
+        "youtube",
+        "--json",
+        "--server",
+        &base,
+        "--token",
+        token,
+        "--deliverable",
+        &target,
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let printed: serde_json::Value =
+        serde_json::from_slice(&o.stdout).expect("stdout stays the JSON report");
+    assert_eq!(printed["status"], "pass");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("Attached as QC run"));
+    let runs = rt.block_on(store.qc_runs_of(deliverable.id)).unwrap();
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0].status, "pass");
+    assert_eq!(runs[0].file_name, "spring_master.mp4");
+
+    // A project the editor is not on does not exist for this token.
+    let o = postflow(&[
+        "qc",
+        file,
+        "--profile",
+        "youtube",
+        "--server",
+        &base,
+        "--token",
+        token,
+        "--deliverable",
+        "LUMEN-NOVA/1",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not found"));
+}
