@@ -108,9 +108,10 @@ impl Store {
         let url = location.url();
         let shown = redact_url(&url);
         let mut opts = ConnectOptions::new(url.clone());
+        // Short timeouts: a wrong URL or a stopped server should be reported within seconds.
         opts.sqlx_logging(false)
-            .connect_timeout(Duration::from_secs(10))
-            .acquire_timeout(Duration::from_secs(30))
+            .connect_timeout(Duration::from_secs(5))
+            .acquire_timeout(Duration::from_secs(10))
             .max_connections(16);
         let db = Database::connect(opts)
             .await
