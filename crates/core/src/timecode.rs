@@ -113,7 +113,7 @@ impl fmt::Display for FrameRate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.den == 1 {
             write!(f, "{}", self.num)
-        } else if self.den == 1001 && self.num % 1000 == 0 {
+        } else if self.den == 1001 && self.num.is_multiple_of(1000) {
             let s = format!("{:.3}", self.as_f64());
             write!(f, "{}", s.trim_end_matches('0'))
         } else {
@@ -241,7 +241,7 @@ impl Timecode {
             let d = rate
                 .drop_frames_per_minute()
                 .ok_or(TimecodeError::DropFrameUnsupported(rate))?;
-            if p.seconds == 0 && p.minutes % 10 != 0 && p.frames < d {
+            if p.seconds == 0 && !p.minutes.is_multiple_of(10) && p.frames < d {
                 return Err(TimecodeError::DroppedLabel {
                     tc: label,
                     dropped: d,

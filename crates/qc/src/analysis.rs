@@ -245,7 +245,7 @@ pub fn analyse(probe: &Probe, decoded: &Decoded, settings: &DetectSettings) -> A
         let silent =
             |c: &ChannelData, i: usize| c.windows.peak.get(i).is_some_and(|p| *p < threshold);
         let all_silent = |i: usize| i < n && chans.iter().all(|c| silent(c, i));
-        let whole = window_runs(&first.windows, min_sil, |i| all_silent(i));
+        let whole = window_runs(&first.windows, min_sil, all_silent);
         for (s, e) in &whole {
             events.push(ev(
                 EventKind::Silence,

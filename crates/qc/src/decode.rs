@@ -305,7 +305,8 @@ pub fn decode_and_analyse(
             .map(|r| r.as_f64())
             .unwrap_or(25.0);
         let settings = opts.picture;
-        let h_ = std::thread::spawn(move || -> VideoData {
+
+        std::thread::spawn(move || -> VideoData {
             let mut an = PictureAnalyzer::new(w, h, settings);
             let file = File::open(&fifo);
             op.store(true, Ordering::SeqCst);
@@ -325,8 +326,7 @@ pub fn decode_and_analyse(
                 height: h,
                 analyzer: an,
             }
-        });
-        h_
+        })
     });
 
     let threads = if opts.audio_threads == 0 {

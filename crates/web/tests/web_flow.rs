@@ -392,7 +392,7 @@ async fn client_sees_only_their_company_on_every_route(app: &TestApp) {
                     ("csrf", csrf.as_str()),
                     ("user_id", &someone.to_string()),
                     ("name", "x"),
-                    ("code", &code.to_string()),
+                    ("code", code),
                 ])
                 .send()
                 .await

@@ -620,9 +620,10 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         let raid = d.path().join("RAID-1");
         std::fs::create_dir(&raid).unwrap();
-        let labels = destination_labels(&[raid.clone()], &[]).unwrap();
+        let labels = destination_labels(std::slice::from_ref(&raid), &[]).unwrap();
         assert_eq!(labels[0].as_str(), "RAID-1");
-        let labels = destination_labels(&[raid.clone()], &["SHUTTLE 7".into()]).unwrap();
+        let labels =
+            destination_labels(std::slice::from_ref(&raid), &["SHUTTLE 7".into()]).unwrap();
         assert_eq!(labels[0].as_str(), "SHUTTLE 7");
         assert!(destination_labels(&[raid], &["A".into(), "B".into()]).is_err());
     }
