@@ -783,19 +783,7 @@ async fn archive_client(
     Path(id): Path<i64>,
     posted: Posted<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
-    require(&state, &posted.who, Action::ManageClients).await?;
-    state.store.set_client_archived(id, true).await?;
-    state
-        .store
-        .audit(
-            Some(posted.who.user.id),
-            "archive",
-            "client",
-            Some(id),
-            format!("archived client {id}"),
-        )
-        .await?;
-    Ok(Redirect::to("/admin/clients").into_response())
+    set_client_archived(&state, id, &posted.who, true).await
 }
 
 async fn unarchive_client(
@@ -803,16 +791,30 @@ async fn unarchive_client(
     Path(id): Path<i64>,
     posted: Posted<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
-    require(&state, &posted.who, Action::ManageClients).await?;
-    state.store.set_client_archived(id, false).await?;
+    set_client_archived(&state, id, &posted.who, false).await
+}
+
+async fn set_client_archived(
+    state: &AppState,
+    id: i64,
+    who: &CurrentUser,
+    archived: bool,
+) -> Result<Response, AppError> {
+    require(state, who, Action::ManageClients).await?;
+    state.store.set_client_archived(id, archived).await?;
+    let (verb, done) = if archived {
+        ("archive", "archived")
+    } else {
+        ("restore", "restored")
+    };
     state
         .store
         .audit(
-            Some(posted.who.user.id),
-            "restore",
+            Some(who.user.id),
+            verb,
             "client",
             Some(id),
-            format!("restored client {id}"),
+            format!("{done} client {id}"),
         )
         .await?;
     Ok(Redirect::to("/admin/clients").into_response())
