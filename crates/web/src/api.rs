@@ -372,7 +372,8 @@ pub struct CopyDto {
     pub location: String,
     /// verified, failed or missing (as of the last check)
     pub state: String,
-    pub path_on_volume: String,
+    /// Where the copy sits on the volume; internal, so null for client users.
+    pub path_on_volume: Option<String>,
     /// RFC 3339: the last time this copy re-read as identical
     pub verified_at: Option<String>,
     pub checked_at: String,
@@ -442,7 +443,8 @@ async fn project_media(
                         media_type: c.volume.media().to_string(),
                         location: c.volume.site().as_str().into(),
                         state: c.state().as_str().into(),
-                        path_on_volume: c.copy.path_on_volume.clone(),
+                        path_on_volume: (actor.role != Role::Client)
+                            .then(|| c.copy.path_on_volume.clone()),
                         verified_at: c.copy.verified_at.map(|t| t.to_rfc3339()),
                         checked_at: c.copy.checked_at.to_rfc3339(),
                     })

@@ -182,6 +182,21 @@ async fn media_flow(app: TestApp) {
         .unwrap();
     assert_eq!(media["status"]["standing"], "compliant");
     assert_eq!(media["files"][0]["copies"].as_array().unwrap().len(), 3);
+    // Where a copy sits on the studio's storage is internal: hidden from clients.
+    assert!(media["files"][0]["copies"][0]["path_on_volume"].is_null());
+    let staff_view: serde_json::Value = api
+        .get(format!("{}/api/v1/projects/ACME-SPRING/media", app.base))
+        .bearer_auth(&ptoken)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(staff_view["files"][0]["copies"][0]["path_on_volume"]
+        .as_str()
+        .unwrap()
+        .starts_with("/mnt/"));
     let r = api
         .get(format!("{}/api/v1/projects/NB-HARBOUR/media", app.base))
         .bearer_auth(&ctoken)
