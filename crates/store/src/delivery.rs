@@ -103,6 +103,28 @@ impl Store {
             .await?)
     }
 
+    /// The newest run, with its report.
+    pub async fn latest_qc_run(&self, deliverable_id: i64) -> Result<Option<QcRun>> {
+        Ok(qc_run::Entity::find()
+            .filter(qc_run::Column::DeliverableId.eq(deliverable_id))
+            .order_by_desc(qc_run::Column::Id)
+            .one(self.connection())
+            .await?)
+    }
+
+    /// The newest run's verdict (`pass`/`fail`) without reading its report, for lists.
+    pub async fn latest_qc_status(&self, deliverable_id: i64) -> Result<Option<String>> {
+        use sea_orm::QuerySelect;
+        Ok(qc_run::Entity::find()
+            .select_only()
+            .column(qc_run::Column::Status)
+            .filter(qc_run::Column::DeliverableId.eq(deliverable_id))
+            .order_by_desc(qc_run::Column::Id)
+            .into_tuple::<String>()
+            .one(self.connection())
+            .await?)
+    }
+
     pub async fn qc_run_in(&self, deliverable_id: i64, run_id: i64) -> Result<Option<QcRun>> {
         Ok(qc_run::Entity::find_by_id(run_id)
             .filter(qc_run::Column::DeliverableId.eq(deliverable_id))
@@ -154,7 +176,7 @@ impl Store {
         latest_run_id: i64,
         user_id: i64,
     ) -> Result<()> {
-        let newest = self.qc_runs_of(deliverable_id).await?.first().map(|r| r.id);
+        let newest = self.latest_qc_run(deliverable_id).await?.map(|r| r.id);
         if newest != Some(latest_run_id) {
             return Err(StoreError::Conflict(
                 "a newer QC run was recorded meanwhile; review it and try again".into(),

@@ -673,6 +673,14 @@ async fn deliverables_and_qc_gate(store: &Store) {
         .record_qc_run(d.id, "master_v2.mov".into(), true, "{}".into(), Some(u.id))
         .await
         .unwrap();
+    assert_eq!(
+        store.latest_qc_run(d.id).await.unwrap().map(|r| r.id),
+        Some(r2.id)
+    );
+    assert_eq!(
+        store.latest_qc_status(d.id).await.unwrap().as_deref(),
+        Some("pass")
+    );
     // Passing on a stale run is refused.
     assert!(matches!(
         store.mark_qc_passed(d.id, r1.id, u.id).await,

@@ -111,22 +111,7 @@ async fn ensure_first_admin(store: &Store, args: &ServeArgs) -> anyhow::Result<(
     if store.count_users().await? > 0 {
         return Ok(());
     }
-    let (password, generated) = match &args.admin_password_file {
-        Some(path) => {
-            let text = std::fs::read_to_string(path).with_context(|| {
-                format!("cannot read the admin password file {}", path.display())
-            })?;
-            let pw = text.trim_end_matches(['\n', '\r']).to_string();
-            if pw.chars().count() < 10 {
-                bail!(
-                    "the admin password in {} is shorter than 10 characters; use a longer one",
-                    path.display()
-                );
-            }
-            (pw, false)
-        }
-        None => (generate_password(), true),
-    };
+    let (password, generated) = password_from(&args.admin_password_file)?;
     let hash = hash_password(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
     store
         .create_user(NewUser {

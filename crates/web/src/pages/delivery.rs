@@ -44,8 +44,7 @@ pub(crate) struct GateState {
 }
 
 pub(crate) async fn gate_state(state: &AppState, d: &Deliverable) -> Result<GateState, AppError> {
-    let runs = state.store.qc_runs_of(d.id).await?;
-    let Some(latest) = runs.into_iter().next() else {
+    let Some(latest) = state.store.latest_qc_run(d.id).await? else {
         return Ok(GateState {
             run: None,
             manual: vec![],
@@ -521,13 +520,13 @@ async fn overview(State(state): State<AppState>, who: CurrentUser) -> Result<Res
     let mut rows = Vec::new();
     for p in guard::visible_projects(&state, &actor, false).await? {
         for d in state.store.deliverables_of(p.id).await? {
-            let latest = state.store.qc_runs_of(d.id).await?.into_iter().next();
+            let latest = state.store.latest_qc_status(d.id).await?;
             rows.push(OverviewRow {
                 code: p.code.clone(),
                 project: p.name.clone(),
                 id: d.id,
                 name: d.name.clone(),
-                status: latest.map(|r| r.status).unwrap_or_else(|| "no run".into()),
+                status: latest.unwrap_or_else(|| "no run".into()),
                 passed: d.qc_passed_at.is_some(),
             });
         }

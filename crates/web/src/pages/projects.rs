@@ -151,11 +151,8 @@ async fn show(
     for d in state.store.deliverables_of(project.id).await? {
         let latest = state
             .store
-            .qc_runs_of(d.id)
+            .latest_qc_status(d.id)
             .await?
-            .into_iter()
-            .next()
-            .map(|r| r.status)
             .unwrap_or_else(|| "no run".into());
         deliverables.push(DeliverableRow {
             id: d.id,
