@@ -103,6 +103,9 @@ pub struct RecordedFile {
     /// Algorithm name → value, e.g. `{"xxh64": "0ea03b369a463d9d"}`.
     #[serde(default)]
     pub checksums: BTreeMap<String, String>,
+    /// The path on the card before postflow renamed it into the naming convention.
+    #[serde(default)]
+    pub original_path: Option<String>,
     pub copies: Vec<RecordedCopy>,
 }
 
@@ -183,6 +186,20 @@ fn file_key(project_id: Option<i64>, path: &str) -> String {
 
 fn name_lower(path: &str) -> String {
     path.rsplit('/').next().unwrap_or(path).to_lowercase()
+}
+
+/// `LIKE` pattern for "contains", with `%`, `_` and the escape itself taken literally: a search
+/// for `A001_C` must not match `A001XC`.
+fn contains_pattern(needle: &str) -> sea_orm::sea_query::LikeExpr {
+    let mut p = String::from("%");
+    for ch in needle.trim().to_lowercase().chars() {
+        if matches!(ch, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(ch);
+    }
+    p.push('%');
+    sea_orm::sea_query::LikeExpr::new(p).escape('\\')
 }
 
 fn check_path(path: &str) -> Result<()> {
@@ -291,6 +308,9 @@ impl Store {
     ) -> Result<RecordOutcome> {
         for f in &rec.files {
             check_path(&f.path)?;
+            if let Some(original) = &f.original_path {
+                check_path(original)?;
+            }
         }
         let txn = self.connection().begin().await?;
         let project_id = match rec.project.as_deref().map(str::trim) {
@@ -350,20 +370,33 @@ impl Store {
             volume_ids.insert(label.to_string(), id);
         }
 
+        let mut seen = std::collections::HashSet::new();
+        if let Some(dup) = rec.files.iter().find(|f| !seen.insert(f.path.as_str())) {
+            return Err(StoreError::Conflict(format!(
+                "the report lists {} twice; send each file once",
+                dup.path
+            )));
+        }
         let (mut verified, mut failed, mut bytes) = (0u64, 0u64, 0u64);
-        for f in &rec.files {
-            let file = upsert_file(&txn, project_id, f).await?;
-            bytes += f.size.unwrap_or(0);
-            for c in &f.copies {
-                let Some(&volume_id) = volume_ids.get(c.volume.as_str()) else {
-                    continue;
-                };
-                record_copy(&txn, file.id, volume_id, c, rec.at).await?;
-                match c.state {
-                    CopyState::Verified => verified += 1,
-                    CopyState::Failed | CopyState::Missing => failed += 1,
+        // Batches keep a 100 000-file card to a few hundred statements, and every IN list and
+        // multi-row INSERT under both databases' parameter limits.
+        for batch in rec.files.chunks(RECORD_BATCH) {
+            let ids = upsert_files(&txn, project_id, batch).await?;
+            let mut copies = Vec::new();
+            for (f, file_id) in batch.iter().zip(ids) {
+                bytes += f.size.unwrap_or(0);
+                for c in &f.copies {
+                    let Some(&volume_id) = volume_ids.get(c.volume.as_str()) else {
+                        continue;
+                    };
+                    match c.state {
+                        CopyState::Verified => verified += 1,
+                        CopyState::Failed | CopyState::Missing => failed += 1,
+                    }
+                    copies.push(copy_row(file_id, volume_id, c, rec.at));
                 }
             }
+            upsert_copies(&txn, copies).await?;
         }
 
         let destinations = serde_json::to_string(&rec.volumes).unwrap_or_else(|_| "[]".into());
@@ -416,7 +449,7 @@ impl Store {
         limit: u64,
     ) -> Result<Vec<MediaEntry>> {
         let mut q = media_file::Entity::find()
-            .filter(media_file::Column::NameLower.contains(name.trim().to_lowercase()))
+            .filter(media_file::Column::NameLower.like(contains_pattern(name)))
             .order_by_asc(media_file::Column::Path)
             .limit(limit);
         if let Some(ids) = projects {
@@ -507,136 +540,215 @@ impl Store {
     }
 }
 
-/// Finds the catalogued file a report line speaks of, or creates it.
-async fn upsert_file<C: ConnectionTrait>(
+/// Files recorded per round trip.
+const RECORD_BATCH: usize = 400;
+
+/// The catalogued file each report line speaks of, created where there is none; ids in the
+/// order of `batch`.
+async fn upsert_files<C: ConnectionTrait>(
     db: &C,
     project_id: Option<i64>,
-    f: &RecordedFile,
-) -> Result<MediaFile> {
-    let by_key = |key: String| {
+    batch: &[RecordedFile],
+) -> Result<Vec<i64>> {
+    let find_keys = |keys: Vec<String>| {
         media_file::Entity::find()
-            .filter(media_file::Column::FileKey.eq(key))
-            .one(db)
+            .filter(media_file::Column::FileKey.is_in(keys))
+            .all(db)
     };
-    let existing = match project_id {
-        // A file first seen without a project is adopted by the project named later.
-        Some(pid) => match by_key(file_key(Some(pid), &f.path)).await? {
-            Some(m) => Some(m),
-            None => by_key(file_key(None, &f.path)).await?,
-        },
+    let mut existing: Vec<Option<MediaFile>> = Vec::with_capacity(batch.len());
+    match project_id {
+        Some(pid) => {
+            let own: HashMap<String, MediaFile> =
+                find_keys(batch.iter().map(|f| file_key(Some(pid), &f.path)).collect())
+                    .await?
+                    .into_iter()
+                    .map(|m| (m.path.clone(), m))
+                    .collect();
+            // A file first seen without a project is adopted by the project named later.
+            let orphans: HashMap<String, MediaFile> = find_keys(
+                batch
+                    .iter()
+                    .filter(|f| !own.contains_key(&f.path))
+                    .map(|f| file_key(None, &f.path))
+                    .collect(),
+            )
+            .await?
+            .into_iter()
+            .map(|m| (m.path.clone(), m))
+            .collect();
+            for f in batch {
+                existing.push(own.get(&f.path).or_else(|| orphans.get(&f.path)).cloned());
+            }
+        }
         None => {
-            let same_path = media_file::Entity::find()
-                .filter(media_file::Column::Path.eq(f.path.as_str()))
+            let mut by_path: HashMap<String, Vec<MediaFile>> = HashMap::new();
+            for m in media_file::Entity::find()
+                .filter(media_file::Column::Path.is_in(batch.iter().map(|f| f.path.clone())))
                 .all(db)
-                .await?;
-            if same_path.len() <= 1 {
-                same_path.into_iter().next()
-            } else {
-                let found = same_path.into_iter().find(|m| {
-                    let stored: BTreeMap<String, String> =
-                        serde_json::from_str(&m.checksums).unwrap_or_default();
-                    checksums_agree(&stored, &f.checksums)
-                });
-                match found {
-                    Some(m) => Some(m),
-                    None => {
+                .await?
+            {
+                by_path.entry(m.path.clone()).or_default().push(m);
+            }
+            for f in batch {
+                let same_path = by_path.remove(&f.path).unwrap_or_default();
+                let found = if same_path.len() <= 1 {
+                    same_path.into_iter().next()
+                } else {
+                    let found = same_path.into_iter().find(|m| {
+                        let stored: BTreeMap<String, String> =
+                            serde_json::from_str(&m.checksums).unwrap_or_default();
+                        checksums_agree(&stored, &f.checksums)
+                    });
+                    if found.is_none() {
                         return Err(StoreError::Conflict(format!(
                             "{} is catalogued in several projects; name the project (--project CODE) so the right one is updated",
                             f.path
-                        )))
+                        )));
                     }
-                }
+                    found
+                };
+                existing.push(found);
             }
         }
-    };
-    let t = now();
-    let size = f.size.map(|s| i64::try_from(s).unwrap_or(i64::MAX));
-    match existing {
-        Some(m) => {
-            let mut sums: BTreeMap<String, String> =
-                serde_json::from_str(&m.checksums).unwrap_or_default();
-            if checksums_differ(&sums, &f.checksums) {
-                // New content under the same name: copies of the old content elsewhere are not
-                // copies of this file any more.
-                file_copy::Entity::update_many()
-                    .col_expr(
-                        file_copy::Column::Status,
-                        sea_orm::sea_query::Expr::value(CopyState::Failed.as_str()),
-                    )
-                    .filter(file_copy::Column::FileId.eq(m.id))
-                    .exec(db)
-                    .await?;
-                sums.clear();
-            }
-            sums.extend(f.checksums.clone());
-            let id = m.id;
-            let adopt = project_id.is_some() && m.project_id.is_none();
-            let mut row: media_file::ActiveModel = m.into();
-            if adopt {
-                row.project_id = Set(project_id);
-                row.file_key = Set(file_key(project_id, &f.path));
-            }
-            if let Some(s) = size {
-                row.size = Set(s);
-            }
-            if f.modified.is_some() {
-                row.modified = Set(f.modified);
-            }
-            row.checksums = Set(serde_json::to_string(&sums).unwrap_or_else(|_| "{}".into()));
-            row.updated_at = Set(t);
-            row.update(db).await?;
-            media_file::Entity::find_by_id(id)
-                .one(db)
-                .await?
-                .ok_or_else(|| StoreError::NotFound(format!("media file {id}")))
-        }
-        None => Ok(media_file::ActiveModel {
-            file_key: Set(file_key(project_id, &f.path)),
-            project_id: Set(project_id),
-            path: Set(f.path.clone()),
-            name_lower: Set(name_lower(&f.path)),
-            size: Set(size.unwrap_or(0)),
-            modified: Set(f.modified),
-            checksums: Set(serde_json::to_string(&f.checksums).unwrap_or_else(|_| "{}".into())),
-            created_at: Set(t),
-            updated_at: Set(t),
-            ..Default::default()
-        }
-        .insert(db)
-        .await?),
     }
+
+    let t = now();
+    let mut ids: Vec<Option<i64>> = Vec::with_capacity(batch.len());
+    let mut new_rows = Vec::new();
+    for (f, found) in batch.iter().zip(existing) {
+        let size = f.size.map(|s| i64::try_from(s).unwrap_or(i64::MAX));
+        let Some(m) = found else {
+            ids.push(None);
+            new_rows.push(media_file::ActiveModel {
+                file_key: Set(file_key(project_id, &f.path)),
+                project_id: Set(project_id),
+                path: Set(f.path.clone()),
+                name_lower: Set(name_lower(&f.path)),
+                size: Set(size.unwrap_or(0)),
+                modified: Set(f.modified),
+                checksums: Set(serde_json::to_string(&f.checksums).unwrap_or_else(|_| "{}".into())),
+                original_path: Set(f.original_path.clone()),
+                created_at: Set(t),
+                updated_at: Set(t),
+                ..Default::default()
+            });
+            continue;
+        };
+        ids.push(Some(m.id));
+        let mut sums: BTreeMap<String, String> =
+            serde_json::from_str(&m.checksums).unwrap_or_default();
+        if checksums_differ(&sums, &f.checksums) {
+            // New content under the same name: copies of the old content elsewhere are not
+            // copies of this file any more.
+            file_copy::Entity::update_many()
+                .col_expr(
+                    file_copy::Column::Status,
+                    sea_orm::sea_query::Expr::value(CopyState::Failed.as_str()),
+                )
+                .filter(file_copy::Column::FileId.eq(m.id))
+                .exec(db)
+                .await?;
+            sums.clear();
+        }
+        sums.extend(f.checksums.clone());
+        let sums = serde_json::to_string(&sums).unwrap_or_else(|_| "{}".into());
+        let adopt = project_id.is_some() && m.project_id.is_none();
+        let size_changed = size.is_some_and(|s| s != m.size);
+        let modified_changed = f.modified.is_some() && f.modified != m.modified;
+        let original_learned = f.original_path.is_some() && f.original_path != m.original_path;
+        // A verification that found everything as recorded writes no file rows at all.
+        if !(adopt || size_changed || modified_changed || original_learned || sums != m.checksums) {
+            continue;
+        }
+        let mut row: media_file::ActiveModel = m.into();
+        if adopt {
+            row.project_id = Set(project_id);
+            row.file_key = Set(file_key(project_id, &f.path));
+        }
+        if let Some(s) = size {
+            row.size = Set(s);
+        }
+        if f.modified.is_some() {
+            row.modified = Set(f.modified);
+        }
+        if f.original_path.is_some() {
+            row.original_path = Set(f.original_path.clone());
+        }
+        row.checksums = Set(sums);
+        row.updated_at = Set(t);
+        row.update(db).await?;
+    }
+
+    if !new_rows.is_empty() {
+        let keys: Vec<String> = batch
+            .iter()
+            .zip(&ids)
+            .filter(|(_, id)| id.is_none())
+            .map(|(f, _)| file_key(project_id, &f.path))
+            .collect();
+        media_file::Entity::insert_many(new_rows).exec(db).await?;
+        let created: HashMap<String, i64> = find_keys(keys)
+            .await?
+            .into_iter()
+            .map(|m| (m.file_key, m.id))
+            .collect();
+        for (f, id) in batch.iter().zip(ids.iter_mut()) {
+            if id.is_none() {
+                *id = created.get(&file_key(project_id, &f.path)).copied();
+            }
+        }
+    }
+    ids.into_iter()
+        .zip(batch)
+        .map(|(id, f)| {
+            id.ok_or_else(|| StoreError::NotFound(format!("media file {} after insert", f.path)))
+        })
+        .collect()
 }
 
-async fn record_copy<C: ConnectionTrait>(
-    db: &C,
+fn copy_row(
     file_id: i64,
     volume_id: i64,
     c: &RecordedCopy,
     at: DateTime<Utc>,
-) -> Result<()> {
-    let existing = file_copy::Entity::find()
-        .filter(file_copy::Column::FileId.eq(file_id))
-        .filter(file_copy::Column::VolumeId.eq(volume_id))
-        .one(db)
-        .await?;
+) -> file_copy::ActiveModel {
     let checked = c.verified_at.unwrap_or(at);
-    let mut row = match existing {
-        Some(m) => m.into(),
-        None => file_copy::ActiveModel {
-            file_id: Set(file_id),
-            volume_id: Set(volume_id),
-            verified_at: Set(None),
-            ..Default::default()
-        },
-    };
-    row.path_on_volume = Set(c.path_on_volume.clone());
-    row.status = Set(c.state.as_str().into());
-    row.checked_at = Set(checked);
-    // A failed check keeps the date of the last good verification for the record.
-    if c.state == CopyState::Verified {
-        row.verified_at = Set(Some(checked));
+    file_copy::ActiveModel {
+        file_id: Set(file_id),
+        volume_id: Set(volume_id),
+        path_on_volume: Set(c.path_on_volume.clone()),
+        status: Set(c.state.as_str().into()),
+        checked_at: Set(checked),
+        verified_at: Set((c.state == CopyState::Verified).then_some(checked)),
+        ..Default::default()
     }
-    row.save(db).await?;
+}
+
+/// Inserts the copies, or updates the ones a volume already holds, in one statement.
+async fn upsert_copies<C: ConnectionTrait>(
+    db: &C,
+    rows: Vec<file_copy::ActiveModel>,
+) -> Result<()> {
+    use sea_orm::sea_query::{Expr, OnConflict};
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut on_conflict =
+        OnConflict::columns([file_copy::Column::FileId, file_copy::Column::VolumeId]);
+    on_conflict.update_columns([
+        file_copy::Column::PathOnVolume,
+        file_copy::Column::Status,
+        file_copy::Column::CheckedAt,
+    ]);
+    // A failed check keeps the date of the last good verification for the record.
+    on_conflict.value(
+        file_copy::Column::VerifiedAt,
+        Expr::cust("COALESCE(excluded.verified_at, file_copies.verified_at)"),
+    );
+    file_copy::Entity::insert_many(rows)
+        .on_conflict(on_conflict)
+        .exec_without_returning(db)
+        .await?;
     Ok(())
 }
 

@@ -18,6 +18,7 @@ async fn run_all_cases(location: Location) {
     deliverables_and_qc_gate(&store).await;
     media_catalog(&store).await;
     catalog_refuses_bad_input_atomically(&store).await;
+    catalog_of_a_large_card(&store).await;
     store.clone().close().await.unwrap();
 
     // Opening again runs no migration twice and keeps the data.
@@ -387,6 +388,7 @@ fn ingest_record(
             size: Some(1000),
             modified: Some(at),
             checksums: [("xxh64".to_string(), format!("{xxh}{}", p.len()))].into(),
+            original_path: None,
             copies: volumes
                 .iter()
                 .map(|v| RecordedCopy {
@@ -606,6 +608,121 @@ async fn catalog_refuses_bad_input_atomically(store: &Store) {
     assert!(err.to_string().contains("--project"), "{err}");
     assert_eq!(store.list_volumes().await.unwrap().len(), before);
     assert!(store.volume_by_label("GHOST-1").await.unwrap().is_none());
+}
+
+/// A frame-sequence card: thousands of files, recorded in batches, searched literally, with the
+/// names they had before renaming.
+async fn catalog_of_a_large_card(store: &Store) {
+    use chrono::SubsecRound;
+    use postflow_core::integrity::CopyState;
+    use postflow_store::catalog::*;
+    let n = 2_345; // several batches and a partial one
+    let at = chrono::Utc::now().trunc_subsecs(6); // PostgreSQL keeps microseconds
+    let file = |i: usize, state: CopyState, sum: &str| RecordedFile {
+        path: format!("B002/FRAMES/B002_{i:07}.ari"),
+        size: Some(12_000_000),
+        modified: Some(at),
+        checksums: [("xxh64".to_string(), format!("{sum}{i:x}"))].into(),
+        original_path: (i == 7).then(|| "B002/FRAMES/b002 frame 7.ari".to_string()),
+        copies: ["SEQ-1", "SEQ-2"]
+            .iter()
+            .map(|v| RecordedCopy {
+                volume: label(v),
+                path_on_volume: format!("/mnt/{v}/B002/FRAMES/B002_{i:07}.ari"),
+                state,
+                verified_at: (state == CopyState::Verified).then_some(at),
+            })
+            .collect(),
+    };
+    let mut rec = CatalogRecord {
+        kind: EventKind::Ingest,
+        project: Some("CAT-TWO".into()),
+        source: "/cards/B002".into(),
+        at,
+        volumes: ["SEQ-1", "SEQ-2"]
+            .iter()
+            .map(|v| VolumeRef {
+                label: label(v),
+                path: format!("/mnt/{v}"),
+            })
+            .collect(),
+        files: (0..n).map(|i| file(i, CopyState::Verified, "f")).collect(),
+        complete: true,
+        report: serde_json::json!({}),
+    };
+    let out = store.record_catalog(None, "w", &rec).await.unwrap();
+    assert_eq!((out.files, out.verified_copies), (n as u64, 2 * n as u64));
+    let two = store
+        .project_by_code(&code("CAT-TWO"))
+        .await
+        .unwrap()
+        .unwrap();
+    let media = store.project_media(two.id).await.unwrap();
+    let frames: Vec<_> = media
+        .iter()
+        .filter(|m| m.file.path.starts_with("B002/"))
+        .collect();
+    assert_eq!(frames.len(), n);
+    assert!(frames
+        .iter()
+        .all(|m| m.copies.len() == 2 && m.copies.iter().all(|c| c.state() == CopyState::Verified)));
+    // The name on the card before renaming is kept.
+    let seventh = frames
+        .iter()
+        .find(|m| m.file.path.ends_with("B002_0000007.ari"))
+        .unwrap();
+    assert_eq!(
+        seventh.file.original_path.as_deref(),
+        Some("B002/FRAMES/b002 frame 7.ari")
+    );
+
+    // Recording the same card again writes no duplicates; a later failed check of every copy
+    // on SEQ-2 keeps the date each last verified.
+    store.record_catalog(None, "w", &rec).await.unwrap();
+    rec.kind = EventKind::Verify;
+    rec.files = (0..n).map(|i| file(i, CopyState::Failed, "f")).collect();
+    for f in &mut rec.files {
+        f.copies.retain(|c| c.volume.as_str() == "SEQ-2");
+        f.original_path = None;
+    }
+    let out = store.record_catalog(None, "w", &rec).await.unwrap();
+    assert_eq!(out.failed_copies, n as u64);
+    let media = store.project_media(two.id).await.unwrap();
+    let frames: Vec<_> = media
+        .iter()
+        .filter(|m| m.file.path.starts_with("B002/"))
+        .collect();
+    assert_eq!(frames.len(), n);
+    for m in &frames {
+        let seq2 = m.copies.iter().find(|c| c.volume.label == "SEQ-2").unwrap();
+        assert_eq!(seq2.state(), CopyState::Failed);
+        assert_eq!(seq2.copy.verified_at, Some(at), "last good date kept");
+        let seq1 = m.copies.iter().find(|c| c.volume.label == "SEQ-1").unwrap();
+        assert_eq!(seq1.state(), CopyState::Verified);
+    }
+    assert!(frames
+        .iter()
+        .any(|m| m.file.original_path.as_deref() == Some("B002/FRAMES/b002 frame 7.ari")));
+
+    // Search takes `_` and `%` literally.
+    let hits = store.search_media("b002_000000", None, 50).await.unwrap();
+    assert_eq!(hits.len(), 10, "frames 0-9 only");
+    assert!(store
+        .search_media("b002%0000007", None, 50)
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(store
+        .search_media("b002x", None, 50)
+        .await
+        .unwrap()
+        .is_empty());
+    // A report naming a file twice is refused before anything is written.
+    let mut twice = rec.clone();
+    twice.files.truncate(2);
+    twice.files[1].path = twice.files[0].path.clone();
+    let err = store.record_catalog(None, "w", &twice).await.unwrap_err();
+    assert!(err.to_string().contains("twice"), "{err}");
 }
 
 async fn deliverables_and_qc_gate(store: &Store) {

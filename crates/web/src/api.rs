@@ -386,6 +386,8 @@ pub struct FileDto {
     pub modified: Option<String>,
     /// algorithm → value
     pub checksums: std::collections::BTreeMap<String, String>,
+    /// The name on the card before it was renamed into the naming convention.
+    pub original_path: Option<String>,
     pub copies: Vec<CopyDto>,
 }
 
@@ -435,6 +437,7 @@ async fn project_media(
                 size: e.file.size,
                 modified: e.file.modified.map(|t| t.to_rfc3339()),
                 checksums: e.checksums(),
+                original_path: e.file.original_path.clone(),
                 copies: e
                     .copies
                     .iter()
@@ -468,7 +471,7 @@ pub struct RecordedDto {
 /// volume with their state, and the full report. Idempotent for files and copies; one log entry
 /// per call. Producers and admins only.
 #[utoipa::path(post, path = "/api/v1/catalog/records",
-    request_body(content = Object, description = "A catalog record: { kind: ingest|verify, project?, source, at, volumes: [{label, path}], files: [{path, size?, modified?, checksums: {alg: value}, copies: [{volume, path_on_volume, state: verified|failed|missing, verified_at?}]}], complete, report }"),
+    request_body(content = Object, description = "A catalog record: { kind: ingest|verify, project?, source, at, volumes: [{label, path}], files: [{path, size?, modified?, checksums: {alg: value}, original_path?, copies: [{volume, path_on_volume, state: verified|failed|missing, verified_at?}]}], complete, report }"),
     responses((status = 200, body = RecordedDto), (status = 400, body = ErrorDto), (status = 403, body = ErrorDto), (status = 404, body = ErrorDto)))]
 async fn record_catalog(
     State(state): State<AppState>,

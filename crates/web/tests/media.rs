@@ -34,6 +34,7 @@ fn record(project: &str, card: &str, volumes: &[&str]) -> CatalogRecord {
                 size: Some(2_000_000),
                 modified: Some(at),
                 checksums: [("xxh64".to_string(), format!("{card}{n}"))].into(),
+                original_path: (*n == "C002.mov").then(|| format!("{card}/Clips/clip two.mov")),
                 copies: volumes
                     .iter()
                     .map(|v| RecordedCopy {
@@ -117,6 +118,7 @@ async fn media_flow(app: TestApp) {
     assert!(html.contains("no verified off-site copy"));
     assert_eq!(html.matches(r#"class="failing-row""#).count(), 2);
     assert!(html.contains(r#"<span class="badge verified">verified</span>"#));
+    assert!(html.contains("was B007/Clips/clip two.mov"), "{html}");
 
     // The client of Acme sees their project's status, not Northbridge's, on pages and API.
     let client = signed_in(&app, "client@acme.example").await;
@@ -182,6 +184,10 @@ async fn media_flow(app: TestApp) {
         .unwrap();
     assert_eq!(media["status"]["standing"], "compliant");
     assert_eq!(media["files"][0]["copies"].as_array().unwrap().len(), 3);
+    assert!(media["files"][0]["original_path"].is_null());
+    assert!(media["files"][1]["original_path"]
+        .as_str()
+        .is_some_and(|o| o.ends_with("/Clips/clip two.mov")));
     // Where a copy sits on the studio's storage is internal: hidden from clients.
     assert!(media["files"][0]["copies"][0]["path_on_volume"].is_null());
     let staff_view: serde_json::Value = api

@@ -218,6 +218,10 @@ pub fn ingest_record(
                 .iter()
                 .map(|h| (h.algorithm.to_string(), h.value.clone()))
                 .collect(),
+            original_path: f
+                .original_path
+                .as_ref()
+                .map(|o| format!("{}/{o}", report.folder)),
             copies,
         });
     }
@@ -286,6 +290,7 @@ pub fn verify_record(
             size: f.size,
             modified: None,
             checksums: Default::default(),
+            original_path: None,
             copies: vec![RecordedCopy {
                 volume: label.clone(),
                 path_on_volume: resolved.join(&f.path).display().to_string(),

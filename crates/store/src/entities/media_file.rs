@@ -17,6 +17,8 @@ pub struct Model {
     pub modified: Option<DateTimeUtc>,
     /// JSON object `{ "xxh64": "…", "md5": "…" }`.
     pub checksums: String,
+    /// The path on the card before postflow renamed it into the naming convention.
+    pub original_path: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

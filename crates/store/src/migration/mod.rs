@@ -5,10 +5,11 @@ use sea_orm_migration::prelude::*;
 mod m0001_foundation;
 mod m0002_catalog;
 mod m0003_delivery;
+mod m0004_original_names;
 
 /// The schema generation this build writes. A store stamped with a higher one was written by a
 /// newer postflow and is refused rather than risked.
-pub const SCHEMA_GENERATION: i64 = 3;
+pub const SCHEMA_GENERATION: i64 = 4;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0001_foundation::Migration),
             Box::new(m0002_catalog::Migration),
             Box::new(m0003_delivery::Migration),
+            Box::new(m0004_original_names::Migration),
         ]
     }
 }

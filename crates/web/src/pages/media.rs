@@ -114,6 +114,8 @@ pub(crate) struct CopyRow {
 
 pub(crate) struct FileRow {
     pub path: String,
+    /// Empty unless postflow renamed the file at ingest.
+    pub original_path: String,
     pub project: String,
     pub size: String,
     pub checksums: String,
@@ -129,6 +131,7 @@ fn file_rows(
         .iter()
         .map(|e| FileRow {
             path: e.file.path.clone(),
+            original_path: e.file.original_path.clone().unwrap_or_default(),
             project: e
                 .file
                 .project_id
