@@ -4,7 +4,7 @@
 use crate::loudness::{boundary, ChannelEnergy, ChannelLoudness, SUBBLOCKS_PER_S};
 use serde::{Deserialize, Serialize};
 
-/// A sample at or above this magnitude counts as clipped (−0.01 dBFS).
+/// By default a sample at or above this magnitude counts as clipped (−0.01 dBFS).
 pub const CLIP_LEVEL: f32 = 0.998_85;
 
 /// Statistics of one channel per 10 ms window.
@@ -21,6 +21,7 @@ pub struct Windows {
 #[derive(Debug, Clone)]
 pub struct ChannelAnalyzer {
     sample_rate: u32,
+    clip_level: f32,
     loud: ChannelLoudness,
     win: Windows,
     pos: u64,
@@ -47,9 +48,15 @@ pub struct ChannelData {
 
 impl ChannelAnalyzer {
     pub fn new(sample_rate: u32) -> Self {
+        Self::with_clip_level(sample_rate, CLIP_LEVEL)
+    }
+
+    /// An analyser that counts samples at or above `clip_level` (linear) as clipped.
+    pub fn with_clip_level(sample_rate: u32, clip_level: f32) -> Self {
         let sample_rate = sample_rate.max(1);
         ChannelAnalyzer {
             sample_rate,
+            clip_level,
             loud: ChannelLoudness::new(sample_rate),
             win: Windows::default(),
             pos: 0,
@@ -89,9 +96,9 @@ impl ChannelAnalyzer {
                 prev_pos = pos;
             }
             // Clipping is rare: only walk the samples when the window reaches the clip level.
-            if peak >= CLIP_LEVEL {
+            if peak >= self.clip_level {
                 for &v in seg {
-                    if v.abs() >= CLIP_LEVEL {
+                    if v.abs() >= self.clip_level {
                         self.clip_run += 1;
                         if self.clip_run == 3 {
                             self.cur_clip = self.cur_clip.saturating_add(3);

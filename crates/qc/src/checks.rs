@@ -3,8 +3,9 @@
 use crate::analysis::Analysis;
 use crate::layout::{layout_matches, DeclaredLayout};
 use crate::probe::{Probe, ScanType};
-use crate::profile::{parse_resolution, Profile, Severity};
+use crate::profile::{parse_resolution, Continuity, Profile, Severity, TimecodeRules};
 use crate::report::{Check, CheckStatus, Event, EventKind, Position};
+use crate::timecode_track::TimecodeTrack;
 use postflow_core::timecode::{FrameRate, Timecode};
 
 /// What the checks look at.
@@ -17,6 +18,8 @@ pub struct CheckInput<'a> {
     pub declared_layout: Option<&'a DeclaredLayout>,
     /// The programme length the deliverable should have; overrides `duration.expected_s`.
     pub expected_duration_s: Option<f64>,
+    /// The file's QuickTime/MP4 timecode track, when it has one.
+    pub timecode_track: Option<&'a TimecodeTrack>,
 }
 
 struct Out {
@@ -652,6 +655,85 @@ fn loudness_checks(profile: &Profile, input: &CheckInput, o: &mut Out) {
 
 fn timecode_checks(profile: &Profile, input: &CheckInput, o: &mut Out) {
     let Some(r) = &profile.timecode else { return };
+    start_timecode_checks(r, input, o);
+    continuity_check(r, input, o);
+}
+
+/// The timecode track runs on without a jump from its first sample to its last.
+fn continuity_check(r: &TimecodeRules, input: &CheckInput, o: &mut Out) {
+    const ID: &str = "timecode.continuity";
+    const EXPECTED: &str = "a continuous timecode track";
+    let sev = match r.continuity {
+        Continuity::Off => return,
+        Continuity::Fail => Severity::Fail,
+        Continuity::Warn => Severity::Warn,
+    };
+    let Some(t) = input.timecode_track else {
+        let why = match &input.probe.start_timecode {
+            Some(tc) => format!("The file has a start timecode ({tc}) but no timecode track, so only the start could be checked, not its continuity."),
+            None => "The file has no timecode track, so timecode continuity cannot be checked.".to_string(),
+        };
+        o.push(ID, CheckStatus::Warn, EXPECTED, "no timecode track", why);
+        return;
+    };
+    if let Some(e) = &t.error {
+        o.push(
+            ID,
+            CheckStatus::Warn,
+            EXPECTED,
+            "unreadable",
+            format!("The timecode track could not be read ({e}); check the file with ffprobe."),
+        );
+        return;
+    }
+    if t.frame_rate.is_none() {
+        o.unknown(
+            ID,
+            EXPECTED,
+            "No frame rate to count the timecode track in.",
+        );
+        return;
+    }
+    let start = t.start.clone().unwrap_or_default();
+    let measured = if t.break_count == 0 {
+        format!(
+            "continuous from {start} ({} sample{})",
+            t.samples,
+            if t.samples == 1 { "" } else { "s" }
+        )
+    } else {
+        let mut parts: Vec<String> = t
+            .breaks
+            .iter()
+            .take(3)
+            .map(|b| {
+                format!(
+                    "at {} ({:.2} s) the track says {}",
+                    b.expected, b.at_s, b.found
+                )
+            })
+            .collect();
+        if t.break_count > 3 {
+            parts.push(format!("and {} more", t.break_count - 3));
+        }
+        format!(
+            "{} break{}: {}",
+            t.break_count,
+            if t.break_count == 1 { "" } else { "s" },
+            parts.join("; ")
+        )
+    };
+    o.test(
+        ID,
+        t.break_count == 0,
+        sev,
+        format!("{EXPECTED} from {start}"),
+        measured,
+        "The timecode track jumps (an edit or a re-stripe left a break); re-export the programme with continuous timecode.",
+    );
+}
+
+fn start_timecode_checks(r: &TimecodeRules, input: &CheckInput, o: &mut Out) {
     let p = input.probe;
     let Some(tc) = &p.start_timecode else {
         o.test(

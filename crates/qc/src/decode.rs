@@ -3,12 +3,13 @@
 //! in a private temporary directory; one thread per FIFO reads and analyses, with audio channels
 //! spread over worker threads. ffmpeg is killed when it stalls or when this function returns.
 //! Audio-only PCM WAV files skip ffmpeg and are read directly.
+use crate::analysis::DetectSettings;
 use crate::audio::{ChannelAnalyzer, ChannelData, PairCorrelation};
 use crate::error::QcError;
 use crate::layout;
 use crate::probe::Probe;
 use crate::process::{ffmpeg_bin, ChildGuard};
-use crate::video::{PictureAnalyzer, PictureSettings};
+use crate::video::PictureAnalyzer;
 use crossbeam_channel::{bounded, Receiver};
 use std::fs::{File, OpenOptions};
 use std::io::Read;
@@ -20,10 +21,9 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-/// How the decode pass runs.
+/// How the decode pass runs (what it detects is [`DetectSettings`]).
 #[derive(Debug, Clone)]
 pub struct DecodeOptions {
-    pub picture: PictureSettings,
     /// ffmpeg is killed when no decoded data arrives for this long.
     pub stall_timeout: Duration,
     /// Worker threads for audio channels per stream (0 = number of CPUs).
@@ -35,7 +35,6 @@ pub struct DecodeOptions {
 impl Default for DecodeOptions {
     fn default() -> Self {
         DecodeOptions {
-            picture: PictureSettings::default(),
             stall_timeout: Duration::from_secs(120),
             audio_threads: 0,
             skip_video: false,
@@ -138,7 +137,12 @@ fn wav_data(f: &mut File) -> std::io::Result<Option<(u64, Option<u64>)>> {
 }
 
 /// Audio-only PCM WAV is read directly: no ffmpeg process, no pipe copy.
-fn decode_wav_natively(path: &Path, probe: &Probe, opts: &DecodeOptions) -> Option<Decoded> {
+fn decode_wav_natively(
+    path: &Path,
+    probe: &Probe,
+    opts: &DecodeOptions,
+    clip_level: f32,
+) -> Option<Decoded> {
     use std::io::{Seek, SeekFrom};
     let a = match (
         probe.container.as_str(),
@@ -173,6 +177,7 @@ fn decode_wav_natively(path: &Path, probe: &Probe, opts: &DecodeOptions) -> Opti
         a.channels as usize,
         a.channel_names.clone(),
         threads,
+        clip_level,
         &done,
         &cancel,
     );
@@ -191,14 +196,17 @@ pub fn analysis_size(width: u32, height: u32) -> (usize, usize) {
     (tw, th)
 }
 
-/// Decodes `path` once and runs every analysis. `progress` gets seconds of media done.
+/// Decodes `path` once and runs every analysis with the picture and clip thresholds of
+/// `detect`. `progress` gets seconds of media done.
 pub fn decode_and_analyse(
     path: &Path,
     probe: &Probe,
     opts: &DecodeOptions,
+    detect: &DetectSettings,
     progress: &mut dyn FnMut(f64),
 ) -> Result<Decoded, QcError> {
-    if let Some(d) = decode_wav_natively(path, probe, opts) {
+    let clip_level = detect.clip_level();
+    if let Some(d) = decode_wav_natively(path, probe, opts, clip_level) {
         if d.audio
             .iter()
             .any(|a| a.channels.iter().any(|c| c.samples > 0))
@@ -304,7 +312,7 @@ pub fn decode_and_analyse(
             .and_then(|v| v.avg_frame_rate.or(v.frame_rate))
             .map(|r| r.as_f64())
             .unwrap_or(25.0);
-        let settings = opts.picture;
+        let settings = detect.picture();
 
         std::thread::spawn(move || -> VideoData {
             let mut an = PictureAnalyzer::new(w, h, settings);
@@ -353,6 +361,7 @@ pub fn decode_and_analyse(
                 nc,
                 names,
                 threads,
+                clip_level,
                 &done,
                 &cancel,
             )
@@ -510,6 +519,7 @@ pub fn read_audio(
     nc: usize,
     names: Vec<String>,
     threads: usize,
+    clip_level: f32,
     done: &AtomicU64,
     cancel: &AtomicBool,
 ) -> AudioData {
@@ -524,7 +534,7 @@ pub fn read_audio(
     for c in 0..nc {
         workers[c % n_workers]
             .channels
-            .push((c, ChannelAnalyzer::new(sample_rate)));
+            .push((c, ChannelAnalyzer::with_clip_level(sample_rate, clip_level)));
     }
     for &(l, r) in &pairs {
         workers[l % n_workers]

@@ -196,6 +196,9 @@ pub fn render_html(r: &QcReport) -> String {
         h.push_str("</table>");
     }
 
+    timecode_section(&mut h, r);
+    detection_section(&mut h, r);
+
     // Probe.
     let p = &r.probe;
     h.push_str("<h2>File</h2><table class=\"kv\">");
@@ -275,6 +278,86 @@ pub fn render_html(r: &QcReport) -> String {
     }
     h.push_str("</table></body></html>\n");
     h
+}
+
+/// The timecode track: where it starts and every break, with expected vs found timecode.
+fn timecode_section(h: &mut String, r: &QcReport) {
+    let Some(t) = &r.timecode_track else {
+        return;
+    };
+    h.push_str("<h2>Timecode track</h2>");
+    if let Some(e) = &t.error {
+        let _ = write!(h, "<p>The timecode track could not be read: {}</p>", esc(e));
+        return;
+    }
+    let _ = write!(
+        h,
+        "<p>Starts at <span class=\"mono\">{}</span> · {} sample{} · {} fps{} · <b>{}</b></p>",
+        esc(t.start.as_deref().unwrap_or("—")),
+        t.samples,
+        if t.samples == 1 { "" } else { "s" },
+        t.frame_rate
+            .map(|f| f.to_string())
+            .unwrap_or_else(|| "?".into()),
+        if t.drop_frame { " drop-frame" } else { "" },
+        if t.break_count == 0 {
+            "continuous".to_string()
+        } else {
+            format!(
+                "{} break{}",
+                t.break_count,
+                if t.break_count == 1 { "" } else { "s" }
+            )
+        }
+    );
+    if !t.breaks.is_empty() {
+        h.push_str("<table><tr><th>Sample</th><th>At</th><th>Expected timecode</th><th>Track says</th></tr>");
+        for b in &t.breaks {
+            let _ = write!(
+                h,
+                "<tr><td>{}</td><td class=\"mono\">{}</td><td class=\"mono\">{}</td><td class=\"mono\">{}</td></tr>",
+                b.sample,
+                clock(b.at_s),
+                esc(&b.expected),
+                esc(&b.found)
+            );
+        }
+        if t.break_count > t.breaks.len() as u64 {
+            let _ = write!(
+                h,
+                "<tr><td colspan=4>… and {} more</td></tr>",
+                t.break_count - t.breaks.len() as u64
+            );
+        }
+        h.push_str("</table>");
+    }
+}
+
+/// The thresholds that decided what counts as black, frozen, silent, clipped or out of range.
+fn detection_section(h: &mut String, r: &QcReport) {
+    let Some(d) = &r.detection else {
+        return;
+    };
+    h.push_str("<h2>Detection thresholds</h2><table class=\"kv\">");
+    for s in crate::analysis::SETTINGS {
+        let Some(v) = d.settings.get(s.key) else {
+            continue;
+        };
+        let who = d
+            .set_by
+            .get(s.key)
+            .map(|p| format!("profile {p}"))
+            .unwrap_or_else(|| "default".into());
+        let _ = write!(
+            h,
+            "<tr><td class=\"mono\">{}</td><td>{} {} <span class=\"meta\">({})</span></td></tr>",
+            esc(s.key),
+            v,
+            esc(s.unit),
+            esc(&who)
+        );
+    }
+    h.push_str("</table><p class=\"meta\">With several profiles, each threshold is the most sensitive any of them asks for.</p>");
 }
 
 fn kind_name(k: EventKind) -> &'static str {

@@ -7,7 +7,8 @@
 //! Code map: [`probe`] (ffprobe → typed metadata), [`decode`] (the one ffmpeg pass, FIFOs,
 //! reader/worker threads), [`loudness`] / [`audio`] / [`video`] (pure analysis), [`analysis`]
 //! (events, head/tail), [`profile`] + `profiles/*.toml` (delivery specs as data), [`checks`]
-//! (rules → pass/fail), [`report`] (the stored JSON shape) and [`html`] (the report people read).
+//! (rules → pass/fail), [`timecode_track`] (the `tmcd` track's samples and breaks), [`report`]
+//! (the stored JSON shape) and [`html`] (the report people read).
 //!
 //! Entry points: [`run_qc`] for a file and profiles → [`QcReport`]; [`render_html`] for the page;
 //! [`measure_loudness`] for loudness only.
@@ -23,6 +24,7 @@ pub mod probe;
 pub mod process;
 pub mod profile;
 pub mod report;
+pub mod timecode_track;
 pub mod video;
 
 pub use analysis::DetectSettings;
@@ -47,6 +49,8 @@ pub struct QcOptions {
     pub declared_layout: Option<DeclaredLayout>,
     /// The expected programme length (overrides the profiles' `duration.expected_s`).
     pub expected_duration_s: Option<f64>,
+    /// Default detection thresholds; each profile's `[detection]` table overrides them and
+    /// several profiles combine as [`DetectSettings::for_profiles`] says.
     pub detect: DetectSettings,
     pub decode: DecodeOptions,
     pub probe_timeout: Duration,
@@ -83,17 +87,25 @@ pub fn run_qc(
 ) -> Result<QcReport, QcError> {
     let t0 = Instant::now();
     let probe = probe::probe_file(path, opts.probe_timeout)?;
-    let total_s = probe.duration_s;
-    let decoded = decode::decode_and_analyse(path, &probe, &opts.decode, &mut |done_s| {
-        progress(Progress { done_s, total_s })
-    })?;
-    let mut a = analysis::analyse(&probe, &decoded, &opts.detect);
-
-    // Source timecode for each event, when the file has a valid start timecode.
+    let (detect, set_by) = DetectSettings::for_profiles(&opts.detect, &opts.profiles);
     let rate = probe
         .video
         .first()
         .and_then(|v| v.avg_frame_rate.or(v.frame_rate));
+    let timecode_track = probe.timecode_track_index().map(|index| {
+        let df = probe
+            .start_timecode
+            .as_deref()
+            .is_some_and(|t| t.contains([';', '.']));
+        timecode_track::read_timecode_track(path, index, rate, df, opts.probe_timeout)
+    });
+    let total_s = probe.duration_s;
+    let decoded = decode::decode_and_analyse(path, &probe, &opts.decode, &detect, &mut |done_s| {
+        progress(Progress { done_s, total_s })
+    })?;
+    let mut a = analysis::analyse(&probe, &decoded, &detect);
+
+    // Source timecode for each event, when the file has a valid start timecode.
     if let (Some(tc), Some(rate)) = (&probe.start_timecode, rate) {
         if let Ok(start) = Timecode::parse(tc, rate) {
             for e in &mut a.events {
@@ -111,6 +123,7 @@ pub fn run_qc(
         decode_errors: &decoded.decode_errors,
         declared_layout: opts.declared_layout.as_ref(),
         expected_duration_s: opts.expected_duration_s,
+        timecode_track: timecode_track.as_ref(),
     };
     let mut all = Vec::new();
     for p in &opts.profiles {
@@ -145,6 +158,11 @@ pub fn run_qc(
         decode_errors: decoded.decode_errors,
         postflow_version: env!("CARGO_PKG_VERSION").to_string(),
         elapsed_s: t0.elapsed().as_secs_f64(),
+        timecode_track,
+        detection: Some(report::DetectionUsed {
+            settings: detect,
+            set_by,
+        }),
     };
     report.tally();
     Ok(report)
@@ -158,7 +176,8 @@ pub fn measure_loudness(path: &Path, threads: usize) -> Result<Vec<report::Audio
         audio_threads: threads,
         ..DecodeOptions::default()
     };
-    let decoded = decode::decode_and_analyse(path, &probe, &opts, &mut |_| {})?;
-    let a = analysis::analyse(&probe, &decoded, &DetectSettings::default());
+    let detect = DetectSettings::default();
+    let decoded = decode::decode_and_analyse(path, &probe, &opts, &detect, &mut |_| {})?;
+    let a = analysis::analyse(&probe, &decoded, &detect);
     Ok(a.audio)
 }

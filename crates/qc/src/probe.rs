@@ -327,6 +327,14 @@ impl Probe {
     pub fn is_mp4_family(&self) -> bool {
         self.container.split(',').any(|f| f == "mp4" || f == "mov")
     }
+
+    /// The index of the first QuickTime/MP4 timecode (`tmcd`) track, if the file has one.
+    pub fn timecode_track_index(&self) -> Option<u32> {
+        self.other
+            .iter()
+            .find(|s| s.tag.as_deref() == Some("tmcd"))
+            .map(|s| s.index)
+    }
 }
 
 /// Runs ffprobe on `path` (killed after `timeout`) and parses its output.

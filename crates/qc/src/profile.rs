@@ -28,6 +28,9 @@ pub struct Profile {
     pub levels: Option<LevelRules>,
     pub bars_tone: Option<BarsToneRules>,
     pub file: Option<FileRules>,
+    /// Detection thresholds for this delivery (defaults where absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detection: Option<DetectionRules>,
     /// Checks a person signs off (captions spelling, safe title area …).
     #[serde(default)]
     pub manual: Vec<ManualItem>,
@@ -139,6 +142,65 @@ pub struct TimecodeRules {
     pub start: Vec<String>,
     /// "required", "forbidden" or "as_rate" (drop-frame exactly when the rate is 29.97/59.94).
     pub drop_frame: Option<String>,
+    /// How a break in the timecode track counts: "fail" (default), "warn" or "off".
+    #[serde(default)]
+    pub continuity: Continuity,
+}
+
+/// How the timecode track's continuity is checked.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Continuity {
+    /// A break fails QC.
+    #[default]
+    Fail,
+    /// A break only warns.
+    Warn,
+    /// Not checked.
+    Off,
+}
+
+/// The `[detection]` table: thresholds that decide what counts as black, frozen, silent,
+/// clipped or out of range for this delivery. Every key is optional (the default applies); the
+/// keys, ranges and meanings are [`crate::analysis::SETTINGS`] / [`crate::DetectSettings`].
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DetectionRules {
+    pub black_pixel_threshold: Option<f64>,
+    pub black_picture_ratio: Option<f64>,
+    pub freeze_noise: Option<f64>,
+    pub freeze_min_s: Option<f64>,
+    pub luma_min: Option<f64>,
+    pub luma_max: Option<f64>,
+    pub chroma_min: Option<f64>,
+    pub chroma_max: Option<f64>,
+    pub out_of_range_ratio: Option<f64>,
+    pub silence_threshold_db: Option<f64>,
+    pub silence_min_s: Option<f64>,
+    pub clip_level_dbfs: Option<f64>,
+    pub clip_merge_s: Option<f64>,
+}
+
+impl DetectionRules {
+    /// The value set for a key, if any.
+    pub fn get(&self, key: &str) -> Option<f64> {
+        match key {
+            "black_pixel_threshold" => self.black_pixel_threshold,
+            "black_picture_ratio" => self.black_picture_ratio,
+            "freeze_noise" => self.freeze_noise,
+            "freeze_min_s" => self.freeze_min_s,
+            "luma_min" => self.luma_min,
+            "luma_max" => self.luma_max,
+            "chroma_min" => self.chroma_min,
+            "chroma_max" => self.chroma_max,
+            "out_of_range_ratio" => self.out_of_range_ratio,
+            "silence_threshold_db" => self.silence_threshold_db,
+            "silence_min_s" => self.silence_min_s,
+            "clip_level_dbfs" => self.clip_level_dbfs,
+            "clip_merge_s" => self.clip_merge_s,
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -258,6 +320,23 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("tiktok.toml", include_str!("../profiles/tiktok.toml")),
 ];
 
+/// The line of `key = …` inside `[table]` of a TOML text, for error messages.
+fn line_of(text: &str, table: &str, key: &str) -> Option<usize> {
+    let mut inside = false;
+    for (i, line) in text.lines().enumerate() {
+        let t = line.trim();
+        if t.starts_with('[') {
+            inside = t.trim_start_matches('[').trim_end_matches(']').trim() == table;
+        } else if inside
+            && t.strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+        {
+            return Some(i + 1);
+        }
+    }
+    None
+}
+
 /// Parses one profile; errors name the file, the line and the offending key.
 pub fn parse_profile(file: &str, text: &str) -> Result<Profile, QcError> {
     let p: Profile = toml::from_str(text).map_err(|e| {
@@ -274,7 +353,40 @@ pub fn parse_profile(file: &str, text: &str) -> Result<Profile, QcError> {
         }
     })?;
     validate(file, &p)?;
+    validate_detection(file, text, &p)?;
     Ok(p)
+}
+
+fn validate_detection(file: &str, text: &str, p: &Profile) -> Result<(), QcError> {
+    let Some(d) = &p.detection else {
+        return Ok(());
+    };
+    let err = |key: &str, why: String| {
+        let at = line_of(text, "detection", key)
+            .map(|l| format!("line {l}: "))
+            .unwrap_or_default();
+        QcError::Profile {
+            file: file.to_string(),
+            detail: format!("{at}detection.{key}: {why}"),
+        }
+    };
+    for s in crate::analysis::SETTINGS {
+        if let Some(why) = d.get(s.key).and_then(|v| s.check(v)) {
+            return Err(err(s.key, why));
+        }
+    }
+    let base = crate::analysis::DetectSettings::default();
+    for (lo, hi) in [("luma_min", "luma_max"), ("chroma_min", "chroma_max")] {
+        let v = |k: &str| d.get(k).or(base.get(k)).unwrap_or(0.0);
+        if v(lo) >= v(hi) {
+            let key = if d.get(lo).is_some() { lo } else { hi };
+            return Err(err(
+                key,
+                format!("{lo} ({}) must be below {hi} ({})", v(lo), v(hi)),
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn validate(file: &str, p: &Profile) -> Result<(), QcError> {

@@ -1,8 +1,10 @@
 //! The QC result: plain serde types, stable as JSON (schema `postflow.qc/1`), so the web app can
 //! store a [`QcReport`] as one JSON document and read it back.
+use crate::analysis::DetectSettings;
 use crate::audio::Tone;
 use crate::loudness::{Loudness, LoudnessTimeline};
 use crate::probe::Probe;
+use crate::timecode_track::TimecodeTrack;
 use postflow_core::timecode::FrameRate;
 use serde::{Deserialize, Serialize};
 
@@ -185,6 +187,24 @@ pub struct QcReport {
     pub decode_errors: Vec<String>,
     pub postflow_version: String,
     pub elapsed_s: f64,
+    /// The QuickTime/MP4 timecode track and its breaks; null when the file has none. (Added
+    /// after the first release of `postflow.qc/1`; absent in older documents.)
+    #[serde(default)]
+    pub timecode_track: Option<TimecodeTrack>,
+    /// The detection thresholds this run used. (Added after the first release; absent in
+    /// older documents.)
+    #[serde(default)]
+    pub detection: Option<DetectionUsed>,
+}
+
+/// The thresholds of a run and which profile asked for each one that is not the default.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DetectionUsed {
+    #[serde(flatten)]
+    pub settings: DetectSettings,
+    /// Setting key → the profile whose `[detection]` value was used (defaults are not listed).
+    #[serde(default)]
+    pub set_by: std::collections::BTreeMap<String, String>,
 }
 
 impl QcReport {
