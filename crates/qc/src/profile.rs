@@ -546,6 +546,100 @@ mod tests {
     }
 
     #[test]
+    fn detection_typos_and_out_of_range_values_name_file_line_and_key() {
+        let head = "name = \"x\"\ntitle = \"X\"\n\n[detection]\nsilence_threshold_db = -50\n";
+        let p = parse_profile("studio/x.toml", head).unwrap();
+        assert_eq!(p.detection.unwrap().silence_threshold_db, Some(-50.0));
+
+        let e = parse_profile(
+            "studio/x.toml",
+            &format!("{head}silence_treshold_db = -40\n"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("studio/x.toml") && e.contains("line 6"), "{e}");
+        assert!(e.contains("silence_treshold_db"), "{e}");
+
+        for (line, key) in [
+            ("black_picture_ratio = 1.5", "detection.black_picture_ratio"),
+            ("freeze_min_s = 0", "detection.freeze_min_s"),
+            (
+                "silence_threshold_db = 6.0",
+                "detection.silence_threshold_db",
+            ),
+            ("clip_level_dbfs = nan", "detection.clip_level_dbfs"),
+            ("luma_max = 246.5", "detection.luma_max"),
+            ("luma_min = 250", "detection.luma_min"),
+        ] {
+            let text = format!("name = \"x\"\ntitle = \"X\"\n[detection]\n{line}\n");
+            let e = parse_profile("y.toml", &text).unwrap_err().to_string();
+            assert!(
+                e.starts_with("y.toml:") && e.contains("line 4") && e.contains(key),
+                "{line}: {e}"
+            );
+        }
+        let e = parse_profile(
+            "y.toml",
+            "name = \"x\"\ntitle = \"X\"\n[detection]\nluma_max = 300\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("luma_max") && e.contains("out of range"), "{e}");
+    }
+
+    #[test]
+    fn several_profiles_use_the_most_sensitive_threshold_of_each() {
+        use crate::analysis::DetectSettings;
+        let p = |name: &str, det: &str| {
+            parse_profile(
+                "p.toml",
+                &format!("name = \"{name}\"\ntitle = \"T\"\n[detection]\n{det}\n"),
+            )
+            .unwrap()
+        };
+        let quiet = p("quiet", "silence_threshold_db = -70\nfreeze_min_s = 4");
+        let strict = p(
+            "strict",
+            "silence_threshold_db = -45\nblack_picture_ratio = 0.9",
+        );
+        let base = DetectSettings::default();
+
+        // One profile: its own values, even the less sensitive ones.
+        let (d, by) = DetectSettings::for_profiles(&base, std::slice::from_ref(&quiet));
+        assert_eq!((d.silence_threshold_db, d.freeze_min_s), (-70.0, 4.0));
+        assert_eq!(by.get("freeze_min_s").map(String::as_str), Some("quiet"));
+
+        // Together: the most sensitive ask per setting; a profile that sets nothing asks for the
+        // default, so the default beats a less sensitive value.
+        let (d, by) = DetectSettings::for_profiles(&base, &[quiet, strict]);
+        assert_eq!(d.silence_threshold_db, -45.0);
+        assert_eq!(d.black_picture_ratio, 0.9);
+        assert_eq!(d.freeze_min_s, base.freeze_min_s);
+        assert_eq!(
+            by.get("silence_threshold_db").map(String::as_str),
+            Some("strict")
+        );
+        assert!(!by.contains_key("freeze_min_s"), "{by:?}");
+        assert_eq!(DetectSettings::for_profiles(&base, &[]).0, base);
+    }
+
+    #[test]
+    fn timecode_continuity_is_fail_warn_or_off() {
+        let t = |v: &str| {
+            parse_profile(
+                "t.toml",
+                &format!("name = \"t\"\ntitle = \"T\"\n[timecode]\ncontinuity = \"{v}\"\n"),
+            )
+        };
+        assert_eq!(
+            t("warn").unwrap().timecode.unwrap().continuity,
+            Continuity::Warn
+        );
+        let e = t("sometimes").unwrap_err().to_string();
+        assert!(e.contains("line 4") && e.contains("sometimes"), "{e}");
+    }
+
+    #[test]
     fn bad_values_are_named() {
         let text = "name = \"x\"\ntitle = \"X\"\n[video]\nframe_rates = [\"fast\"]\n";
         let e = parse_profile("x.toml", text).unwrap_err().to_string();

@@ -243,3 +243,127 @@ fn head_bars_tone_and_black_are_head_not_programme() {
         assert_eq!(c.status, postflow_qc::CheckStatus::Pass, "{c:?}");
     }
 }
+
+/// 8 s at 25 fps: dark grey (luma 42, above blackdetect's default black level of 37) at 3–4 s;
+/// a stereo 440 Hz tone at −18 dBFS that drops to −50 dBFS (above the default −60 dB silence
+/// threshold) at 5–7 s and rises to −0.3 dBFS (below the default −0.01 dBFS clip level) at
+/// 1–1.5 s.
+fn near_misses(dir: &std::path::Path) -> std::path::PathBuf {
+    let f = common::path(dir, "near-misses.mov");
+    common::ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=size=320x180:rate=25:duration=8",
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=frequency=440:sample_rate=48000:duration=8",
+        "-filter_complex",
+        "[0:v]drawbox=color=0x1E1E1E:t=fill:enable='gte(t,3)*lt(t,4)'[v];\
+         [1:a]volume=-32dB:enable='gte(t,5)*lt(t,7)',volume=17.7dB:enable='gte(t,1)*lt(t,1.5)',\
+         pan=stereo|c0=c0|c1=c0[a]",
+        "-map",
+        "[v]",
+        "-map",
+        "[a]",
+        "-c:v",
+        "ffv1",
+        "-c:a",
+        "pcm_s24le",
+        &f.display().to_string(),
+    ]);
+    f
+}
+
+const TIGHT: &str = r#"
+name = "tight"
+title = "Tight thresholds"
+
+[detection]
+black_pixel_threshold = 0.15
+silence_threshold_db = -45
+clip_level_dbfs = -0.5
+
+[black]
+programme_max_s = 0.5
+
+[silence]
+programme_max_s = 1.0
+
+[clipping]
+max_events = 0
+"#;
+
+#[test]
+fn a_profile_with_tighter_thresholds_finds_what_the_defaults_miss() {
+    use postflow_qc::profile::parse_profile;
+    use postflow_qc::CheckStatus;
+    let dir = tempfile::tempdir().unwrap();
+    let f = near_misses(dir.path());
+    let kinds = |r: &postflow_qc::QcReport, k: EventKind| -> Vec<(f64, f64)> {
+        r.events
+            .iter()
+            .filter(|e| e.kind == k)
+            .map(|e| (e.start_s, e.end_s))
+            .collect()
+    };
+    let basic = ProfileSet::builtin().get("basic").unwrap().clone();
+    let r = run_qc(&f, &QcOptions::new(vec![basic.clone()]), &mut |_| {}).unwrap();
+    for k in [EventKind::Black, EventKind::Silence, EventKind::Clip] {
+        assert!(
+            kinds(&r, k).is_empty(),
+            "default found {k:?}: {:?}",
+            r.events
+        );
+    }
+    let d = r.detection.as_ref().unwrap();
+    assert_eq!(d.settings, postflow_qc::DetectSettings::default());
+    assert!(d.set_by.is_empty());
+
+    let tight = parse_profile("tight.toml", TIGHT).unwrap();
+    let r = run_qc(&f, &QcOptions::new(vec![tight.clone()]), &mut |_| {}).unwrap();
+    let black = kinds(&r, EventKind::Black);
+    assert_eq!(black.len(), 1, "{black:?}");
+    near(black[0].0, 3.0, "black start");
+    near(black[0].1, 4.0, "black end");
+    let silence: Vec<_> = r
+        .events
+        .iter()
+        .filter(|e| e.kind == EventKind::Silence && e.channel.is_none())
+        .collect();
+    assert_eq!(silence.len(), 1, "{silence:?}");
+    near(silence[0].start_s, 5.0, "silence start");
+    near(silence[0].end_s, 7.0, "silence end");
+    let clips = kinds(&r, EventKind::Clip);
+    assert_eq!(clips.len(), 2, "one per channel: {clips:?}");
+    for (a, b) in clips {
+        near(a, 1.0, "clip start");
+        near(b, 1.5, "clip end");
+    }
+    for id in ["black.programme", "silence.programme"] {
+        let c = r.checks.iter().find(|c| c.id == id).unwrap();
+        assert_eq!(c.status, CheckStatus::Fail, "{c:?}");
+    }
+    assert_eq!(r.status, Verdict::Fail);
+
+    // With basic too, the tighter threshold still decides (the most sensitive one wins), and
+    // the report says which profile asked for it — in the JSON and in the HTML.
+    let r = run_qc(&f, &QcOptions::new(vec![basic, tight]), &mut |_| {}).unwrap();
+    assert_eq!(kinds(&r, EventKind::Black).len(), 1);
+    let j: serde_json::Value = serde_json::from_str(&r.to_json()).unwrap();
+    assert_eq!(j["detection"]["silence_threshold_db"], -45.0);
+    assert_eq!(j["detection"]["freeze_min_s"], 2.0);
+    assert_eq!(j["detection"]["set_by"]["black_pixel_threshold"], "tight");
+    assert!(j["detection"].get("timeline_points").is_none());
+    let html = postflow_qc::render_html(&r);
+    assert!(html.contains("Detection thresholds") && html.contains("profile tight"));
+
+    // Reports stored before these fields existed still read back.
+    let mut old = j.clone();
+    let o = old.as_object_mut().unwrap();
+    o.remove("detection");
+    o.remove("timecode_track");
+    let back = postflow_qc::QcReport::from_json(&old.to_string()).unwrap();
+    assert!(back.detection.is_none() && back.timecode_track.is_none());
+}
