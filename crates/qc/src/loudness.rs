@@ -286,6 +286,29 @@ pub struct LoudnessTimeline {
     pub short_term: Vec<Option<f32>>,
 }
 
+impl LoudnessTimeline {
+    /// The index of the point that covers instant `t_s` (seconds from the start): point `i`
+    /// holds the largest value of the windows that end in `(i·step_s, (i+1)·step_s]`.
+    pub fn index_at(&self, t_s: f64) -> Option<usize> {
+        if !(self.step_s > 0.0 && t_s.is_finite() && t_s > 0.0) {
+            return None;
+        }
+        let i = ((t_s / self.step_s) - 1e-9).ceil() as usize;
+        Some(i.saturating_sub(1))
+    }
+
+    /// (momentary, short-term) loudness the timeline shows at instant `t_s`.
+    pub fn at(&self, t_s: f64) -> (Option<f32>, Option<f32>) {
+        let Some(i) = self.index_at(t_s) else {
+            return (None, None);
+        };
+        (
+            self.momentary.get(i).copied().flatten(),
+            self.short_term.get(i).copied().flatten(),
+        )
+    }
+}
+
 fn lufs(mean_square: f64) -> f64 {
     -0.691 + 10.0 * mean_square.log10()
 }

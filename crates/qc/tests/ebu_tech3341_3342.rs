@@ -2,11 +2,14 @@
 //! their published definitions, against the published expected values and tolerances.
 //!
 //! Cases 7 and 8 of 3341 and 5 and 6 of 3342 are authentic programme excerpts distributed only as
-//! files by the EBU; they cannot be synthesised and are not here. Cases 10/13 are file sets of
+//! files by the EBU; they cannot be synthesised and are not here. Cases 11 and 14 ("live"
+//! short-term and momentary meters) are checked on the meter's time series, the one the report
+//! plots, at the instants where the published values occur. Cases 10/13 are file sets of
 //! bursts at varying offsets; they are synthesised as such bursts. Cases 20–23 are intersample
 //! peaks at four sub-sample offsets; they are synthesised as a band-limited burst whose crest
 //! lies at offsets 0, 1/4, 1/2 and 3/4 of a sample.
-use postflow_qc::loudness::{sliding_loudness, LoudnessMeter};
+use postflow_qc::loudness::{sliding_loudness, summarise, LoudnessMeter, LoudnessTimeline};
+use postflow_qc::DetectSettings;
 
 const FS: u32 = 48000;
 
@@ -105,6 +108,18 @@ fn tech3341_case9_short_term_is_constant_after_3s() {
     for v in s {
         within(v, -23.0, 0.1, "case 9 S");
     }
+    // The plotted short-term series is constant too (it starts once 3 s are in).
+    let t = report_timeline(&stereo(&segs));
+    let from = t.index_at(3.0).unwrap();
+    assert!(t.short_term[..from].iter().all(Option::is_none));
+    for (i, v) in t.short_term.iter().enumerate().skip(from) {
+        within(
+            v.map(f64::from),
+            -23.0,
+            0.1,
+            &format!("case 9 timeline point {i}"),
+        );
+    }
 }
 
 #[test]
@@ -135,6 +150,21 @@ fn tech3341_case12_momentary_is_constant_after_1s() {
     for v in m.into_iter().skip(60) {
         within(v, -23.0, 0.1, "case 12 M");
     }
+    // The plotted momentary series, from the first point wholly after 1 s.
+    let t = report_timeline(&stereo(&segs));
+    for (i, v) in t
+        .momentary
+        .iter()
+        .enumerate()
+        .skip(t.index_at(1.0).unwrap() + 1)
+    {
+        within(
+            v.map(f64::from),
+            -23.0,
+            0.1,
+            &format!("case 12 timeline point {i}"),
+        );
+    }
 }
 
 #[test]
@@ -148,6 +178,178 @@ fn tech3341_case13_max_momentary_of_bursts() {
             0.1,
             &format!("case 13 offset {offset}"),
         );
+    }
+}
+
+/// One segment of a live-meter case: where it starts and ends, where its tone ends (the instant
+/// the meter's window holds exactly the tone) and the value the meter must show.
+struct Segment {
+    start_s: f64,
+    end_s: f64,
+    tone_end_s: f64,
+    want: f64,
+}
+
+/// Cases 11 and 14: 20 segments of `seg_s`; segment i is i·`step_s` of silence, `tone_s` of
+/// 1 kHz at −38+i dBFS, then silence to the end of the segment.
+fn live_meter_case(seg_s: f64, step_s: f64, tone_s: f64) -> (Vec<f32>, Vec<Segment>) {
+    let mut parts = Vec::new();
+    let mut segments = Vec::new();
+    for i in 0..20 {
+        let (lead, level) = (i as f64 * step_s, -38.0 + i as f64);
+        parts.extend([
+            (-300.0, lead),
+            (level, tone_s),
+            (-300.0, seg_s - lead - tone_s),
+        ]);
+        let start_s = i as f64 * seg_s;
+        segments.push(Segment {
+            start_s,
+            end_s: start_s + seg_s,
+            tone_end_s: start_s + lead + tone_s,
+            want: level,
+        });
+    }
+    (stereo(&parts), segments)
+}
+
+/// The meter reads `want` ±0.1 at the tone's end and nowhere in the segment more, on the fine
+/// (10 ms) series and on the timeline the report plots.
+fn check_live_meter(
+    what: &str,
+    fine: &[Option<f64>],
+    window_s: f64,
+    timeline: &LoudnessTimeline,
+    pick: impl Fn((Option<f32>, Option<f32>)) -> Option<f32>,
+    segments: &[Segment],
+) {
+    for (i, seg) in segments.iter().enumerate() {
+        // Fine series: value k belongs to the window ending at k·10 ms + window.
+        let end = |k: usize| k as f64 * 0.01 + window_s;
+        let inside: Vec<f64> = fine
+            .iter()
+            .enumerate()
+            .filter(|(k, _)| end(*k) > seg.start_s + 1e-9 && end(*k) <= seg.end_s + 1e-9)
+            .filter_map(|(_, v)| *v)
+            .collect();
+        let max = inside.iter().cloned().fold(f64::MIN, f64::max);
+        within(
+            Some(max),
+            seg.want,
+            0.1,
+            &format!("{what} segment {i}: max"),
+        );
+        let k = ((seg.tone_end_s - window_s) / 0.01).round() as usize;
+        within(
+            fine[k],
+            seg.want,
+            0.1,
+            &format!("{what} segment {i}: at the tone's end"),
+        );
+
+        // The plotted timeline: the point covering the tone's end, and the segment's points.
+        let at = pick(timeline.at(seg.tone_end_s)).map(f64::from);
+        within(
+            at,
+            seg.want,
+            0.1,
+            &format!("{what} timeline segment {i}: at {:.2} s", seg.tone_end_s),
+        );
+        let (a, b) = (
+            timeline.index_at(seg.start_s + 1e-6).unwrap_or(0),
+            timeline.index_at(seg.end_s).unwrap_or(0),
+        );
+        let seg_max = (a..=b)
+            .filter_map(|j| {
+                pick((
+                    timeline.momentary.get(j).copied().flatten(),
+                    timeline.short_term.get(j).copied().flatten(),
+                ))
+            })
+            .fold(f32::MIN, f32::max);
+        within(
+            Some(seg_max as f64),
+            seg.want,
+            0.1,
+            &format!("{what} timeline segment {i}: max"),
+        );
+    }
+}
+
+/// The timeline exactly as a QC report builds it (same points as `DetectSettings::default()`).
+fn report_timeline(x: &[f32]) -> LoudnessTimeline {
+    let (e, w, sr) = meter(vec![1.0, 1.0], x).finish_energies();
+    summarise(&e, &w, sr, DetectSettings::default().timeline_points).1
+}
+
+#[test]
+fn tech3341_case11_live_short_term_meter_reads_each_tone() {
+    // Max S per 6 s segment: −38.0, −37.0, …, −19.0 LUFS ±0.1, in turn.
+    let (x, segments) = live_meter_case(6.0, 0.15, 3.0);
+    let (e, w, sr) = meter(vec![1.0, 1.0], &x).finish_energies();
+    let fine = sliding_loudness(&e, &w, sr, 3.0, 0.01);
+    check_live_meter(
+        "case 11 S",
+        &fine,
+        3.0,
+        &report_timeline(&x),
+        |(_, s)| s,
+        &segments,
+    );
+}
+
+#[test]
+fn tech3341_case14_live_momentary_meter_reads_each_tone() {
+    // Max M per 0.8 s segment: −38.0, −37.0, …, −19.0 LUFS ±0.1, in turn.
+    let (x, segments) = live_meter_case(0.8, 0.02, 0.4);
+    let (e, w, sr) = meter(vec![1.0, 1.0], &x).finish_energies();
+    let fine = sliding_loudness(&e, &w, sr, 0.4, 0.01);
+    check_live_meter(
+        "case 14 M",
+        &fine,
+        0.4,
+        &report_timeline(&x),
+        |(m, _)| m,
+        &segments,
+    );
+}
+
+/// The live-meter cases through a real QC run on a WAV made by ffmpeg: the report's timeline.
+#[test]
+fn tech3341_case11_and_14_in_the_report_of_a_wav() {
+    let dir = tempfile::tempdir().unwrap();
+    for (case, (seg_s, step_s, tone_s)) in [(11, (6.0, 0.15, 3.0)), (14, (0.8, 0.02, 0.4))] {
+        let (x, segments) = live_meter_case(seg_s, step_s, tone_s);
+        let raw = dir.path().join(format!("case{case}.f32"));
+        let wav = dir.path().join(format!("case{case}.wav"));
+        let bytes: Vec<u8> = x.iter().flat_map(|v| v.to_le_bytes()).collect();
+        std::fs::write(&raw, bytes).unwrap();
+        let out = std::process::Command::new("ffmpeg")
+            .args([
+                "-nostdin", "-v", "error", "-y", "-f", "f32le", "-ar", "48000", "-ac", "2", "-i",
+            ])
+            .arg(&raw)
+            .args(["-c:a", "pcm_f32le"])
+            .arg(&wav)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let report = postflow_qc::measure_loudness(&wav, 1).unwrap();
+        let t = &report[0].timeline;
+        for (i, seg) in segments.iter().enumerate() {
+            let (m, s) = t.at(seg.tone_end_s);
+            let got = if case == 11 { s } else { m };
+            within(
+                got.map(f64::from),
+                seg.want,
+                0.1,
+                &format!("case {case} report timeline segment {i}"),
+            );
+        }
     }
 }
 
