@@ -8,13 +8,14 @@
 //! processed by a few workers in parallel.
 use crate::fsutil::{evict_from_cache, sync_dir};
 use crate::hash::{HashAlgorithm, HashValue, MultiHasher};
-use crate::history::{Comparison, FileFacts, HistorySet, SealRequest};
+use crate::history::{copy_history, Comparison, FileFacts, HistorySet, Known, SealRequest};
+use crate::mhl::MHL_FOLDER;
 use crate::naming::NamingConventions;
 use crate::report::{
-    CopyResult, DestinationReport, DestinationStatus, FileReport, IngestReport, Skipped, Totals,
-    INGEST_SCHEMA,
+    CardRecord, CopyResult, DestinationReport, DestinationStatus, FileReport, IngestReport,
+    Skipped, SourceHistoryReport, Totals, INGEST_SCHEMA,
 };
-use crate::scan::{join_rel, scan_tree, to_utc, ScannedFile, PARTIAL_SUFFIX};
+use crate::scan::{join_rel, scan_tree, to_utc, Scan, ScannedFile, PARTIAL_SUFFIX};
 use chrono::Utc;
 use crossbeam_channel::{bounded, Receiver, Sender};
 use filetime::FileTime;
@@ -44,6 +45,10 @@ pub struct IngestOptions {
     pub chunk_size: usize,
     /// Chunks buffered per destination.
     pub queue_depth: usize,
+    /// Also record the hashes read from the source as a new generation in the source's own
+    /// `ascmhl/` history (created when absent). A source that refuses writes (write-protected
+    /// card, read-only mount) does not stop the ingest: the report says it was not written.
+    pub write_source_history: bool,
 }
 
 impl IngestOptions {
@@ -58,6 +63,7 @@ impl IngestOptions {
             jobs: 2,
             chunk_size: 4 << 20,
             queue_depth: 8,
+            write_source_history: false,
         }
     }
 }
@@ -176,6 +182,10 @@ struct Ctx<'a> {
     opts: &'a IngestOptions,
     dests: Vec<DestState>,
     progress: &'a dyn Progress,
+    /// The history (or MHL v1 lists) the card carried; empty when it carried none.
+    card: &'a HistorySet,
+    /// How the card's record is named in messages.
+    card_record_name: &'static str,
 }
 
 struct Job {
@@ -183,6 +193,63 @@ struct Job {
     file: ScannedFile,
     dest_rel: String,
     original: Option<String>,
+    /// Formats computed in the one read: the requested ones, plus one the card's record holds
+    /// when it holds none of them.
+    algorithms: Vec<HashAlgorithm>,
+    /// Compare with the card's record (it carries one, and this is not an MHL v1 list itself).
+    check_record: bool,
+}
+
+/// Preference among recorded formats when the requested ones were not recorded: the fastest.
+const CHECK_PREFERENCE: [HashAlgorithm; 6] = [
+    HashAlgorithm::Xxh3,
+    HashAlgorithm::Xxh128,
+    HashAlgorithm::Xxh64,
+    HashAlgorithm::Md5,
+    HashAlgorithm::Sha1,
+    HashAlgorithm::C4,
+];
+
+/// The formats to compute for a file with record `known`: the requested ones, plus the
+/// fastest recorded one when none of the requested formats was recorded (the reference tool
+/// likewise verifies one recorded format before it vouches for a new one).
+fn algorithms_for_check(requested: &[HashAlgorithm], known: Option<&Known>) -> Vec<HashAlgorithm> {
+    let mut out = requested.to_vec();
+    if let Some(k) = known {
+        if !k.hashes.is_empty() && !requested.iter().any(|a| k.hashes.contains_key(a)) {
+            if let Some(a) = CHECK_PREFERENCE
+                .into_iter()
+                .find(|a| k.hashes.contains_key(a))
+            {
+                out.push(a);
+            }
+        }
+    }
+    out
+}
+
+/// Compares the hashes read from the source with the card's record of the file.
+fn check_record(known: Option<&Known>, read: &[HashValue]) -> CardRecord {
+    let Some(k) = known else {
+        return CardRecord::NotRecorded;
+    };
+    let mut matched = None;
+    for hv in read {
+        if let Some(recorded) = k.hashes.get(&hv.algorithm) {
+            if !recorded.eq_ignore_ascii_case(&hv.value) {
+                return CardRecord::Mismatch {
+                    algorithm: hv.algorithm,
+                    recorded: recorded.clone(),
+                    read: hv.value.clone(),
+                };
+            }
+            matched.get_or_insert(hv.algorithm);
+        }
+    }
+    match matched {
+        Some(algorithm) => CardRecord::Matched { algorithm },
+        None => CardRecord::Unverifiable,
+    }
 }
 
 fn writer_thread(
@@ -192,6 +259,7 @@ fn writer_thread(
     mut out: File,
     rx: Receiver<Msg>,
     times: (FileTime, FileTime),
+    algorithms: &[HashAlgorithm],
 ) -> DestOutcome {
     let dest = &ctx.dests[d];
     let fail = |what: &str, e: std::io::Error, temp: &Path| {
@@ -235,7 +303,7 @@ fn writer_thread(
                 }
                 evict_from_cache(&out);
                 drop(out);
-                return match reread_hashes(&temp, &ctx.opts.algorithms, ctx.opts.chunk_size, |n| {
+                return match reread_hashes(&temp, algorithms, ctx.opts.chunk_size, |n| {
                     ctx.progress.advance(d, n)
                 }) {
                     Ok(hashes) => DestOutcome::Written { temp, hashes },
@@ -274,8 +342,10 @@ fn copy_one(ctx: &Ctx<'_>, job: &Job) -> FileReport {
         size: job.file.size,
         modified: to_utc(job.file.mtime),
         hashes: Vec::new(),
+        read_at: None,
         seconds: 0.0,
         error: None,
+        card_record: None,
         copies: Vec::new(),
     };
     let not_copied = |d: &DestState, error: String| CopyResult {
@@ -283,6 +353,7 @@ fn copy_one(ctx: &Ctx<'_>, job: &Job) -> FileReport {
         verified: false,
         verified_at: None,
         reused: false,
+        identical: false,
         error: Some(error),
     };
     crate::fault::before_open(&src, &job.file.path);
@@ -371,7 +442,8 @@ fn copy_one(ctx: &Ctx<'_>, job: &Job) -> FileReport {
         }
     }
 
-    let mut hasher = MultiHasher::new(&opts.algorithms);
+    let algorithms = &job.algorithms;
+    let mut hasher = MultiHasher::new(algorithms);
     let mut read_error: Option<String> = None;
     let mut bytes_read: u64 = 0;
     let outcomes: Vec<Option<DestOutcome>> = std::thread::scope(|s| {
@@ -382,9 +454,9 @@ fn copy_one(ctx: &Ctx<'_>, job: &Job) -> FileReport {
                 Plan::Write { temp, file } => {
                     let (tx, rx) = bounded::<Msg>(opts.queue_depth.max(1));
                     senders.push(Some(tx));
-                    handles.push(Some(
-                        s.spawn(move || writer_thread(ctx, d, temp, file, rx, times)),
-                    ));
+                    handles.push(Some(s.spawn(move || {
+                        writer_thread(ctx, d, temp, file, rx, times, algorithms)
+                    })));
                 }
                 other => {
                     *plan = other;
@@ -472,7 +544,7 @@ fn copy_one(ctx: &Ctx<'_>, job: &Job) -> FileReport {
                 reuse_handles.push((
                     d,
                     s.spawn(move || {
-                        match reread_hashes(&final_path, &opts.algorithms, opts.chunk_size, |n| {
+                        match reread_hashes(&final_path, algorithms, opts.chunk_size, |n| {
                             ctx.progress.advance(d, 2 * n)
                         }) {
                             Ok(hashes) => DestOutcome::Reread { hashes },
@@ -503,10 +575,52 @@ fn copy_one(ctx: &Ctx<'_>, job: &Job) -> FileReport {
         out
     });
     let source_hashes = hasher.finish();
+    report.read_at = Some(Utc::now());
+    // a file that does not match the history the card carried is not what was sealed: its
+    // copies are kept (they are faithful to the card) but never count as verified
+    let mut sealed_differently: Option<String> = None;
     if read_error.is_none() {
         report.hashes = source_hashes.clone();
+        if job.check_record {
+            let check = check_record(ctx.card.known(&job.file.path), &source_hashes);
+            if let CardRecord::Mismatch {
+                algorithm,
+                recorded,
+                read,
+            } = &check
+            {
+                sealed_differently = Some(format!(
+                    "{} on the source does not match the card's {} ({algorithm} recorded {recorded}, read {read}): the card is not what was sealed",
+                    job.file.path, ctx.card_record_name
+                ));
+            }
+            report.card_record = Some(check);
+        }
     }
-    report.error = read_error.clone();
+    report.error = read_error.clone().or_else(|| sealed_differently.clone());
+    let verified_result = |d: &DestState, reused: bool| {
+        match &sealed_differently {
+        None => CopyResult {
+            destination: d.name(),
+            verified: true,
+            verified_at: Some(Utc::now()),
+            reused,
+            identical: true,
+            error: None,
+        },
+        Some(_) => CopyResult {
+            destination: d.name(),
+            verified: false,
+            verified_at: None,
+            reused,
+            identical: true,
+            error: Some(format!(
+                "copied as read, but the source does not match the card's {}; not a verified copy of the sealed card",
+                ctx.card_record_name
+            )),
+        },
+    }
+    };
 
     for (d, (plan, outcome)) in plans.into_iter().zip(outcomes).enumerate() {
         let dest = &ctx.dests[d];
@@ -537,13 +651,7 @@ fn copy_one(ctx: &Ctx<'_>, job: &Job) -> FileReport {
                     )
                 } else {
                     match std::fs::rename(&temp, &final_path) {
-                        Ok(()) => CopyResult {
-                            destination: dest.name(),
-                            verified: true,
-                            verified_at: Some(Utc::now()),
-                            reused: false,
-                            error: None,
-                        },
+                        Ok(()) => verified_result(dest, false),
                         Err(e) => {
                             let _ = std::fs::remove_file(&temp);
                             let msg = format!("cannot rename {} into place: {e}", temp.display());
@@ -555,13 +663,7 @@ fn copy_one(ctx: &Ctx<'_>, job: &Job) -> FileReport {
             }
             (_, Some(DestOutcome::Reread { hashes })) => {
                 if hashes == source_hashes {
-                    CopyResult {
-                        destination: dest.name(),
-                        verified: true,
-                        verified_at: Some(Utc::now()),
-                        reused: true,
-                        error: None,
-                    }
+                    verified_result(dest, true)
                 } else {
                     not_copied(
                         dest,
@@ -579,19 +681,82 @@ fn copy_one(ctx: &Ctx<'_>, job: &Job) -> FileReport {
     report
 }
 
-fn copy_history_file(src: &Path, dst: &Path) -> std::io::Result<bool> {
-    let bytes = std::fs::read(src)?;
-    if let Ok(existing) = std::fs::read(dst) {
-        return Ok(existing == bytes);
+/// Why writing into the source failed, in the words a data wrangler expects.
+fn why_not_written(folder: &Path, e: &std::io::Error) -> String {
+    let read_only = e.raw_os_error() == Some(libc::EROFS)
+        || e.kind() == std::io::ErrorKind::PermissionDenied
+        || e.kind() == std::io::ErrorKind::ReadOnlyFilesystem;
+    if read_only {
+        format!(
+            "the source is read-only (a write-protected card or a read-only mount): cannot write {}: {e}",
+            folder.display()
+        )
+    } else {
+        format!("cannot write {}: {e}", folder.display())
     }
-    if let Some(p) = dst.parent() {
-        std::fs::create_dir_all(p)?;
+}
+
+/// Records the hashes of the one source read as a new `in-place` generation of the source's
+/// own history (the card's, extended; or a new one). Returns the generation files written.
+fn write_source_history(
+    card: &mut HistorySet,
+    scan: &Scan,
+    files: &[FileReport],
+    opts: &IngestOptions,
+    destinations: usize,
+) -> Result<Vec<String>, String> {
+    let folder = card.root.join(MHL_FOLDER);
+    if !card.problems().is_empty() {
+        return Err(format!(
+            "the history in {} has problems (named in the errors), and a damaged history is never extended",
+            folder.display()
+        ));
     }
-    crate::fsutil::write_atomically(dst, &bytes)?;
-    if let Ok(m) = std::fs::metadata(src) {
-        let _ = filetime::set_file_mtime(dst, FileTime::from_last_modification_time(&m));
-    }
-    Ok(std::fs::read(dst)? == bytes)
+    crate::fault::source_write().map_err(|e| why_not_written(&folder, &e))?;
+    let facts: Vec<FileFacts> = files
+        .iter()
+        .filter(|f| !f.hashes.is_empty())
+        .map(|f| FileFacts {
+            path: f.original_path.clone().unwrap_or_else(|| f.path.clone()),
+            size: f.size,
+            modified: f.modified,
+            hashes: f.hashes.clone(),
+            hashed_at: f.read_at.unwrap_or_else(Utc::now),
+            previous_path: None,
+        })
+        .collect();
+    let all_read = facts.len() == files.len() && scan.errors.is_empty();
+    let dirs: Vec<(String, Option<chrono::DateTime<Utc>>)> = scan
+        .dirs
+        .iter()
+        .map(|d| (d.path.clone(), d.mtime.map(to_utc)))
+        .collect();
+    let algs: Vec<HashAlgorithm> = if all_read {
+        opts.algorithms.clone()
+    } else {
+        Vec::new()
+    };
+    let project = opts
+        .project
+        .as_ref()
+        .map(|p| format!(" for project {p}"))
+        .unwrap_or_default();
+    let req = SealRequest {
+        files: &facts,
+        dirs: &dirs,
+        dir_hash_algorithms: &algs,
+        process: "in-place",
+        comment: Some(format!(
+            "postflow ingest{project}: source hashed while copying to {destinations} destination(s)"
+        )),
+        now: Utc::now(),
+    };
+    let outcome = card.seal(&req).map_err(|e| why_not_written(&folder, &e))?;
+    Ok(outcome
+        .written
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect())
 }
 
 fn remove_partials(target: &Path) -> usize {
@@ -696,6 +861,72 @@ pub fn ingest(opts: &IngestOptions, progress: &dyn Progress) -> Result<IngestRep
         ));
     }
 
+    // the history the card carried: every file is checked against it during the one read,
+    // and every destination's history continues it
+    let mut card = HistorySet::load(&source, &scan.histories);
+    let v1_lists: BTreeSet<String> = card
+        .histories
+        .get("")
+        .map(|h| h.v1_list_names())
+        .unwrap_or_default();
+    let carried = if card.histories.values().any(|h| h.exists()) {
+        "ascmhl"
+    } else if card.histories.get("").is_some_and(|h| !h.v1.is_empty()) {
+        "mhl_v1"
+    } else {
+        "none"
+    };
+    let card_record_name = if carried == "mhl_v1" {
+        "MHL v1 list"
+    } else {
+        "ASC MHL history"
+    };
+    let mut source_history = SourceHistoryReport {
+        carried,
+        generations: card.histories.values().map(|h| h.generations.len()).sum(),
+        v1_lists: v1_lists.iter().cloned().collect(),
+        requested: opts.write_source_history,
+        ..SourceHistoryReport::default()
+    };
+    if opts.write_source_history {
+        // a generation of ours that a kill left unchained on the source is completed first
+        // (when the source takes writes at all)
+        for h in card.histories.values_mut() {
+            if crate::fault::source_write().is_ok() {
+                if let Ok(Some(g)) = h.complete_interrupted_chain() {
+                    warnings.push(format!(
+                        "completed the chain entry for {g} on the source left by an interrupted run"
+                    ));
+                }
+            }
+        }
+    }
+    for (k, p) in card.problems() {
+        let at = if k.is_empty() {
+            String::new()
+        } else {
+            format!(" (in {k})")
+        };
+        errors.push(format!("ASC MHL history on the source{at}: {p}"));
+        source_history.problems.push(format!("{p}{at}"));
+    }
+    if carried != "none" {
+        let on_card: BTreeSet<&str> = scan
+            .files
+            .iter()
+            .map(|f| f.path.as_str())
+            .chain(scan.errors.iter().map(|(p, _)| p.as_str()))
+            .collect();
+        for p in card.known_paths() {
+            if !on_card.contains(p.as_str()) {
+                errors.push(format!(
+                    "{p} is recorded in the card's {card_record_name} but missing from the card: the card is not what was sealed"
+                ));
+                source_history.missing.push(p);
+            }
+        }
+    }
+
     // names: check, and optionally rename the file name part
     let mut jobs: Vec<Job> = Vec::new();
     let mut taken: BTreeSet<String> = scan.files.iter().map(|f| f.path.clone()).collect();
@@ -735,11 +966,18 @@ pub fn ingest(opts: &IngestOptions, progress: &dyn Progress) -> Result<IngestRep
                 }
             }
         }
+        let algorithms = if carried != "none" {
+            algorithms_for_check(&opts.algorithms, card.known(&f.path))
+        } else {
+            opts.algorithms.clone()
+        };
         jobs.push(Job {
             index,
             file: f.clone(),
             dest_rel,
             original,
+            algorithms,
+            check_record: carried != "none" && !v1_lists.contains(&f.path),
         });
     }
 
@@ -776,6 +1014,8 @@ pub fn ingest(opts: &IngestOptions, progress: &dyn Progress) -> Result<IngestRep
         opts,
         dests,
         progress,
+        card: &card,
+        card_record_name,
     };
 
     // big files first would starve the small ones of parallelism; keep the source order
@@ -805,6 +1045,7 @@ pub fn ingest(opts: &IngestOptions, progress: &dyn Progress) -> Result<IngestRep
     let mut results = results.into_inner().unwrap_or_else(|p| p.into_inner());
     results.sort_by_key(|(i, _)| *i);
     let files: Vec<FileReport> = results.into_iter().map(|(_, r)| r).collect();
+    let Ctx { dests, .. } = ctx;
 
     for f in &files {
         if let Some(e) = &f.error {
@@ -819,9 +1060,55 @@ pub fn ingest(opts: &IngestOptions, progress: &dyn Progress) -> Result<IngestRep
         }
     }
 
+    let mut sealed_differently: BTreeSet<&str> = BTreeSet::new();
+    for f in &files {
+        let on_card = f.original_path.as_ref().unwrap_or(&f.path);
+        match &f.card_record {
+            Some(CardRecord::Matched { .. }) => source_history.files_matched += 1,
+            Some(CardRecord::Mismatch { .. }) => {
+                source_history.mismatched.push(on_card.clone());
+                sealed_differently.insert(f.path.as_str());
+            }
+            Some(CardRecord::NotRecorded) => {
+                warnings.push(format!(
+                    "{on_card} is not recorded in the card's {card_record_name}; copied and recorded as new"
+                ));
+                source_history.not_recorded.push(on_card.clone());
+            }
+            Some(CardRecord::Unverifiable) => warnings.push(format!(
+                "{on_card} is recorded in the card's {card_record_name} only in hash formats postflow does not compute; it could not be checked against it"
+            )),
+            None => {}
+        }
+    }
+
+    // the source's own history, from the hashes of the one read, before the destinations
+    // copy it
+    if opts.write_source_history {
+        match write_source_history(&mut card, &scan, &files, opts, dests.len()) {
+            Ok(written) => {
+                source_history.written = true;
+                source_history.generations_written = written;
+            }
+            Err(reason) => {
+                warnings.push(format!(
+                    "the source's own ASC MHL history was not written: {reason}; the copies are not affected"
+                ));
+                source_history.not_written = Some(reason);
+            }
+        }
+        crate::fault::at("after-source-history");
+    }
+    let card_history_roots: Vec<String> = card
+        .histories
+        .keys()
+        .filter(|k| join_rel(&source, k).join(MHL_FOLDER).is_dir())
+        .cloned()
+        .collect();
+
     // finish each working destination: links, folder dates, history
     let mut dest_reports = Vec::new();
-    for (d, dest) in ctx.dests.iter().enumerate() {
+    for (d, dest) in dests.iter().enumerate() {
         let mut generations = Vec::new();
         if !dest.is_failed() {
             for (p, t) in &scan.symlinks {
@@ -832,37 +1119,48 @@ pub fn ingest(opts: &IngestOptions, progress: &dyn Progress) -> Result<IngestRep
                     }
                 }
             }
-            for hf in &scan.history_files {
-                match copy_history_file(
-                    &join_rel(&source, &hf.path),
-                    &join_rel(&dest.target, &hf.path),
-                ) {
-                    Ok(true) => {}
-                    Ok(false) => warnings.push(format!(
-                        "{} on {} differs from the source's; the destination's history was kept",
-                        hf.path,
-                        dest.name()
-                    )),
+            for key in &card_history_roots {
+                let dst_root = join_rel(&dest.target, key);
+                match copy_history(&join_rel(&source, key), &dst_root) {
+                    Ok(c) => {
+                        if let Some(n) = c.diverged_after {
+                            warnings.push(format!(
+                                "the ASC MHL history in {} and the card's have diverged after generation {n} (each got generations of its own); the copy's history was kept and extended",
+                                dst_root.display()
+                            ));
+                        }
+                        for f in c.conflicts {
+                            warnings.push(format!(
+                                "{} differs from the card's; the destination's was kept",
+                                join_rel(&dst_root, &f).display()
+                            ));
+                        }
+                    }
                     Err(e) => errors.push(format!(
-                        "cannot copy history file {} to {}: {e}",
-                        hf.path,
-                        dest.name()
+                        "cannot copy the card's ASC MHL history to {}: {e}",
+                        dst_root.display()
                     )),
                 }
             }
-            let verified: Vec<&FileReport> = files
+            // every copy identical to the source read is recorded; one whose source failed the
+            // card's history is recorded too, and the comparison with the card's history the
+            // destination now holds marks it failed, as the reference tool would
+            let copied: Vec<&FileReport> = files
                 .iter()
-                .filter(|f| f.copies.get(d).map(|c| c.verified) == Some(true))
+                .filter(|f| f.copies.get(d).map(|c| c.identical) == Some(true))
                 .collect();
-            let all_verified = verified.len() == files.len() && scan.errors.is_empty();
-            let facts: Vec<FileFacts> = verified
+            let all_copied = copied.len() == files.len() && scan.errors.is_empty();
+            let facts: Vec<FileFacts> = copied
                 .iter()
                 .map(|f| FileFacts {
                     path: f.path.clone(),
                     size: f.size,
                     modified: f.modified,
                     hashes: f.hashes.clone(),
-                    hashed_at: f.copies[d].verified_at.unwrap_or_else(Utc::now),
+                    hashed_at: f.copies[d]
+                        .verified_at
+                        .or(f.read_at)
+                        .unwrap_or_else(Utc::now),
                     previous_path: f.original_path.clone(),
                 })
                 .collect();
@@ -895,7 +1193,7 @@ pub fn ingest(opts: &IngestOptions, progress: &dyn Progress) -> Result<IngestRep
                 };
                 errors.push(format!("ASC MHL history on {}{at}: {p}", dest.name()));
             }
-            let algs: Vec<HashAlgorithm> = if all_verified {
+            let algs: Vec<HashAlgorithm> = if all_copied {
                 opts.algorithms.clone()
             } else {
                 Vec::new()
@@ -920,6 +1218,10 @@ pub fn ingest(opts: &IngestOptions, progress: &dyn Progress) -> Result<IngestRep
                             actual,
                         } = c
                         {
+                            if sealed_differently.contains(path.as_str()) {
+                                // already named once, as a file the card does not match
+                                continue;
+                            }
                             errors.push(format!(
                                 "{path} on {} does not match its ASC MHL history ({algorithm} recorded {expected}, now {actual})",
                                 dest.name()
@@ -1015,9 +1317,71 @@ pub fn ingest(opts: &IngestOptions, progress: &dyn Progress) -> Result<IngestRep
             failed_copies,
         },
         destinations: dest_reports,
+        source_history,
         files,
         skipped,
         warnings,
         errors,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn known(pairs: &[(HashAlgorithm, &str)]) -> Known {
+        Known {
+            size: Some(5),
+            hashes: pairs.iter().map(|(a, v)| (*a, v.to_string())).collect(),
+        }
+    }
+
+    fn hv(algorithm: HashAlgorithm, value: &str) -> HashValue {
+        HashValue {
+            algorithm,
+            value: value.into(),
+        }
+    }
+
+    #[test]
+    fn a_recorded_format_is_added_only_when_none_requested_was_recorded() {
+        use HashAlgorithm::*;
+        let md5_only = known(&[(Md5, "aa"), (C4, "c4x")]);
+        assert_eq!(algorithms_for_check(&[Xxh64], None), vec![Xxh64]);
+        assert_eq!(
+            algorithms_for_check(&[Xxh64], Some(&md5_only)),
+            vec![Xxh64, Md5]
+        );
+        assert_eq!(algorithms_for_check(&[C4], Some(&md5_only)), vec![C4]);
+        assert_eq!(
+            algorithms_for_check(&[Xxh64], Some(&known(&[]))),
+            vec![Xxh64]
+        );
+    }
+
+    #[test]
+    fn the_record_check_names_the_differing_format() {
+        use HashAlgorithm::*;
+        let k = known(&[(Md5, "AA"), (Xxh64, "0ea03b369a463d9d")]);
+        assert_eq!(
+            check_record(Some(&k), &[hv(Xxh64, "0ea03b369a463d9d"), hv(Md5, "aa")]),
+            CardRecord::Matched { algorithm: Xxh64 }
+        );
+        assert_eq!(
+            check_record(Some(&k), &[hv(Xxh64, "0ea03b369a463d9d"), hv(Md5, "bb")]),
+            CardRecord::Mismatch {
+                algorithm: Md5,
+                recorded: "AA".into(),
+                read: "bb".into()
+            }
+        );
+        assert_eq!(
+            check_record(None, &[hv(Md5, "aa")]),
+            CardRecord::NotRecorded
+        );
+        assert_eq!(
+            check_record(Some(&k), &[hv(Sha1, "aa")]),
+            CardRecord::Unverifiable
+        );
+    }
 }

@@ -36,7 +36,18 @@ pub(crate) fn chunk_written() {
     }
 }
 
-/// `kill-at=<point>`: killed at a named point (`before-mhl`, `after-generation`).
+/// `read-only-source`: the source refuses writes, as a write-protected card (or a read-only
+/// mount) does: writing the source's own ASC MHL history fails with EROFS. For runs where a
+/// real read-only mount cannot be made without privileges.
+pub(crate) fn source_write() -> std::io::Result<()> {
+    if spec().as_deref() == Some("read-only-source") {
+        return Err(std::io::Error::from_raw_os_error(libc::EROFS));
+    }
+    Ok(())
+}
+
+/// `kill-at=<point>`: killed at a named point (`before-mhl`, `after-generation`,
+/// `after-source-history`).
 pub(crate) fn at(point: &str) {
     if spec().as_deref() == Some(&format!("kill-at={point}")) {
         kill_self();

@@ -127,6 +127,9 @@ pub struct History {
     /// Entries from MHL v1 files at the root (older cards), used when no v2 record exists.
     pub v1: BTreeMap<String, Known>,
     index: BTreeMap<String, Known>,
+    /// Paths a later generation records as the `previousPath` of a renamed file (and that no
+    /// generation after the rename records again): known, but not expected on disk.
+    moved: BTreeSet<String>,
 }
 
 fn parse_generation_name(name: &str) -> Option<u32> {
@@ -152,6 +155,7 @@ impl History {
             problems: Vec::new(),
             v1: BTreeMap::new(),
             index: BTreeMap::new(),
+            moved: BTreeSet::new(),
         };
         let folder = root.join(MHL_FOLDER);
         let mut names: Vec<String> = match std::fs::read_dir(&folder) {
@@ -179,6 +183,12 @@ impl History {
                 }
             }
         }
+        let chain_by_path: BTreeMap<String, String> = h
+            .chain
+            .iter()
+            .map(|c| (c.path.clone(), c.c4.clone()))
+            .collect();
+        let name_set: BTreeSet<&str> = names.iter().map(String::as_str).collect();
         let mut by_seq: BTreeMap<u32, Vec<String>> = BTreeMap::new();
         for name in names
             .iter()
@@ -201,13 +211,13 @@ impl History {
                     continue;
                 }
             };
-            match h.chain.iter().find(|c| &c.path == name) {
-                Some(c) => {
+            match chain_by_path.get(name) {
+                Some(recorded) => {
                     let actual = hash_bytes(HashAlgorithm::C4, &bytes);
-                    if actual != c.c4 {
+                    if &actual != recorded {
                         h.problems.push(HistoryProblem::ChainHashMismatch {
                             file: name.clone(),
-                            recorded: c.c4.clone(),
+                            recorded: recorded.clone(),
                             actual,
                         });
                     }
@@ -243,7 +253,7 @@ impl History {
         }
         let mut highest = by_seq.keys().max().copied().unwrap_or(0);
         for c in &h.chain {
-            if !names.contains(&c.path) {
+            if !name_set.contains(c.path.as_str()) {
                 h.problems.push(HistoryProblem::ChainFileMissing {
                     file: c.path.clone(),
                 });
@@ -332,8 +342,15 @@ impl History {
 
     fn rebuild_index(&mut self) {
         let mut index: BTreeMap<String, Known> = BTreeMap::new();
+        let mut moved = BTreeSet::new();
         for g in &self.generations {
             for f in g.list.files() {
+                moved.remove(&f.path);
+                if let Some(p) = &f.previous_path {
+                    if p != &f.path {
+                        moved.insert(p.clone());
+                    }
+                }
                 let k = index.entry(f.path.clone()).or_default();
                 k.size = k.size.or(f.size);
                 for r in &f.hashes {
@@ -346,6 +363,7 @@ impl History {
             }
         }
         self.index = index;
+        self.moved = moved;
     }
 
     pub fn exists(&self) -> bool {
@@ -357,8 +375,19 @@ impl History {
         self.index.get(path).or_else(|| self.v1.get(path))
     }
 
+    /// Every path the history expects on disk (renamed files under their new name only).
     pub fn known_paths(&self) -> BTreeSet<String> {
-        self.index.keys().chain(self.v1.keys()).cloned().collect()
+        self.index
+            .keys()
+            .filter(|p| !self.moved.contains(*p))
+            .chain(self.v1.keys())
+            .cloned()
+            .collect()
+    }
+
+    /// True when the history records anything (v2 generations or v1 entries).
+    pub fn records_anything(&self) -> bool {
+        !self.index.is_empty() || !self.v1.is_empty()
     }
 
     fn folder_name(&self) -> String {
@@ -610,8 +639,15 @@ impl HistorySet {
         out
     }
 
+    /// What the histories recorded for the file `facts` describes: under its path, or, for a
+    /// renamed file, under its previous path.
+    pub fn known_for(&self, facts: &FileFacts) -> Option<&Known> {
+        self.known(&facts.path)
+            .or_else(|| facts.previous_path.as_deref().and_then(|p| self.known(p)))
+    }
+
     pub fn compare(&self, facts: &FileFacts) -> Comparison {
-        let Some(known) = self.known(&facts.path) else {
+        let Some(known) = self.known_for(facts) else {
             return Comparison::New;
         };
         for hv in &facts.hashes {
@@ -764,7 +800,7 @@ impl HistorySet {
             let comparison = self.compare(facts);
             let (key, rel) = self.owner(&path);
             let key = key.to_string();
-            let known = self.known(&path).cloned();
+            let known = self.known_for(facts).cloned();
             let mut records = Vec::new();
             for hv in &facts.hashes {
                 let action = match (&known, &comparison) {
@@ -881,4 +917,269 @@ pub fn hostname() -> String {
         .ok()
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| "localhost".into())
+}
+
+/// What copying a card's `ascmhl` folder onto a destination's did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HistoryCopy {
+    /// Files written into the destination's `ascmhl` folder.
+    pub copied: usize,
+    /// The destination's history and the card's each hold generations the other lacks after
+    /// this many common ones (both were extended independently); nothing was copied and the
+    /// destination's history was kept as it is.
+    pub diverged_after: Option<u32>,
+    /// Files of the same name with different content on both sides; the destination's kept.
+    pub conflicts: Vec<String>,
+}
+
+fn read_chain(dir: &Path) -> Option<Result<Vec<ChainEntry>, ()>> {
+    let bytes = std::fs::read(dir.join(CHAIN_FILE)).ok()?;
+    Some(mhl::parse_chain(&bytes).map_err(|_| ()))
+}
+
+enum FileCopy {
+    Written,
+    AlreadyThere,
+    /// `dst` exists with other content and was kept.
+    Conflict,
+}
+
+/// Copies one file; an existing `dst` is replaced only when `replace` says so.
+fn copy_history_file(src: &Path, dst: &Path, replace: bool) -> std::io::Result<FileCopy> {
+    let bytes = std::fs::read(src)?;
+    if let Ok(existing) = std::fs::read(dst) {
+        if existing == bytes {
+            return Ok(FileCopy::AlreadyThere);
+        }
+        if !replace {
+            return Ok(FileCopy::Conflict);
+        }
+    }
+    if let Some(p) = dst.parent() {
+        std::fs::create_dir_all(p)?;
+    }
+    write_atomically(dst, &bytes)?;
+    if let Ok(m) = std::fs::metadata(src) {
+        let _ = filetime::set_file_mtime(dst, filetime::FileTime::from_last_modification_time(&m));
+    }
+    if std::fs::read(dst)? != bytes {
+        return Err(std::io::Error::other(format!(
+            "{} reads back different from what was written",
+            dst.display()
+        )));
+    }
+    Ok(FileCopy::Written)
+}
+
+/// Brings the card's history (`src_root/ascmhl`) to the copy at `dst_root`, as offload tools
+/// do, so the copy's history continues the card's generations and chain:
+///
+/// - no history at the destination yet: every file is copied (the chain last);
+/// - the destination's chain starts with the card's whole chain (an earlier ingest copied it
+///   and added its own generations): only missing files are copied;
+/// - the card's chain continues the destination's (the card got new generations since, and
+///   the destination none of its own): the new generations are copied, then the chain;
+/// - otherwise the two have diverged: nothing is copied, the destination's history is kept.
+///
+/// A generation file is never overwritten; the chain file only by a longer chain that starts
+/// with it. Generation files go first, so a kill leaves at most unchained copies of the card's
+/// generations, which the next run completes.
+pub fn copy_history(src_root: &Path, dst_root: &Path) -> std::io::Result<HistoryCopy> {
+    let src_dir = src_root.join(MHL_FOLDER);
+    let dst_dir = dst_root.join(MHL_FOLDER);
+    let mut files: Vec<String> = Vec::new();
+    for e in walkdir::WalkDir::new(&src_dir)
+        .follow_links(false)
+        .sort_by_file_name()
+        .min_depth(1)
+    {
+        let e = e.map_err(std::io::Error::other)?;
+        if e.file_type().is_file() {
+            files.push(crate::scan::rel_string(&src_dir, e.path()));
+        }
+    }
+    let mut out = HistoryCopy::default();
+    let src_chain = read_chain(&src_dir);
+    let dst_chain = read_chain(&dst_dir);
+    // None: copy the chain like any other file (only when the destination has none)
+    let mut chain_plan: Option<bool> = None;
+    if let (Some(Ok(src)), Some(Ok(dst))) = (&src_chain, &dst_chain) {
+        let common = src
+            .iter()
+            .zip(dst.iter())
+            .take_while(|(a, b)| a == b)
+            .count();
+        let src_names: BTreeSet<&str> = src.iter().map(|c| c.path.as_str()).collect();
+        let dst_names: BTreeSet<&str> = dst.iter().map(|c| c.path.as_str()).collect();
+        // generations at the destination that neither chain knows (its own, interrupted run)
+        let foreign = std::fs::read_dir(&dst_dir)
+            .map(|rd| {
+                rd.filter_map(|e| e.ok())
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .any(|n| {
+                        n.ends_with(".mhl")
+                            && !dst_names.contains(n.as_str())
+                            && !src_names.contains(n.as_str())
+                    })
+            })
+            .unwrap_or(false);
+        if common == src.len() {
+            // the destination already continues the card's history: keep its chain
+            chain_plan = Some(false);
+        } else if common == dst.len() && !foreign {
+            chain_plan = Some(true);
+        } else {
+            out.diverged_after = Some(
+                src.get(..common)
+                    .and_then(|c| c.last())
+                    .map(|c| c.sequence)
+                    .unwrap_or(0),
+            );
+            return Ok(out);
+        }
+    }
+    // generations first, the chain last
+    files.sort_by_key(|f| f == CHAIN_FILE);
+    for f in files {
+        let is_chain = f == CHAIN_FILE;
+        if is_chain && chain_plan == Some(false) {
+            continue;
+        }
+        let replace = is_chain && chain_plan == Some(true);
+        let dst = crate::scan::join_rel(&dst_dir, &f);
+        match copy_history_file(&crate::scan::join_rel(&src_dir, &f), &dst, replace)? {
+            FileCopy::Written => out.copied += 1,
+            FileCopy::AlreadyThere => {}
+            FileCopy::Conflict => out.conflicts.push(format!("{MHL_FOLDER}/{f}")),
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn facts(path: &str, xxh64: &str, previous: Option<&str>) -> FileFacts {
+        let t = Utc.with_ymd_and_hms(2026, 4, 10, 12, 0, 0).unwrap();
+        FileFacts {
+            path: path.into(),
+            size: 1,
+            modified: t,
+            hashes: vec![HashValue {
+                algorithm: HashAlgorithm::Xxh64,
+                value: xxh64.into(),
+            }],
+            hashed_at: t,
+            previous_path: previous.map(str::to_string),
+        }
+    }
+
+    /// Seals `files` as the next generation of the history at `root`, at second `sec`.
+    fn seal(root: &Path, files: &[FileFacts], sec: u32) {
+        let mut set = HistorySet::load(root, &[]);
+        assert!(set.problems().is_empty(), "{:?}", set.problems());
+        let req = SealRequest {
+            files,
+            dirs: &[],
+            dir_hash_algorithms: &[],
+            process: "in-place",
+            comment: None,
+            now: Utc.with_ymd_and_hms(2026, 4, 10, 12, 0, sec).unwrap(),
+        };
+        set.seal(&req).unwrap();
+    }
+
+    fn chain(root: &Path) -> Vec<ChainEntry> {
+        mhl::parse_chain(&std::fs::read(root.join(MHL_FOLDER).join(CHAIN_FILE)).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn a_copied_history_continues_the_cards_and_never_loses_a_generation() {
+        let t = tempfile::tempdir().unwrap();
+        let (card, copy) = (t.path().join("card"), t.path().join("copy"));
+        std::fs::create_dir_all(&card).unwrap();
+        std::fs::create_dir_all(&copy).unwrap();
+        seal(&card, &[facts("a.mov", "0ea03b369a463d9d", None)], 1);
+
+        // first copy: everything, chain included
+        let c = copy_history(&card, &copy).unwrap();
+        assert_eq!(
+            (c.copied, c.diverged_after, c.conflicts.len()),
+            (2, None, 0)
+        );
+        assert_eq!(chain(&copy), chain(&card));
+
+        // the copy gets a generation of its own: copying again changes nothing, says nothing
+        seal(&copy, &[facts("a.mov", "0ea03b369a463d9d", None)], 2);
+        let c = copy_history(&card, &copy).unwrap();
+        assert_eq!(c, HistoryCopy::default());
+        assert_eq!(chain(&copy).len(), 2);
+
+        // the card gets a generation too: the two diverged after generation 1; nothing copied
+        seal(&card, &[facts("a.mov", "0ea03b369a463d9d", None)], 3);
+        let c = copy_history(&card, &copy).unwrap();
+        assert_eq!(c.diverged_after, Some(1));
+        assert_eq!(c.copied, 0);
+        assert!(History::load(&copy).problems.is_empty());
+
+        // a copy that is behind the card and has nothing of its own catches up
+        let behind = t.path().join("behind");
+        std::fs::create_dir_all(behind.join(MHL_FOLDER)).unwrap();
+        let gen1 = &chain(&card)[0].path;
+        std::fs::copy(
+            card.join(MHL_FOLDER).join(gen1),
+            behind.join(MHL_FOLDER).join(gen1),
+        )
+        .unwrap();
+        std::fs::write(
+            behind.join(MHL_FOLDER).join(CHAIN_FILE),
+            mhl::write_chain(&chain(&card)[..1]),
+        )
+        .unwrap();
+        let c = copy_history(&card, &behind).unwrap();
+        assert_eq!((c.copied, c.diverged_after), (2, None));
+        assert_eq!(chain(&behind), chain(&card));
+        let h = History::load(&behind);
+        assert!(h.problems.is_empty(), "{:?}", h.problems);
+        assert_eq!(h.generations.len(), 2);
+    }
+
+    #[test]
+    fn a_generation_of_the_same_name_is_never_overwritten() {
+        let t = tempfile::tempdir().unwrap();
+        let (card, copy) = (t.path().join("card"), t.path().join("copy"));
+        seal(&card, &[facts("a.mov", "0ea03b369a463d9d", None)], 1);
+        std::fs::create_dir_all(copy.join(MHL_FOLDER)).unwrap();
+        let gen1 = chain(&card)[0].path.clone();
+        std::fs::write(copy.join(MHL_FOLDER).join(&gen1), b"someone else's").unwrap();
+        // no chain at the copy: file by file, the existing one is kept and named
+        let c = copy_history(&card, &copy).unwrap();
+        assert_eq!(c.conflicts, vec![format!("{MHL_FOLDER}/{gen1}")]);
+        assert_eq!(
+            std::fs::read(copy.join(MHL_FOLDER).join(&gen1)).unwrap(),
+            b"someone else's"
+        );
+    }
+
+    #[test]
+    fn a_renamed_file_is_expected_under_its_new_name_only() {
+        let t = tempfile::tempdir().unwrap();
+        let root = t.path().join("r");
+        seal(&root, &[facts("old.mov", "0ea03b369a463d9d", None)], 1);
+        // the renamed file is compared with the record of its previous name
+        let set = HistorySet::load(&root, &[]);
+        let renamed = facts("NEW.MOV", "0ea03b369a463d9d", Some("old.mov"));
+        assert_eq!(set.compare(&renamed), Comparison::Verified);
+        let wrong = facts("NEW.MOV", "7680e5f98f4a80fd", Some("old.mov"));
+        assert!(matches!(set.compare(&wrong), Comparison::Changed { .. }));
+        seal(&root, &[renamed], 2);
+        let h = History::load(&root);
+        assert_eq!(
+            h.known_paths().into_iter().collect::<Vec<_>>(),
+            vec!["NEW.MOV".to_string()]
+        );
+        assert!(h.known("old.mov").is_some());
+    }
 }

@@ -29,7 +29,60 @@ pub struct CopyResult {
     /// The destination already held this file (same size and date) from an earlier run; it was
     /// re-read and verified, not rewritten.
     pub reused: bool,
+    /// The copy re-read from the medium equals what was read from the source. Usually the same
+    /// as `verified`; differs when the source itself failed the check against the history the
+    /// card carried: the copy is then faithful to the card but not a verified copy of what was
+    /// sealed.
+    pub identical: bool,
     pub error: Option<String>,
+}
+
+/// How a source file compared with the ASC MHL history (or MHL v1 list) the card carried.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum CardRecord {
+    /// The hash computed while reading equals the recorded one.
+    Matched { algorithm: HashAlgorithm },
+    /// The card's record says otherwise: the card is not what was sealed.
+    Mismatch {
+        algorithm: HashAlgorithm,
+        recorded: String,
+        read: String,
+    },
+    /// The card's record does not list this file.
+    NotRecorded,
+    /// Recorded only in formats postflow does not compute (MHL v1 `xxhash`, `null`).
+    Unverifiable,
+}
+
+/// What the card carried (`ascmhl/` history, MHL v1 lists), how the source compared with it,
+/// and whether the source's own history was written (`--source-mhl`).
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct SourceHistoryReport {
+    /// `ascmhl` (an ASC MHL v2 history), `mhl_v1` (MHL v1 lists at the card's root) or `none`.
+    pub carried: &'static str,
+    /// Generations of the card's ASC MHL histories before this ingest.
+    pub generations: usize,
+    /// MHL v1 list files read at the card's root.
+    pub v1_lists: Vec<String>,
+    /// Source files whose hash matched the record.
+    pub files_matched: u64,
+    /// Source files whose hash differs from the record.
+    pub mismatched: Vec<String>,
+    /// Files the record lists that are not on the card.
+    pub missing: Vec<String>,
+    /// Files on the card the record does not list.
+    pub not_recorded: Vec<String>,
+    /// Integrity problems of the card's history itself (broken chain, missing generation…).
+    pub problems: Vec<String>,
+    /// `--source-mhl` was given.
+    pub requested: bool,
+    /// A new generation was written into the card's `ascmhl/` folder.
+    pub written: bool,
+    /// The generation files written on the source.
+    pub generations_written: Vec<String>,
+    /// Why the source's history was asked for but not written.
+    pub not_written: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -41,9 +94,14 @@ pub struct FileReport {
     pub size: u64,
     pub modified: DateTime<Utc>,
     pub hashes: Vec<HashValue>,
+    /// When the source read (and hashing) of this file finished.
+    pub read_at: Option<DateTime<Utc>>,
     pub seconds: f64,
-    /// A problem with the source file (unreadable, changed during the copy).
+    /// A problem with the source file (unreadable, changed during the copy, different from
+    /// the history the card carried).
     pub error: Option<String>,
+    /// The check against the history the card carried; absent when it carried none.
+    pub card_record: Option<CardRecord>,
     pub copies: Vec<CopyResult>,
 }
 
@@ -92,6 +150,8 @@ pub struct IngestReport {
     pub complete: bool,
     pub totals: Totals,
     pub destinations: Vec<DestinationReport>,
+    /// The card's own history: what it carried, how the source compared, what was written.
+    pub source_history: SourceHistoryReport,
     pub files: Vec<FileReport>,
     /// Entries not copied as files (symlinks, devices, unreadable folders).
     pub skipped: Vec<Skipped>,
@@ -166,6 +226,37 @@ td,th{{border:1px solid #ccc;padding:.3em .6em;text-align:left;font-size:.9em}}t
         );
     }
     o.push_str("</table>");
+    let sh = &r.source_history;
+    if sh.carried != "none" || sh.requested {
+        let carried = match sh.carried {
+            "ascmhl" => format!("ASC MHL history, {} generation(s)", sh.generations),
+            "mhl_v1" => format!("MHL v1 list(s): {}", sh.v1_lists.join(", ")),
+            _ => "no MHL".to_string(),
+        };
+        let written = if !sh.requested {
+            "not asked for".to_string()
+        } else if sh.written {
+            format!("written: {}", sh.generations_written.join(", "))
+        } else {
+            format!(
+                "NOT written: {}",
+                sh.not_written.as_deref().unwrap_or("unknown reason")
+            )
+        };
+        let _ = write!(
+            o,
+            "<h2>Card history</h2><table><tr><th>Carried</th><td>{}</td></tr>\
+<tr><th>Matched the record</th><td>{}</td></tr><tr><th>Differ from the record</th><td class=\"{}\">{}</td></tr>\
+<tr><th>Recorded but missing</th><td class=\"{}\">{}</td></tr><tr><th>Source history</th><td>{}</td></tr></table>",
+            h(&carried),
+            sh.files_matched,
+            if sh.mismatched.is_empty() { "ok" } else { "bad" },
+            h(&sh.mismatched.join(", ")),
+            if sh.missing.is_empty() { "ok" } else { "bad" },
+            h(&sh.missing.join(", ")),
+            h(&written)
+        );
+    }
     for (title, items) in [("Errors", &r.errors), ("Warnings", &r.warnings)] {
         if !items.is_empty() {
             let _ = write!(o, "<h2>{title}</h2><ul>");

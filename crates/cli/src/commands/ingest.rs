@@ -4,6 +4,15 @@
 //! problems (each named on stderr, or in the JSON); 2 = could not start (bad arguments, missing
 //! source or destination).
 //!
+//! For `ingest`, "incomplete" (1) also covers a card that is not what its own MHL says: when the
+//! source carries an ASC MHL history (`ascmhl/`) or MHL v1 lists, every file's hash from the one
+//! read is compared with the record; a file that differs, a recorded file missing from the
+//! card, or a damaged card history is named as an error, and its copies are never reported as
+//! verified. `--source-mhl` on a source that refuses writes (write-protected card, read-only
+//! mount) is *not* a failure: the copies complete, a warning says the source's history was not
+//! written, `source_history.written` is false, and the exit code is 0 when everything else
+//! verified.
+//!
 //! # `postflow ingest --json`
 //! One JSON object on stdout (`schema: "postflow.ingest.v1"`):
 //! ```text
@@ -13,11 +22,24 @@
 //!   destinations: [{ path, target, status: "complete"|"incomplete"|"failed", error|null,
 //!                    files_verified, bytes_verified, bytes_written, seconds, throughput_mb_s,
 //!                    mhl_generations: [path, …] }],
+//!   source_history: { carried: "ascmhl"|"mhl_v1"|"none", generations, v1_lists: [name],
+//!                     files_matched, mismatched: [path], missing: [path],
+//!                     not_recorded: [path], problems: [string],
+//!                     requested: bool, written: bool, generations_written: [path],
+//!                     not_written: string|null },
 //!   files: [{ path, original_path|null, size, modified, hashes: [{ algorithm, value }],
-//!             seconds, error|null,
-//!             copies: [{ destination, verified, verified_at|null, reused, error|null }] }],
+//!             read_at|null, seconds, error|null,
+//!             card_record: null | { status: "matched", algorithm }
+//!                          | { status: "mismatch", algorithm, recorded, read }
+//!                          | { status: "not_recorded" } | { status: "unverifiable" },
+//!             copies: [{ destination, verified, verified_at|null, reused, identical,
+//!                        error|null }] }],
 //!   skipped: [{ path, reason }], warnings: [string], errors: [string] }
 //! ```
+//! `hashes` holds the requested formats first; when the card's record holds none of them, the
+//! fastest recorded format follows (computed in the same read, to check the card).
+//! `identical` is true when the copy re-read equals the source read; `verified` additionally
+//! needs the source to match the card's record.
 //! Times are RFC 3339 UTC. `--report FILE.html` writes the same object next to it as
 //! `FILE.json` and a page for people as `FILE.html`.
 //!
@@ -43,7 +65,18 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::Instant;
 
+const INGEST_AFTER_HELP: &str = "\
+Cards that carry an MHL (ascmhl/ or MHL v1 *.mhl files at their root) are checked while they \
+are read: a file that differs from the record, or a recorded file that is missing, is named \
+and the ingest is incomplete. The card's ascmhl/ history is copied to every destination and \
+extended there, as offload tools do.
+
+Exit codes: 0 every file verified on every destination; 1 incomplete (a file or destination \
+failed, or the card is not what its MHL says; each named); 2 could not start. A source that \
+refuses the --source-mhl history (write-protected card) only warns: the exit code stays 0.";
+
 #[derive(Debug, Args)]
+#[command(after_help = INGEST_AFTER_HELP)]
 pub struct IngestArgs {
     /// The card or sound-roll folder to copy.
     pub source: PathBuf,
@@ -71,6 +104,11 @@ pub struct IngestArgs {
     /// Files copied at the same time.
     #[arg(long, default_value_t = 2)]
     pub jobs: usize,
+    /// Also write the source's own ASC MHL history: a new generation in SOURCE/ascmhl/
+    /// (created, or verified and extended) recording the hashes of this ingest's one read. On a
+    /// write-protected card the ingest still completes and warns that it was not written.
+    #[arg(long = "source-mhl")]
+    pub source_mhl: bool,
     #[command(flatten, next_help_heading = CATALOG_HEADING)]
     pub catalog: super::catalog::CatalogArgs,
 }
@@ -214,6 +252,7 @@ pub fn run_ingest(args: IngestArgs) -> anyhow::Result<ExitCode> {
     opts.naming = naming;
     opts.rename = args.rename;
     opts.jobs = args.jobs.max(1);
+    opts.write_source_history = args.source_mhl;
     let visible = !args.json && std::io::stderr().is_terminal();
     let bars = Bars {
         multi: MultiProgress::with_draw_target(if visible {
@@ -277,6 +316,30 @@ fn print_ingest(r: &IngestReport) {
                 .map(|e| format!(": {e}"))
                 .unwrap_or_default()
         );
+    }
+    let sh = &r.source_history;
+    match sh.carried {
+        "ascmhl" | "mhl_v1" => println!(
+            "  card MHL   {}: {} files matched, {} differ, {} missing",
+            if sh.carried == "ascmhl" {
+                format!("ASC MHL history, {} generation(s)", sh.generations)
+            } else {
+                format!("MHL v1 list(s) {}", sh.v1_lists.join(", "))
+            },
+            sh.files_matched,
+            sh.mismatched.len(),
+            sh.missing.len()
+        ),
+        _ => {}
+    }
+    if sh.requested {
+        if sh.written {
+            for g in &sh.generations_written {
+                println!("  source     recorded {g}");
+            }
+        } else {
+            println!("  source     history NOT written (see the warning)");
+        }
     }
     for w in &r.warnings {
         eprintln!("warning: {w}");
