@@ -222,3 +222,151 @@ fn list_profiles_names_the_built_in_specs() {
         assert!(s.contains(name), "{name} missing from {s}");
     }
 }
+
+/// 6 s of 440 Hz at −18 dBFS, down to −50 dBFS from 2 to 4 s: quiet, but not silent by the
+/// −60 dB default.
+fn quiet_passage_file(dir: &Path) -> String {
+    let f = dir.join("quiet.mov").display().to_string();
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=size=320x180:rate=25:duration=6",
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=frequency=440:sample_rate=48000:duration=6",
+        "-filter_complex",
+        "[1:a]volume=-32dB:enable='gte(t,2)*lt(t,4)',pan=stereo|c0=c0|c1=c0[a]",
+        "-map",
+        "0:v",
+        "-map",
+        "[a]",
+        "-c:v",
+        "prores",
+        "-c:a",
+        "pcm_s24le",
+        &f,
+    ]);
+    f
+}
+
+#[test]
+fn a_profile_file_with_tighter_detection_finds_the_quiet_passage() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = quiet_passage_file(dir.path());
+    let silences = |j: &serde_json::Value| -> Vec<serde_json::Value> {
+        j["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["kind"] == "silence")
+            .cloned()
+            .collect()
+    };
+    let out = postflow(&["qc", &f, "--json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(silences(&j).is_empty(), "{}", j["events"]);
+    assert_eq!(j["detection"]["silence_threshold_db"], -60.0);
+
+    let prof = dir.path().join("radio.toml");
+    std::fs::write(
+        &prof,
+        "name = \"radio\"\ntitle = \"Radio\"\n[detection]\nsilence_threshold_db = -45\n\
+         [silence]\nprogramme_max_s = 1.0\n",
+    )
+    .unwrap();
+    let out = postflow(&["qc", &f, "--profile-file", prof.to_str().unwrap(), "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let s = silences(&j);
+    let whole: Vec<_> = s.iter().filter(|e| e.get("channel").is_none()).collect();
+    assert_eq!(whole.len(), 1, "{s:?}");
+    let (a, b) = (
+        whole[0]["start_s"].as_f64().unwrap(),
+        whole[0]["end_s"].as_f64().unwrap(),
+    );
+    assert!(
+        (a - 2.0).abs() <= 0.04 && (b - 4.0).abs() <= 0.04,
+        "{a}–{b}"
+    );
+    assert_eq!(j["detection"]["silence_threshold_db"], -45.0);
+    assert_eq!(j["detection"]["set_by"]["silence_threshold_db"], "radio");
+    assert!(j["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["id"] == "silence.programme" && c["status"] == "fail"));
+
+    // The human summary names where the threshold came from.
+    let out = postflow(&["qc", &f, "--profile-file", prof.to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("silence_threshold_db -45 (radio)"),
+        "{stdout}"
+    );
+
+    // A threshold out of range is an error naming the file, the line and the key.
+    std::fs::write(
+        &prof,
+        "name = \"radio\"\ntitle = \"Radio\"\n[detection]\nsilence_threshold_db = 10\n",
+    )
+    .unwrap();
+    let out = postflow(&["qc", &f, "--profile-file", prof.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("radio.toml")
+            && err.contains("line 4")
+            && err.contains("detection.silence_threshold_db"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_break_in_the_timecode_track_fails_the_studio_profile() {
+    let dir = tempfile::tempdir().unwrap();
+    let clean = clean_file(dir.path());
+    // Played twice in a row: the copied timecode sample starts again at 10:00:00:00 after 4 s.
+    let twice = dir.path().join("twice.mov").display().to_string();
+    ffmpeg(&[
+        "-stream_loop",
+        "1",
+        "-i",
+        &clean,
+        "-map",
+        "0",
+        "-c",
+        "copy",
+        "-copy_unknown",
+        "-write_tmcd",
+        "0",
+        &twice,
+    ]);
+    let prof = dir.path().join("studio.toml");
+    std::fs::write(&prof, STUDIO_PROFILE).unwrap();
+    let out = postflow(&["qc", &twice, "--profile-file", prof.to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("timecode.continuity"), "{stdout}");
+    assert!(
+        stdout.contains("at 4.00 s expected 10:00:04:00, the track says 10:00:00:00"),
+        "{stdout}"
+    );
+    // The file as exported is continuous.
+    let out = postflow(&[
+        "qc",
+        &clean,
+        "--profile-file",
+        prof.to_str().unwrap(),
+        "--json",
+    ]);
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(j["timecode_track"]["break_count"], 0);
+    assert!(j["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["id"] == "timecode.continuity" && c["status"] == "pass"));
+}

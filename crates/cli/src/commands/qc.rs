@@ -36,9 +36,27 @@
 //!              "phase": [{"left": "FL", "right": "FR", "correlation": 0.93}], "head_tone": null}],
 //!   "video": {"frames": 15000, "frame_rate": "25/1", "analysed_width": 480, …} | null,
 //!   "programme": {"start_s": 0.0, "end_s": 600.0, "frame_s": 0.04},
-//!   "decode_errors": [], "postflow_version": "0.1.0", "elapsed_s": 71.2
+//!   "decode_errors": [], "postflow_version": "0.1.0", "elapsed_s": 71.2,
+//!   "timecode_track": {"stream_index": 2, "frame_rate": "25/1", "drop_frame": false,
+//!                      "samples": 3, "start": "10:00:00:00", "break_count": 1,
+//!                      "breaks": [{"sample": 1, "at_s": 2.0, "expected": "10:00:02:00",
+//!                                  "found": "10:00:00:00", "expected_frame": 900050,
+//!                                  "found_frame": 900000}], "error": null} | null,
+//!   "detection": {"black_pixel_threshold": 0.1, "black_picture_ratio": 0.98,
+//!                 "freeze_noise": 0.001, "freeze_min_s": 2.0, "luma_min": 5, "luma_max": 246,
+//!                 "chroma_min": 4, "chroma_max": 245, "out_of_range_ratio": 0.01,
+//!                 "silence_threshold_db": -60.0, "silence_min_s": 1.0,
+//!                 "clip_level_dbfs": -0.01, "clip_merge_s": 0.5,
+//!                 "set_by": {"silence_threshold_db": "studio"}}
 //! }
 //! ```
+//!
+//! `timecode_track` and `detection` were added to `postflow.qc/1` later; readers treat them as
+//! optional. `timecode_track` is null when the file has no QuickTime/MP4 timecode track (the
+//! `timecode.continuity` check then says "no timecode track"). `detection` holds the thresholds
+//! the run used: each profile's `[detection]` table (or the default) asks for a value, and with
+//! several profiles the most sensitive ask wins; `set_by` names the profile behind each value
+//! that is not the default.
 use anyhow::Context;
 use clap::Args;
 use postflow_qc::{
@@ -296,6 +314,37 @@ fn print_human(r: &QcReport) {
             "  {tag}  {:<28} expected {}; measured {}. {}",
             c.id, c.expected, c.measured, c.message
         );
+    }
+    if let Some(t) = &r.timecode_track {
+        if t.break_count > 0 {
+            let _ = writeln!(
+                out,
+                "timecode track: {} break(s) after {}",
+                t.break_count,
+                t.start.as_deref().unwrap_or("?")
+            );
+            for b in t.breaks.iter().take(5) {
+                let _ = writeln!(
+                    out,
+                    "  at {:.2} s expected {}, the track says {}",
+                    b.at_s, b.expected, b.found
+                );
+            }
+        }
+    }
+    if let Some(d) = &r.detection {
+        if !d.set_by.is_empty() {
+            let set: Vec<String> = d
+                .set_by
+                .iter()
+                .filter_map(|(k, p)| d.settings.get(k).map(|v| format!("{k} {v} ({p})")))
+                .collect();
+            let _ = writeln!(
+                out,
+                "detection thresholds from profiles: {}",
+                set.join(", ")
+            );
+        }
     }
     let n = r.events.len();
     if n > 0 {
