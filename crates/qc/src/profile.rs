@@ -530,6 +530,24 @@ mod tests {
         for (file, text) in BUILTIN {
             parse_profile(file, text).unwrap_or_else(|e| panic!("{e}"));
         }
+        // The commented [detection] example in basic.toml states the defaults and parses.
+        let (_, basic) = BUILTIN.iter().find(|(f, _)| *f == "basic.toml").unwrap();
+        let example: String = basic
+            .lines()
+            .skip_while(|l| !l.starts_with("# [detection]"))
+            .map(|l| l.trim_start_matches("# "))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let p = parse_profile(
+            "example",
+            &format!("name = \"e\"\ntitle = \"E\"\n{example}"),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let d = p.detection.unwrap();
+        let defaults = crate::analysis::DetectSettings::default();
+        for s in crate::analysis::SETTINGS {
+            assert_eq!(d.get(s.key), defaults.get(s.key), "{}", s.key);
+        }
         assert_eq!(ProfileSet::builtin().profiles.len(), BUILTIN.len());
     }
 

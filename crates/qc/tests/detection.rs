@@ -367,3 +367,87 @@ fn a_profile_with_tighter_thresholds_finds_what_the_defaults_miss() {
     let back = postflow_qc::QcReport::from_json(&old.to_string()).unwrap();
     assert!(back.detection.is_none() && back.timecode_track.is_none());
 }
+
+#[test]
+fn at_29_97_drop_frame_black_is_found_within_a_frame_and_told_in_drop_frame_timecode() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = common::path(dir.path(), "ntsc.mov");
+    // Frames 1800–1829 black: 60.06 s to 61.061 s, i.e. 00:01:00;02 to 00:01:01;02 from
+    // 00:00:00;00 (drop-frame skips the labels ;00 and ;01 of minute 1).
+    common::ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=size=160x90:rate=30000/1001:duration=63",
+        "-vf",
+        "drawbox=color=black:t=fill:enable='between(n,1800,1829)'",
+        "-c:v",
+        "mpeg4",
+        "-q:v",
+        "5",
+        "-timecode",
+        "00:00:00;00",
+        &f.display().to_string(),
+    ]);
+    let r = run_qc(
+        &f,
+        &QcOptions::new(vec![ProfileSet::builtin().get("basic").unwrap().clone()]),
+        &mut |_| {},
+    )
+    .unwrap();
+    let frame = 1001.0 / 30000.0;
+    let black: Vec<_> = r
+        .events
+        .iter()
+        .filter(|e| e.kind == EventKind::Black)
+        .collect();
+    assert_eq!(black.len(), 1, "{black:?}");
+    let b = black[0];
+    assert!((b.start_s - 1800.0 * frame).abs() <= frame + 1e-6, "{b:?}");
+    assert!((b.end_s - 1830.0 * frame).abs() <= frame + 1e-6, "{b:?}");
+    assert_eq!(b.timecode_in.as_deref(), Some("00:01:00;02"));
+    assert_eq!(b.timecode_out.as_deref(), Some("00:01:01;02"));
+}
+
+#[test]
+fn the_programme_length_excludes_head_bars_and_is_checked_against_the_expected_length() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = common::path(dir.path(), "bars-then-programme.mov");
+    // 2 s of bars, then 5 s of programme.
+    common::ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "smptehdbars=size=320x180:rate=25:duration=2",
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=size=320x180:rate=25:duration=5",
+        "-filter_complex",
+        "[0:v][1:v]concat=n=2:v=1:a=0[v]",
+        "-map",
+        "[v]",
+        "-c:v",
+        "ffv1",
+        &f.display().to_string(),
+    ]);
+    let basic = ProfileSet::builtin().get("basic").unwrap().clone();
+    let status = |expected: f64| {
+        let mut opts = QcOptions::new(vec![basic.clone()]);
+        opts.expected_duration_s = Some(expected);
+        let r = run_qc(&f, &opts, &mut |_| {}).unwrap();
+        let c = r
+            .checks
+            .iter()
+            .find(|c| c.id == "duration.expected")
+            .unwrap()
+            .clone();
+        (c.status, c.measured)
+    };
+    assert_eq!(
+        status(5.0),
+        (postflow_qc::CheckStatus::Pass, "5.00 s".to_string())
+    );
+    assert_eq!(status(6.0).0, postflow_qc::CheckStatus::Fail);
+    assert_eq!(status(7.0).0, postflow_qc::CheckStatus::Fail);
+}
