@@ -694,6 +694,16 @@ fn continuity_check(r: &TimecodeRules, input: &CheckInput, o: &mut Out) {
         );
         return;
     }
+    if t.samples == 0 {
+        o.push(
+            ID,
+            CheckStatus::Warn,
+            EXPECTED,
+            "empty timecode track",
+            "The timecode track has no samples; only the start timecode in the metadata could be checked.",
+        );
+        return;
+    }
     let start = t.start.clone().unwrap_or_default();
     let measured = if t.break_count == 0 {
         format!(

@@ -319,9 +319,9 @@ fn print_human(r: &QcReport) {
         if t.break_count > 0 {
             let _ = writeln!(
                 out,
-                "timecode track: {} break(s) after {}",
-                t.break_count,
-                t.start.as_deref().unwrap_or("?")
+                "timecode track from {}: {} break(s)",
+                t.start.as_deref().unwrap_or("?"),
+                t.break_count
             );
             for b in t.breaks.iter().take(5) {
                 let _ = writeln!(
