@@ -164,7 +164,7 @@ fn reread_hashes(
     let mut f = File::open(path)?;
     evict_from_cache(&f);
     let mut hasher = MultiHasher::new(algorithms);
-    let mut buf = vec![0u8; chunk];
+    let mut buf = crate::fsutil::read_buffer(f.metadata()?.len(), chunk);
     loop {
         let n = f.read(&mut buf)?;
         if n == 0 {
@@ -468,7 +468,10 @@ fn copy_one(ctx: &Ctx<'_>, job: &Job) -> FileReport {
         let buf_size = opts.chunk_size.max(4096);
         loop {
             // read_to_end on a fresh buffer fills whole chunks without zeroing them first
-            let mut buf = Vec::with_capacity(buf_size);
+            // sized to what is left of the file (a file still growing just takes more reads)
+            let left = before.len().saturating_sub(bytes_read).saturating_add(1);
+            let mut buf =
+                Vec::with_capacity(buf_size.min(usize::try_from(left).unwrap_or(buf_size)));
             let n = match (&mut input).take(buf_size as u64).read_to_end(&mut buf) {
                 Ok(n) => n,
                 Err(e) => {

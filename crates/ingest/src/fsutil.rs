@@ -15,6 +15,14 @@ pub fn evict_from_cache(file: &File) -> bool {
     rc == 0
 }
 
+/// A read buffer for a file of `len` bytes: `chunk` bytes, or less for a smaller file. A fresh
+/// multi-megabyte zeroed buffer per small file costs more than reading it (100 000 sidecars would
+/// zero hundreds of gigabytes).
+pub fn read_buffer(len: u64, chunk: usize) -> Vec<u8> {
+    let want = usize::try_from(len).unwrap_or(usize::MAX).saturating_add(1);
+    vec![0u8; chunk.max(1).min(want.max(8192))]
+}
+
 /// fsync a directory so renames inside it survive a power cut.
 pub fn sync_dir(dir: &Path) -> std::io::Result<()> {
     File::open(dir)?.sync_all()

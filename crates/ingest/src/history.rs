@@ -570,17 +570,20 @@ impl HistorySet {
         }
     }
 
-    /// The deepest history holding `path`, and `path` relative to it.
+    /// The deepest history holding `path`, and `path` relative to it. Walks up `path`'s own
+    /// folders (one map lookup each), so it costs the depth of the path, not the number of
+    /// nested histories.
     pub fn owner(&self, path: &str) -> (&str, String) {
-        let mut best: (&str, String) = ("", path.to_string());
-        for key in self.histories.keys() {
-            if let Some(rel) = within(key, path) {
-                if key.len() >= best.0.len() && !key.is_empty() {
-                    best = (key.as_str(), rel);
+        let mut end = path.len();
+        while let Some(i) = path[..end].rfind('/') {
+            if let Some((key, _)) = self.histories.get_key_value(&path[..i]) {
+                if !key.is_empty() {
+                    return (key.as_str(), path[i + 1..].to_string());
                 }
             }
+            end = i;
         }
-        best
+        ("", path.to_string())
     }
 
     pub fn known(&self, path: &str) -> Option<&Known> {
@@ -1161,6 +1164,26 @@ mod tests {
             std::fs::read(copy.join(MHL_FOLDER).join(&gen1)).unwrap(),
             b"someone else's"
         );
+    }
+
+    #[test]
+    fn the_deepest_nested_history_owns_a_path() {
+        let t = tempfile::tempdir().unwrap();
+        let keys = [
+            "Reels".to_string(),
+            "Reels/A002".to_string(),
+            "B".to_string(),
+        ];
+        let set = HistorySet::load(t.path(), &keys);
+        assert_eq!(
+            set.owner("Reels/A002/Clips/a.mov"),
+            ("Reels/A002", "Clips/a.mov".into())
+        );
+        assert_eq!(set.owner("Reels/A0021/x"), ("Reels", "A0021/x".into()));
+        assert_eq!(set.owner("Reels/x"), ("Reels", "x".into()));
+        assert_eq!(set.owner("Reels"), ("", "Reels".into()));
+        assert_eq!(set.owner("Bx/y"), ("", "Bx/y".into()));
+        assert_eq!(set.owner("a.mov"), ("", "a.mov".into()));
     }
 
     #[test]

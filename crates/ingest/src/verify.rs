@@ -103,7 +103,7 @@ pub fn hash_file(
     let mut f = std::fs::File::open(path)?;
     evict_from_cache(&f);
     let mut h = MultiHasher::new(algorithms);
-    let mut buf = vec![0u8; 4 << 20];
+    let mut buf = crate::fsutil::read_buffer(f.metadata()?.len(), 4 << 20);
     let mut total = 0u64;
     loop {
         let n = f.read(&mut buf)?;
@@ -347,8 +347,11 @@ pub fn verify(opts: &VerifyOptions) -> Result<VerifyReport, VerifyError> {
             });
         }
     }
+    // a set, not a scan of `files` per file: a 10 % sample of 100 000 files is 90 000 lookups
+    let reported: std::collections::BTreeSet<String> =
+        files.iter().map(|v| v.path.clone()).collect();
     for f in &present {
-        if !hashed.contains(&f.path) && !files.iter().any(|v| v.path == f.path) {
+        if !hashed.contains(&f.path) && !reported.contains(&f.path) {
             let status = if known.contains(&f.path) {
                 FileStatus::NotSampled
             } else {
