@@ -338,3 +338,50 @@ fn symlinks_and_special_files_are_reported_not_followed() {
     let xml = std::fs::read_to_string(&mhl_files(&copy)[0]).unwrap();
     assert!(!xml.contains("secret.txt") && !xml.contains("link.mov"));
 }
+
+#[test]
+fn killed_while_writing_the_source_history_the_rerun_completes_both_histories() {
+    for fault in ["kill-at=after-generation", "kill-at=after-source-history"] {
+        let t = tempfile::tempdir().unwrap();
+        let card = make_card(t.path(), "CARD");
+        let (d1, _) = dests(t.path());
+        let args = [
+            "ingest",
+            s(&card),
+            "--dest",
+            s(&d1),
+            "--source-mhl",
+            "--json",
+        ];
+        let killed = run_env(&args, "POSTFLOW_FAULT", fault);
+        assert_eq!(killed.status.code(), None, "{fault}: {}", text(&killed));
+        assert_eq!(mhl_files(&card).len(), 1, "{fault}");
+        let o = run(&args);
+        assert_eq!(code(&o), 0, "{fault}: {}", text(&o));
+        let j = json(&o);
+        assert_eq!(j["source_history"]["written"], true, "{fault}");
+        assert_eq!(j["source_history"]["files_matched"], 6, "{fault}");
+        if fault == "kill-at=after-generation" {
+            assert!(
+                j["warnings"]
+                    .to_string()
+                    .contains("completed the chain entry"),
+                "{fault}: {}",
+                j["warnings"]
+            );
+        }
+        // the card's history: both generations chained; the copy's continues it
+        let card_chain = std::fs::read_to_string(card.join("ascmhl/ascmhl_chain.xml")).unwrap();
+        assert!(
+            card_chain.contains("sequencenr=\"2\""),
+            "{fault}: {card_chain}"
+        );
+        let copy = d1.join("CARD");
+        assert_eq!(mhl_files(&copy).len(), 3, "{fault}");
+        for root in [&copy, &card] {
+            let v = run(&["verify", s(root), "--json"]);
+            assert_eq!(code(&v), 0, "{fault}: {}", text(&v));
+            assert!(json(&v)["history_problems"].as_array().unwrap().is_empty());
+        }
+    }
+}
