@@ -389,8 +389,19 @@ fn a_card_that_is_not_what_its_history_sealed_is_named_and_never_verified() {
     std::fs::create_dir_all(&d1).unwrap();
     std::fs::create_dir_all(&d2).unwrap();
 
-    let o = ingest(&card, &[&d1, &d2], &["--hash", "md5", "--json"], None);
+    let report = t.path().join("report.html");
+    let o = ingest(
+        &card,
+        &[&d1, &d2],
+        &["--hash", "md5", "--json", "--report", s(&report)],
+        None,
+    );
     assert_eq!(code(&o), 1, "{}", text(&o));
+    let html = read(&report);
+    assert!(
+        html.contains("Card history") && html.contains("Metadata/A001C001.xml"),
+        "{html}"
+    );
     let j = json(&o);
     assert_eq!(j["complete"], false);
     let errors = j["errors"].to_string();
@@ -500,4 +511,39 @@ fn a_card_with_mhl_v1_lists_is_checked_while_it_is_read() {
         std::fs::read(d.join("OLD/OLD_2019-01-01_000000.mhl")).unwrap(),
         v1.as_bytes()
     );
+}
+
+#[test]
+fn a_file_renamed_into_the_convention_continues_its_record_from_the_card() {
+    let t = tempfile::tempdir().unwrap();
+    let card = t.path().join("DAY01");
+    write(&card.join("ACME_SC01_01_20260410.MOV"), b"conforming");
+    write(&card.join("sc01-02 20260410.mov"), b"fixable");
+    let o = ascmhl_run(&["create", "-h", "xxh64"], &card);
+    assert!(o.status.success(), "{}", text(&o));
+    let d = t.path().join("d");
+    std::fs::create_dir_all(&d).unwrap();
+    let o = ingest(
+        &card,
+        &[&d],
+        &["--project", "ACME", "--rename", "--json"],
+        None,
+    );
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    let j = json(&o);
+    // checked against the card under its name on the card
+    let renamed = file(&j, "ACME_SC01_02_20260410.MOV");
+    assert_eq!(renamed["original_path"], "sc01-02 20260410.mov");
+    assert_eq!(renamed["card_record"]["status"], "matched");
+    assert_eq!(j["source_history"]["missing"].as_array().unwrap().len(), 0);
+    let copy = d.join("DAY01");
+    let ours = read(&mhl_files(&copy)[1]);
+    assert!(
+        ours.contains("<previousPath>sc01-02 20260410.mov</previousPath>"),
+        "{ours}"
+    );
+    // the old name is not missing, for us or for the reference tool
+    assert_reference_verifies(&copy, 2);
+    let v = run(&["verify", s(&copy)]);
+    assert_eq!(code(&v), 0, "{}", text(&v));
 }

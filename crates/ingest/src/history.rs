@@ -804,10 +804,15 @@ impl HistorySet {
             let (key, rel) = self.owner(&path);
             let key = key.to_string();
             let known = self.known_for(facts).cloned();
+            // a renamed file that matches the record of its previous name is, under its new
+            // name, an original with a previousPath, as the reference tool records a rename
+            let renamed_match =
+                self.known(&path).is_none() && !matches!(comparison, Comparison::Changed { .. });
             let mut records = Vec::new();
             for hv in &facts.hashes {
                 let action = match (&known, &comparison) {
                     (None, _) => Action::Original,
+                    (Some(_), _) if renamed_match => Action::Original,
                     (Some(k), Comparison::Changed { .. }) => match k.hashes.get(&hv.algorithm) {
                         Some(e) if !e.eq_ignore_ascii_case(&hv.value) => Action::Failed,
                         Some(_) => Action::Verified,
@@ -1199,6 +1204,9 @@ mod tests {
         assert!(matches!(set.compare(&wrong), Comparison::Changed { .. }));
         seal(&root, &[renamed], 2);
         let h = History::load(&root);
+        let entry = h.generations[1].list.files().next().unwrap().clone();
+        assert_eq!(entry.previous_path.as_deref(), Some("old.mov"));
+        assert_eq!(entry.hashes[0].action, Some(Action::Original));
         assert_eq!(
             h.known_paths().into_iter().collect::<Vec<_>>(),
             vec!["NEW.MOV".to_string()]
