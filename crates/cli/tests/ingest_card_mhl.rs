@@ -547,3 +547,47 @@ fn a_file_renamed_into_the_convention_continues_its_record_from_the_card() {
     let v = run(&["verify", s(&copy)]);
     assert_eq!(code(&v), 0, "{}", text(&v));
 }
+
+#[test]
+fn nested_card_histories_are_checked_extended_and_continued_on_the_copy() {
+    let t = tempfile::tempdir().unwrap();
+    // scenario 05: a Reels folder with its own history and one per card inside
+    let reels = copy_fixture("scenario_05/file_server/Reels", &t.path().join("src"));
+    let d = t.path().join("d");
+    std::fs::create_dir_all(&d).unwrap();
+    let o = ingest(&reels, &[&d], &["--source-mhl", "--json"], None);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    let j = json(&o);
+    let sh = &j["source_history"];
+    assert_eq!(sh["files_matched"], 7, "{sh}");
+    // one new generation per history on the source, children first
+    let written = strings(&sh["generations_written"]);
+    assert_eq!(written.len(), 3, "{written:?}");
+    assert!(
+        written[2].contains("/Reels/ascmhl/0002_Reels_"),
+        "{written:?}"
+    );
+    let copy = d.join("Reels");
+    for (folder, n) in [("", 3), ("A002R2EC", 4), ("A003R2EC", 4)] {
+        assert_eq!(mhl_files(&copy.join(folder)).len(), n, "{folder}");
+        assert_eq!(
+            chain_entries(&copy.join(folder))[..n - 1],
+            chain_entries(&reels.join(folder))[..],
+            "{folder}"
+        );
+    }
+    let ours = read(&mhl_files(&copy).pop().unwrap());
+    assert!(
+        ours.contains(">92950bc8fda076ec<") && ours.contains(">2c2ce52605558158<"),
+        "{ours}"
+    );
+    let info = ascmhl_run(&["info"], &copy);
+    assert!(info.status.success(), "{}", text(&info));
+    let out = String::from_utf8_lossy(&info.stdout);
+    assert!(
+        out.contains("Generation 3 ") && out.matches("Child History").count() == 2,
+        "{out}"
+    );
+    assert_reference_verifies(&copy, 7);
+    assert_eq!(code(&run(&["verify", s(&copy)])), 0);
+}
