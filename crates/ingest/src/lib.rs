@@ -6,8 +6,10 @@
 //!
 //! Code map: [`hash`] (streaming hashes in MHL spelling), [`dirhash`] (pure directory hashes),
 //! [`mhl`] (XML model, writer, readers), [`history`] (ascmhl folders on disk, integrity checks,
-//! new generations), [`copy`] (the verified multi-destination copy), [`verify`], [`naming`],
-//! [`scaffold`], [`report`] (result structs and the HTML report).
+//! new generations, carrying a card's history onto a copy), [`copy`] (the verified
+//! multi-destination copy, which also checks a card against the MHL it carries and can extend
+//! the source's own history), [`verify`], [`naming`], [`scaffold`], [`report`] (result structs
+//! and the HTML report).
 pub mod copy;
 pub mod dirhash;
 mod fault;
@@ -23,5 +25,8 @@ pub mod verify;
 
 pub use copy::{ingest, IngestError, IngestOptions, NoProgress, Progress};
 pub use hash::{HashAlgorithm, HashValue};
-pub use report::{CopyResult, DestinationReport, DestinationStatus, FileReport, IngestReport};
+pub use report::{
+    CardRecord, CopyResult, DestinationReport, DestinationStatus, FileReport, IngestReport,
+    SourceHistoryReport,
+};
 pub use verify::{verify, FileStatus, VerifiedFile, VerifyError, VerifyOptions, VerifyReport};
