@@ -37,10 +37,9 @@ pub struct Scan {
     pub errors: Vec<(String, String)>,
     /// Leftover copies of an interrupted run.
     pub partials: Vec<String>,
-    /// `ascmhl` folders found (relative path of the folder holding them).
+    /// `ascmhl` folders found (relative path of the folder holding them); their files are
+    /// never hashed into a list, and reach a copy through `history::copy_history`.
     pub histories: Vec<String>,
-    /// Files inside `ascmhl` folders (relative paths), copied but never hashed into a list.
-    pub history_files: Vec<ScannedFile>,
 }
 
 pub fn to_utc(t: SystemTime) -> DateTime<Utc> {
@@ -92,24 +91,6 @@ pub fn scan_tree(root: &Path) -> Scan {
                 .map(|(p, _)| p.to_string())
                 .unwrap_or_default();
             scan.histories.push(parent);
-            for f in walkdir::WalkDir::new(entry.path())
-                .follow_links(false)
-                .sort_by_file_name()
-            {
-                match f {
-                    Ok(f) if f.file_type().is_file() => {
-                        if let Ok(m) = f.metadata() {
-                            scan.history_files.push(ScannedFile {
-                                path: rel_string(root, f.path()),
-                                size: m.len(),
-                                mtime: m.modified().unwrap_or(SystemTime::UNIX_EPOCH),
-                            });
-                        }
-                    }
-                    Ok(_) => {}
-                    Err(e) => scan.errors.push((rel.clone(), e.to_string())),
-                }
-            }
             walker.skip_current_dir();
             continue;
         }
