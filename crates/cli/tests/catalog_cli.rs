@@ -377,3 +377,103 @@ fn catalog_through_the_server_with_a_token() {
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(String::from_utf8_lossy(&o.stderr).contains("did not accept the token"));
 }
+
+/// A copy made by another tool gets its history with `verify --create`; the catalog learns its
+/// hashes, and a later bit flip fails the copy without replacing the file's recorded hash.
+#[test]
+fn verify_create_starts_a_history_on_a_plain_copy() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = card(&tmp.path().join("cards"));
+    let nas = tmp.path().join("NAS-1");
+    std::fs::create_dir_all(&nas).unwrap();
+    cp_r(&src, &nas);
+    let copy = nas.join("A001");
+    let data = tmp.path().join("data");
+    let rt = rt();
+    let store = rt
+        .block_on(Store::open(&Location::SqliteDir(data.clone())))
+        .unwrap();
+    let pid = rt.block_on(project(&store, "PLAIN"));
+    rt.block_on(store.clone().close()).unwrap();
+
+    // Without --create there is nothing to verify against, and the error says what to do.
+    let o = postflow(&["verify", s(&copy)]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("postflow verify --create"),
+        "{}",
+        text(&o)
+    );
+    assert!(!copy.join("ascmhl").exists());
+
+    let o = postflow(&[
+        "verify",
+        s(&copy),
+        "--create",
+        "--json",
+        "--project",
+        "PLAIN",
+        "--data-dir",
+        s(&data),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(report["ok"], true);
+    assert_eq!(report["files"].as_array().unwrap().len(), 3);
+    assert!(
+        report["files"][0]["hashes"][0]["value"].is_string(),
+        "{report}"
+    );
+    assert!(copy.join("ascmhl/ascmhl_chain.xml").exists());
+
+    let store = rt
+        .block_on(Store::open(&Location::SqliteDir(data.clone())))
+        .unwrap();
+    let media = rt.block_on(store.project_media(pid)).unwrap();
+    assert_eq!(media.len(), 3);
+    let sums: Vec<String> = media
+        .iter()
+        .map(|m| m.checksums()["xxh64"].clone())
+        .collect();
+    assert!(media.iter().all(|m| m.copies.len() == 1
+        && m.copies[0].volume.label == "NAS-1"
+        && m.copies[0].state() == postflow_core::integrity::CopyState::Verified));
+    rt.block_on(store.clone().close()).unwrap();
+
+    // From now on a plain verify checks against that history.
+    let clip = copy.join("Clips/A001C002.mov");
+    let mut bytes = std::fs::read(&clip).unwrap();
+    bytes[10] ^= 0x40;
+    std::fs::write(&clip, bytes).unwrap();
+    let o = postflow(&[
+        "verify",
+        s(&copy),
+        "--project",
+        "PLAIN",
+        "--data-dir",
+        s(&data),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("changed: Clips/A001C002.mov"),
+        "{}",
+        text(&o)
+    );
+    let store = rt
+        .block_on(Store::open(&Location::SqliteDir(data)))
+        .unwrap();
+    let media = rt.block_on(store.project_media(pid)).unwrap();
+    let after: Vec<String> = media
+        .iter()
+        .map(|m| m.checksums()["xxh64"].clone())
+        .collect();
+    assert_eq!(after, sums, "the damaged copy's hash is not the file's");
+    let damaged = media
+        .iter()
+        .find(|m| m.file.path == "A001/Clips/A001C002.mov")
+        .unwrap();
+    assert_eq!(
+        damaged.copies[0].state(),
+        postflow_core::integrity::CopyState::Failed
+    );
+}

@@ -45,7 +45,7 @@ impl VerifyOptions {
 pub enum VerifyError {
     #[error("{0} is not a readable folder; give the copy's top folder (the one holding ascmhl/)")]
     BadRoot(PathBuf),
-    #[error("{0} has no ASC MHL history and no MHL v1 list, so there is nothing to verify against; ingest it with `postflow ingest` first")]
+    #[error("{0} has no ASC MHL history and no MHL v1 list, so there is nothing to verify against; ingest it with `postflow ingest`, or start a history on this copy with `postflow verify --create`")]
     NoHistory(PathBuf),
     #[error("--sample must be a percentage above 0 and at most 100, not {0}")]
     BadSample(f64),
@@ -76,6 +76,10 @@ pub struct VerifiedFile {
     pub status: FileStatus,
     pub size: Option<u64>,
     pub verified_at: Option<DateTime<Utc>>,
+    /// What the file hashed to now, for a file found as recorded (or newly recorded with
+    /// `create`); empty otherwise, so a damaged copy's hash is never mistaken for the file's.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub hashes: Vec<crate::hash::HashValue>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -263,6 +267,7 @@ pub fn verify(opts: &VerifyOptions) -> Result<VerifyReport, VerifyError> {
                 },
                 size: Some(f.size),
                 verified_at: None,
+                hashes: Vec::new(),
             }),
         }
     }
@@ -330,11 +335,17 @@ pub fn verify(opts: &VerifyOptions) -> Result<VerifyReport, VerifyError> {
             Some(Comparison::New) if !opts.create => FileStatus::Extra,
             _ => FileStatus::Ok,
         };
+        let hashes = if status == FileStatus::Ok {
+            fa.hashes.clone()
+        } else {
+            Vec::new()
+        };
         files.push(VerifiedFile {
             path: fa.path.clone(),
             status,
             size: Some(fa.size),
             verified_at: Some(fa.hashed_at),
+            hashes,
         });
     }
     for p in &known {
@@ -344,6 +355,7 @@ pub fn verify(opts: &VerifyOptions) -> Result<VerifyReport, VerifyError> {
                 status: FileStatus::Missing,
                 size: set.known(p).and_then(|k| k.size),
                 verified_at: None,
+                hashes: Vec::new(),
             });
         }
     }
@@ -362,6 +374,7 @@ pub fn verify(opts: &VerifyOptions) -> Result<VerifyReport, VerifyError> {
                 status,
                 size: Some(f.size),
                 verified_at: None,
+                hashes: Vec::new(),
             });
         }
     }
@@ -371,6 +384,7 @@ pub fn verify(opts: &VerifyOptions) -> Result<VerifyReport, VerifyError> {
             status: FileStatus::Unreadable { error: e.clone() },
             size: None,
             verified_at: None,
+            hashes: Vec::new(),
         });
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));

@@ -289,7 +289,12 @@ pub fn verify_record(
             path: format!("{folder}/{}", f.path),
             size: f.size,
             modified: None,
-            checksums: Default::default(),
+            // Present only for a file that hashed as recorded (or was newly recorded).
+            checksums: f
+                .hashes
+                .iter()
+                .map(|h| (h.algorithm.to_string(), h.value.clone()))
+                .collect(),
             original_path: None,
             copies: vec![RecordedCopy {
                 volume: label.clone(),

@@ -126,6 +126,11 @@ pub struct VerifyArgs {
     /// Additional hash formats to compute and record.
     #[arg(long = "hash", value_delimiter = ',')]
     pub hash: Vec<String>,
+    /// Also record files the history does not know yet, and start a history on a copy that
+    /// has none (what `ascmhl create` does): for a copy made by another tool. Without it, such
+    /// files are reported as extra.
+    #[arg(long)]
+    pub create: bool,
     /// Print the report as JSON on stdout.
     #[arg(long)]
     pub json: bool,
@@ -360,6 +365,7 @@ pub fn run_verify(args: VerifyArgs) -> anyhow::Result<ExitCode> {
     };
     let mut opts = VerifyOptions::new(args.path.clone());
     opts.sample_percent = args.sample;
+    opts.create = args.create;
     opts.algorithms = parse_algorithms(&args.hash)?;
     let report = postflow_ingest::verify(&opts)?;
     if args.json {
