@@ -36,7 +36,9 @@ impl VerifyOptions {
             algorithms: Vec::new(),
             record: true,
             create: false,
-            jobs: 2,
+            // More readers than cores: reads of small files wait on the medium, not the CPU,
+            // and a drive or array serves several outstanding requests at once.
+            jobs: std::thread::available_parallelism().map_or(2, |n| n.get()) * 4,
         }
     }
 }
