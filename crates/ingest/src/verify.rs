@@ -125,6 +125,11 @@ pub fn hash_file(
 
 type HashResult = std::io::Result<(u64, Vec<crate::hash::HashValue>)>;
 
+/// Files at least this big are streamed by at most one reader per core: several concurrent
+/// streams only make a drive seek between them. Smaller files get all `jobs` readers, whose
+/// requests the medium serves together.
+const LARGE_FILE: u64 = 16 << 20;
+
 /// Hashes `files` with `jobs` threads, results in input order.
 fn hash_all(
     root: &Path,
@@ -133,18 +138,35 @@ fn hash_all(
     algorithms: &[HashAlgorithm],
     jobs: usize,
 ) -> Vec<HashResult> {
-    let next = std::sync::atomic::AtomicUsize::new(0);
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let (large, small): (Vec<usize>, Vec<usize>) =
+        (0..files.len()).partition(|&i| files[i].size >= LARGE_FILE);
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let jobs = jobs.max(1);
+    let large_readers = if large.is_empty() { 0 } else { jobs.min(cores) };
+    let small_readers = if small.is_empty() {
+        0
+    } else {
+        jobs.saturating_sub(large_readers).max(1)
+    };
     let out: std::sync::Mutex<Vec<Option<HashResult>>> =
         std::sync::Mutex::new((0..files.len()).map(|_| None).collect());
+    let work = |queue: &[usize], next: &AtomicUsize| loop {
+        let Some(&i) = queue.get(next.fetch_add(1, Ordering::Relaxed)) else {
+            break;
+        };
+        let f = files[i];
+        let algs = set.algorithms_for(&f.path, algorithms);
+        let r = hash_file(&join_rel(root, &f.path), &algs);
+        out.lock().unwrap_or_else(|p| p.into_inner())[i] = Some(r);
+    };
+    let (next_large, next_small) = (AtomicUsize::new(0), AtomicUsize::new(0));
     std::thread::scope(|s| {
-        for _ in 0..jobs.max(1) {
-            s.spawn(|| loop {
-                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let Some(f) = files.get(i) else { break };
-                let algs = set.algorithms_for(&f.path, algorithms);
-                let r = hash_file(&join_rel(root, &f.path), &algs);
-                out.lock().unwrap_or_else(|p| p.into_inner())[i] = Some(r);
-            });
+        for _ in 0..large_readers {
+            s.spawn(|| work(&large, &next_large));
+        }
+        for _ in 0..small_readers {
+            s.spawn(|| work(&small, &next_small));
         }
     });
     out.into_inner()
