@@ -151,14 +151,13 @@ fn hash_all(
     };
     let out: std::sync::Mutex<Vec<Option<HashResult>>> =
         std::sync::Mutex::new((0..files.len()).map(|_| None).collect());
-    let work = |queue: &[usize], next: &AtomicUsize| loop {
-        let Some(&i) = queue.get(next.fetch_add(1, Ordering::Relaxed)) else {
-            break;
-        };
-        let f = files[i];
-        let algs = set.algorithms_for(&f.path, algorithms);
-        let r = hash_file(&join_rel(root, &f.path), &algs);
-        out.lock().unwrap_or_else(|p| p.into_inner())[i] = Some(r);
+    let work = |queue: &[usize], next: &AtomicUsize| {
+        while let Some(&i) = queue.get(next.fetch_add(1, Ordering::Relaxed)) {
+            let f = files[i];
+            let algs = set.algorithms_for(&f.path, algorithms);
+            let r = hash_file(&join_rel(root, &f.path), &algs);
+            out.lock().unwrap_or_else(|p| p.into_inner())[i] = Some(r);
+        }
     };
     let (next_large, next_small) = (AtomicUsize::new(0), AtomicUsize::new(0));
     std::thread::scope(|s| {
