@@ -266,7 +266,7 @@ impl Timecode {
         {
             return Err(bad());
         }
-        let drop_frame = matches!(bytes[8], b';' | b'.');
+        let drop_frame = label_is_drop_frame(t);
         let num = |r: std::ops::Range<usize>| -> Result<u32, TimecodeError> {
             let part = &t[r];
             if part.bytes().all(|b| b.is_ascii_digit()) {
@@ -352,8 +352,26 @@ impl Serialize for Timecode {
     }
 }
 
+/// Whether a timecode label is written drop-frame: `;` or `.` before the frames
+/// (`01:00:00;00`), as SMPTE 12M and ffprobe's `timecode` tags write it.
+pub fn label_is_drop_frame(label: &str) -> bool {
+    let t = label.trim();
+    t.rfind([':', ';', '.'])
+        .is_some_and(|i| matches!(t.as_bytes()[i], b';' | b'.'))
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn labels_say_whether_they_are_drop_frame() {
+        for df in ["01:00:00;00", "00:59:59.29", "01;00;00;02", " 00:00:00;00 "] {
+            assert!(label_is_drop_frame(df), "{df}");
+        }
+        for ndf in ["01:00:00:00", "10:00:00:00", "", "0100"] {
+            assert!(!label_is_drop_frame(ndf), "{ndf}");
+        }
+    }
+
     use super::*;
 
     fn tc(s: &str, r: FrameRate) -> Timecode {

@@ -96,7 +96,7 @@ pub fn run_qc(
         let df = probe
             .start_timecode
             .as_deref()
-            .is_some_and(|t| t.contains([';', '.']));
+            .is_some_and(postflow_core::timecode::label_is_drop_frame);
         timecode_track::read_timecode_track(path, index, rate, df, opts.probe_timeout)
     });
     let total_s = probe.duration_s;

@@ -259,7 +259,7 @@ pub fn summarise(
     let drop_frame = p
         .timecode_tag
         .as_deref()
-        .map(|t| t.contains(';') || t.contains('.'))
+        .map(postflow_core::timecode::label_is_drop_frame)
         .unwrap_or(drop_frame_hint)
         && rate.is_some_and(|r| r.drop_frames_per_minute().is_some());
     let (breaks, break_count) = find_breaks(p, rate, drop_frame);
