@@ -213,11 +213,7 @@ pub fn ingest_record(
             path: format!("{}/{}", report.folder, f.path),
             size: Some(f.size),
             modified: Some(f.modified),
-            checksums: f
-                .hashes
-                .iter()
-                .map(|h| (h.algorithm.to_string(), h.value.clone()))
-                .collect(),
+            checksums: checksum_map(&f.hashes),
             original_path: f
                 .original_path
                 .as_ref()
@@ -238,6 +234,16 @@ pub fn ingest_record(
 }
 
 /// The volume a verified copy lives on: `--volume`, else its parent folder's name.
+/// Hashes as the catalog keeps them: algorithm name → value.
+fn checksum_map(
+    hashes: &[postflow_ingest::HashValue],
+) -> std::collections::BTreeMap<String, String> {
+    hashes
+        .iter()
+        .map(|h| (h.algorithm.to_string(), h.value.clone()))
+        .collect()
+}
+
 pub fn verify_label(root: &Path, given: &[String]) -> anyhow::Result<VolumeLabel> {
     match given {
         [] => {
@@ -290,11 +296,7 @@ pub fn verify_record(
             size: f.size,
             modified: None,
             // Present only for a file that hashed as recorded (or was newly recorded).
-            checksums: f
-                .hashes
-                .iter()
-                .map(|h| (h.algorithm.to_string(), h.value.clone()))
-                .collect(),
+            checksums: checksum_map(&f.hashes),
             original_path: None,
             copies: vec![RecordedCopy {
                 volume: label.clone(),
