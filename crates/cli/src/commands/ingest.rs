@@ -457,29 +457,12 @@ pub fn run_scaffold(args: ScaffoldArgs) -> anyhow::Result<ExitCode> {
 // ---------------------------------------------------------------- benchmark
 
 fn evict_tree(root: &Path) {
-    for e in walk_files(root) {
-        if let Ok(f) = std::fs::File::open(&e) {
+    use postflow_ingest::scan::{join_rel, scan_tree};
+    for f in scan_tree(root).files {
+        if let Ok(f) = std::fs::File::open(join_rel(root, &f.path)) {
             postflow_ingest::fsutil::evict_from_cache(&f);
         }
     }
-}
-
-fn walk_files(root: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        if let Ok(rd) = std::fs::read_dir(&d) {
-            for e in rd.flatten() {
-                let p = e.path();
-                match e.file_type() {
-                    Ok(t) if t.is_dir() => stack.push(p),
-                    Ok(t) if t.is_file() => out.push(p),
-                    _ => {}
-                }
-            }
-        }
-    }
-    out
 }
 
 fn sh(script: &str) -> anyhow::Result<()> {
@@ -707,7 +690,7 @@ pub fn run_bench_ingest(args: BenchIngestArgs) -> anyhow::Result<ExitCode> {
         card.display()
     );
     let bytes = make_card(&card, total)?;
-    let files = walk_files(&card).len();
+    let files = postflow_ingest::scan::scan_tree(&card).files.len();
     let ascmhl = ascmhl_venv()?;
     let reset = || -> anyhow::Result<()> {
         for d in [&d1, &d2] {
