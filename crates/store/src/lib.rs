@@ -13,14 +13,17 @@ pub mod studio;
 pub mod testing;
 
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, EntityTrait,
-    Set,
+    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    DbErr, EntityTrait, Set, SqliteTransactionMode, TransactionOptions,
+    TransactionTrait,
 };
 use sea_orm_migration::MigratorTrait;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 pub use sea_orm::DatabaseConnection as Connection;
+/// Names any connection a [`Repo`] runs on (the pool or a transaction).
+pub use sea_orm::ConnectionTrait;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -46,6 +49,9 @@ pub enum StoreError {
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// The future a [`Store::transaction`] closure returns.
+pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
 
 /// Where the data lives, as the user configured it.
 #[derive(Clone)]
@@ -90,10 +96,52 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
+/// The store's functions over any connection: the pool ([`Store`]) or one open transaction
+/// ([`Tx`]). Each repository function is written once, as `impl<C: ConnectionTrait> Repo<C>`, and
+/// so runs alone or inside a use case's transaction alike.
+#[derive(Clone, Debug)]
+pub struct Repo<C> {
+    db: C,
+}
+
+impl<C: ConnectionTrait> Repo<C> {
+    /// The connection (or transaction) the functions run on.
+    pub fn conn(&self) -> &C {
+        &self.db
+    }
+}
+
 /// The handle every part of postflow uses to read and write the studio's records.
 #[derive(Clone, Debug)]
 pub struct Store {
-    db: DatabaseConnection,
+    repo: Repo<DatabaseConnection>,
+}
+
+impl std::ops::Deref for Store {
+    type Target = Repo<DatabaseConnection>;
+    fn deref(&self) -> &Self::Target {
+        &self.repo
+    }
+}
+
+/// One open transaction: every [`Repo`] function, all or nothing. Dropped without
+/// [`Tx::commit`], it rolls back.
+pub struct Tx {
+    repo: Repo<DatabaseTransaction>,
+}
+
+impl std::ops::Deref for Tx {
+    type Target = Repo<DatabaseTransaction>;
+    fn deref(&self) -> &Self::Target {
+        &self.repo
+    }
+}
+
+impl Tx {
+    pub async fn commit(self) -> Result<()> {
+        self.repo.db.commit().await?;
+        Ok(())
+    }
 }
 
 impl Store {
@@ -124,7 +172,7 @@ impl Store {
             // timeout and enforces foreign keys on every pooled connection.
             db.execute_unprepared("PRAGMA journal_mode=WAL").await?;
         }
-        let store = Store { db };
+        let store = Store { repo: Repo { db } };
         store.refuse_newer_schema(&shown).await?;
         migration::Migrator::up(&store.db, None).await?;
         store.stamp_schema_generation().await?;
@@ -132,11 +180,35 @@ impl Store {
     }
 
     pub fn connection(&self) -> &DatabaseConnection {
-        &self.db
+        &self.repo.db
+    }
+
+    /// Starts a transaction for a use case: its reads, writes and audit event commit together.
+    /// On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`), so a transaction that
+    /// reads and then writes waits for other writers instead of failing half-way.
+    pub async fn begin(&self) -> Result<Tx> {
+        let options = TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..Default::default()
+        };
+        let db = self.connection().begin_with_options(options).await?;
+        Ok(Tx { repo: Repo { db } })
+    }
+
+    /// Runs `work` in one transaction: committed when it returns `Ok`, rolled back otherwise.
+    pub async fn transaction<T, E, F>(&self, work: F) -> std::result::Result<T, E>
+    where
+        F: for<'t> FnOnce(&'t Tx) -> BoxFuture<'t, std::result::Result<T, E>>,
+        E: From<StoreError>,
+    {
+        let tx = self.begin().await?;
+        let value = work(&tx).await?;
+        tx.commit().await?;
+        Ok(value)
     }
 
     pub fn backend_name(&self) -> &'static str {
-        match self.db.get_database_backend() {
+        match self.connection().get_database_backend() {
             DbBackend::Sqlite => "sqlite",
             DbBackend::Postgres => "postgresql",
             _ => "other",
@@ -147,7 +219,7 @@ impl Store {
         use entities::store_meta;
         // A brand-new store has no table yet: nothing to refuse.
         let Ok(row) = store_meta::Entity::find_by_id("schema_generation".to_string())
-            .one(&self.db)
+            .one(self.connection())
             .await
         else {
             return Ok(());
@@ -178,7 +250,7 @@ impl Store {
                     .update_column(store_meta::Column::Value)
                     .to_owned(),
             )
-            .exec(&self.db)
+            .exec(self.connection())
             .await?;
         Ok(())
     }
@@ -191,13 +263,13 @@ impl Store {
             key: Set("schema_generation".into()),
             value: Set(generation.to_string()),
         }
-        .update(&self.db)
+        .update(self.connection())
         .await?;
         Ok(())
     }
 
     pub async fn close(self) -> Result<()> {
-        self.db.close().await?;
+        self.repo.db.close().await?;
         Ok(())
     }
 }

@@ -1,10 +1,12 @@
 //! Client companies, projects and their members, rooms and the audit log.
 use crate::entities::{audit, client, project, project_member, resource};
-use crate::{map_unique, now, Result, Store, StoreError};
+use crate::{map_unique, now, Repo, Result, StoreError};
 use chrono::NaiveDate;
 use postflow_core::project::{Code, ProjectStatus};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+};
 
 pub use crate::entities::audit::Model as AuditEntry;
 pub use crate::entities::client::Model as Client;
@@ -43,7 +45,7 @@ impl Project {
     }
 }
 
-impl Store {
+impl<C: ConnectionTrait> Repo<C> {
     // --- client companies -------------------------------------------------------------------
 
     pub async fn create_client(&self, input: ClientInput) -> Result<Client> {
@@ -56,7 +58,7 @@ impl Store {
             created_at: Set(now()),
             ..Default::default()
         }
-        .insert(self.connection())
+        .insert(self.conn())
         .await
         .map_err(|e| map_unique(e, "client code", &code))
     }
@@ -71,7 +73,7 @@ impl Store {
         row.code = Set(code.clone());
         row.name = Set(input.name);
         row.contact_email = Set(input.contact_email);
-        row.update(self.connection())
+        row.update(self.conn())
             .await
             .map_err(|e| map_unique(e, "client code", &code))
     }
@@ -83,13 +85,13 @@ impl Store {
             .ok_or_else(|| StoreError::NotFound(format!("client {id}")))?;
         let mut row: client::ActiveModel = existing.into();
         row.archived = Set(archived);
-        row.update(self.connection()).await?;
+        row.update(self.conn()).await?;
         Ok(())
     }
 
     pub async fn client_by_id(&self, id: i64) -> Result<Option<Client>> {
         Ok(client::Entity::find_by_id(id)
-            .one(self.connection())
+            .one(self.conn())
             .await?)
     }
 
@@ -98,7 +100,7 @@ impl Store {
         if !include_archived {
             q = q.filter(client::Column::Archived.eq(false));
         }
-        Ok(q.all(self.connection()).await?)
+        Ok(q.all(self.conn()).await?)
     }
 
     // --- projects ---------------------------------------------------------------------------
@@ -122,7 +124,7 @@ impl Store {
             updated_at: Set(t),
             ..Default::default()
         }
-        .insert(self.connection())
+        .insert(self.conn())
         .await
         .map_err(|e| map_unique(e, "project code", &code))
     }
@@ -153,7 +155,7 @@ impl Store {
             )
             .filter(project::Column::Id.eq(id))
             .filter(project::Column::Version.eq(expected_version))
-            .exec(self.connection())
+            .exec(self.conn())
             .await
             .map_err(|e| map_unique(e, "project code", &code))?;
         if result.rows_affected == 0 {
@@ -179,7 +181,7 @@ impl Store {
                 Expr::col(project::Column::Version).add(1),
             )
             .filter(project::Column::Id.eq(id))
-            .exec(self.connection())
+            .exec(self.conn())
             .await?;
         if result.rows_affected == 0 {
             return Err(StoreError::NotFound(format!("project {id}")));
@@ -189,14 +191,14 @@ impl Store {
 
     pub async fn project_by_id(&self, id: i64) -> Result<Option<Project>> {
         Ok(project::Entity::find_by_id(id)
-            .one(self.connection())
+            .one(self.conn())
             .await?)
     }
 
     pub async fn project_by_code(&self, code: &Code) -> Result<Option<Project>> {
         Ok(project::Entity::find()
             .filter(project::Column::Code.eq(code.as_str()))
-            .one(self.connection())
+            .one(self.conn())
             .await?)
     }
 
@@ -214,19 +216,19 @@ impl Store {
             let ids = self.project_ids_of_member(u).await?;
             q = q.filter(project::Column::Id.is_in(ids));
         }
-        Ok(q.all(self.connection()).await?)
+        Ok(q.all(self.conn()).await?)
     }
 
     pub async fn add_project_member(&self, project_id: i64, user_id: i64) -> Result<()> {
         let exists = project_member::Entity::find_by_id((project_id, user_id))
-            .one(self.connection())
+            .one(self.conn())
             .await?;
         if exists.is_none() {
             project_member::ActiveModel {
                 project_id: Set(project_id),
                 user_id: Set(user_id),
             }
-            .insert(self.connection())
+            .insert(self.conn())
             .await?;
         }
         Ok(())
@@ -234,7 +236,7 @@ impl Store {
 
     pub async fn remove_project_member(&self, project_id: i64, user_id: i64) -> Result<()> {
         project_member::Entity::delete_by_id((project_id, user_id))
-            .exec(self.connection())
+            .exec(self.conn())
             .await?;
         Ok(())
     }
@@ -242,7 +244,7 @@ impl Store {
     pub async fn project_ids_of_member(&self, user_id: i64) -> Result<Vec<i64>> {
         Ok(project_member::Entity::find()
             .filter(project_member::Column::UserId.eq(user_id))
-            .all(self.connection())
+            .all(self.conn())
             .await?
             .into_iter()
             .map(|m| m.project_id)
@@ -252,7 +254,7 @@ impl Store {
     pub async fn project_member_ids(&self, project_id: i64) -> Result<Vec<i64>> {
         Ok(project_member::Entity::find()
             .filter(project_member::Column::ProjectId.eq(project_id))
-            .all(self.connection())
+            .all(self.conn())
             .await?
             .into_iter()
             .map(|m| m.user_id)
@@ -274,7 +276,7 @@ impl Store {
             archived: Set(false),
             ..Default::default()
         }
-        .insert(self.connection())
+        .insert(self.conn())
         .await?)
     }
 
@@ -283,7 +285,7 @@ impl Store {
             .filter(resource::Column::Archived.eq(false))
             .order_by_asc(resource::Column::Kind)
             .order_by_asc(resource::Column::Name)
-            .all(self.connection())
+            .all(self.conn())
             .await?)
     }
 
@@ -306,7 +308,7 @@ impl Store {
             detail: Set(detail),
             ..Default::default()
         }
-        .insert(self.connection())
+        .insert(self.conn())
         .await?;
         Ok(())
     }
@@ -316,7 +318,7 @@ impl Store {
         Ok(audit::Entity::find()
             .order_by_desc(audit::Column::Id)
             .limit(limit)
-            .all(self.connection())
+            .all(self.conn())
             .await?)
     }
 }

@@ -17,6 +17,9 @@ pub enum AppError {
     Conflict(String),
     #[error("sign in first")]
     Unauthorized,
+    /// Too many password checks are already running or waiting; try again in a moment.
+    #[error("the server is busy checking other sign-ins; try again in a moment")]
+    Busy,
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -28,6 +31,21 @@ impl From<StoreError> for AppError {
             StoreError::Conflict(m) => AppError::Conflict(m),
             StoreError::Duplicate { .. } => AppError::Conflict(e.to_string()),
             other => AppError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<postflow_app::AppError> for AppError {
+    fn from(e: postflow_app::AppError) -> Self {
+        use postflow_app::AppError as E;
+        match e {
+            E::NotFound(_) => AppError::NotFound,
+            E::Forbidden(_) => AppError::Forbidden,
+            E::Invalid(fields) => AppError::BadRequest(
+                fields.0.iter().map(|(f, m)| format!("{f}: {m}")).collect::<Vec<_>>().join("; "),
+            ),
+            E::Conflict(m) => AppError::Conflict(m),
+            E::Store(s) => s.into(),
         }
     }
 }
@@ -46,6 +64,7 @@ impl AppError {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+            AppError::Busy => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -63,6 +82,13 @@ impl IntoResponse for AppError {
             }
             other => other.to_string(),
         };
-        crate::pages::error_page(status, &message)
+        let mut page = crate::pages::error_page(status, &message);
+        if let AppError::Busy = self {
+            page.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static("1"),
+            );
+        }
+        page
     }
 }

@@ -11,7 +11,9 @@ pub mod demo;
 mod error;
 pub mod guard;
 mod pages;
+mod security;
 mod statics;
+mod token_api;
 
 use axum::http::{HeaderName, Request};
 use axum::Router;
@@ -30,6 +32,12 @@ pub struct WebConfig {
     pub secure_cookies: bool,
     /// How long a login lasts.
     pub session_hours: i64,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (for the login throttle and
+    /// logs). Empty: the peer address is the client, and the header is ignored.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Password checks (argon2) at once, and how many more sign-ins may wait for one; `None`:
+    /// one per core, and eight times that waiting.
+    pub password_checks: Option<(usize, usize)>,
 }
 
 impl Default for WebConfig {
@@ -37,6 +45,8 @@ impl Default for WebConfig {
         WebConfig {
             secure_cookies: false,
             session_hours: 12,
+            trusted_proxies: Vec::new(),
+            password_checks: None,
         }
     }
 }
@@ -45,20 +55,38 @@ impl Default for WebConfig {
 pub struct AppState {
     pub store: Store,
     pub config: Arc<WebConfig>,
+    /// The one bound on concurrent password hashing, shared by sign-in, password change and reset.
+    pub passwords: Arc<auth::PasswordGate>,
+}
+
+impl AppState {
+    /// The application layer's context: every use case runs against it.
+    pub fn app(&self) -> postflow_app::Context {
+        postflow_app::Context::new(self.store.clone())
+    }
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// The whole application as one router.
 pub fn app(store: Store, config: WebConfig) -> Router {
+    let passwords = match config.password_checks {
+        Some((checks, queue)) => auth::PasswordGate::new(checks, queue),
+        None => auth::PasswordGate::for_this_machine(),
+    };
     let state = AppState {
         store,
         config: Arc::new(config),
+        passwords: Arc::new(passwords),
     };
     Router::new()
         .merge(pages::routes())
-        .nest("/api/v1", api::routes())
+        .nest("/api/v1", api::routes().merge(token_api::routes()))
         .merge(statics::routes())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security::headers,
+        ))
         .with_state(state)
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {

@@ -16,6 +16,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use postflow_core::access::{can, Action, Actor, Role};
+use postflow_store::accounts::Attempt;
 use postflow_store::studio::Project;
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -55,26 +56,14 @@ pub(crate) struct Chrome {
 impl Chrome {
     pub fn new(who: &CurrentUser, section: &str) -> Chrome {
         let role = who.user.role();
-        let staff = matches!(role, Role::Admin | Role::Producer | Role::Artist);
-        let runs_business = matches!(role, Role::Admin | Role::Producer);
-        let items: [(&str, &str, bool); 9] = [
-            ("Dashboard", "/", true),
-            ("Projects", "/projects", true),
-            ("Schedule", "/schedule", staff),
-            ("Resources", "/resources", staff),
-            ("Time", "/time", staff),
-            ("Billing", "/billing", runs_business),
-            ("Media", "/media", staff),
-            ("QC", "/qc", staff),
-            ("Admin", "/admin", runs_business),
-        ];
-        let nav = items
+        // Studio-wide sections do not depend on project membership.
+        let actor = Actor { user_id: who.user.id, role, client_id: who.user.client_id, member_of: Vec::new() };
+        let nav = postflow_core::access::nav_sections(&actor)
             .into_iter()
-            .filter(|(_, _, shown)| *shown)
-            .map(|(label, href, _)| NavItem {
-                label,
-                href,
-                active: label == section,
+            .map(|s| NavItem {
+                label: s.label,
+                href: s.href,
+                active: s.label == section,
             })
             .collect();
         Chrome {
@@ -82,14 +71,10 @@ impl Chrome {
             role: role.as_str(),
             csrf: who.csrf.clone(),
             nav,
-            flash: None,
+            flash: who.flash.clone(),
         }
     }
 
-    pub fn with_flash(mut self, flash: Option<String>) -> Chrome {
-        self.flash = flash;
-        self
-    }
 }
 
 pub(crate) fn render<T: Template>(t: &T) -> Result<Response, AppError> {
@@ -100,32 +85,8 @@ pub(crate) fn render_status<T: Template>(status: StatusCode, t: &T) -> Result<Re
     Ok((status, Html(t.render()?)).into_response())
 }
 
-/// Field-level form errors, shown next to the fields.
-#[derive(Default, Debug)]
-pub(crate) struct FieldErrors(pub HashMap<&'static str, String>);
-
-impl FieldErrors {
-    pub fn add(&mut self, field: &'static str, msg: impl Into<String>) {
-        self.0.entry(field).or_insert_with(|| msg.into());
-    }
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-    pub fn get(&self, field: &str) -> &str {
-        self.0.get(field).map(String::as_str).unwrap_or("")
-    }
-    pub fn summary(&self) -> Option<String> {
-        if self.0.is_empty() {
-            return None;
-        }
-        let mut fields: Vec<&str> = self.0.keys().copied().collect();
-        fields.sort();
-        Some(format!(
-            "Please correct: {}.",
-            fields.join(", ").replace('_', " ")
-        ))
-    }
-}
+/// Field-level form errors, shown next to the fields (the application layer's own).
+pub(crate) use postflow_app::FieldErrors;
 
 #[derive(Template)]
 #[template(path = "error.html")]
@@ -249,7 +210,8 @@ async fn login_page(
     State(state): State<AppState>,
     Query(q): Query<NextQuery>,
 ) -> Result<Response, AppError> {
-    login_response(&state, StatusCode::OK, String::new(), q.next, None)
+    let next = auth::safe_next(&q.next).to_string();
+    login_response(&state, StatusCode::OK, String::new(), next, None)
 }
 
 #[derive(Deserialize)]
@@ -264,49 +226,84 @@ struct LoginForm {
     password: String,
 }
 
-/// Only local paths may follow a login, so the form cannot be used to redirect elsewhere.
-fn safe_next(next: &str) -> &str {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
-        next
-    } else {
-        "/"
-    }
-}
-
+/// Sign-in attempts per account within an hour before each further one locks it (15 s, doubling).
 const ACCOUNT_FREE_ATTEMPTS: i32 = 5;
-const ADDRESS_FREE_ATTEMPTS: i32 = 20;
+/// Per address, generous: a whole office behind one proxy signs in through it, and one
+/// person's typos must not lock the others out (their own account locks first).
+const ADDRESS_FREE_ATTEMPTS: i32 = 100;
+/// Longest email address (RFC 5321) and password considered; longer ones are refused before
+/// the throttle or the hasher see them.
+const MAX_EMAIL_LEN: usize = 254;
+const MAX_PASSWORD_LEN: usize = 1024;
 
 async fn login_submit(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, AppError> {
+    // Checked before anything else, so a bad `next` can never fail after a session exists.
+    let next = auth::safe_next(&form.next).to_string();
     let expected = auth::cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
     if expected.is_empty() || !auth::constant_time_eq(expected.as_bytes(), form.csrf.as_bytes()) {
         return login_response(
             &state,
             StatusCode::FORBIDDEN,
             form.email,
-            form.next,
+            next,
             Some("The sign-in form expired. Please try again.".into()),
         );
     }
     let email = form.email.trim().to_lowercase();
+    if email.len() > MAX_EMAIL_LEN || form.password.len() > MAX_PASSWORD_LEN {
+        return login_response(
+            &state,
+            StatusCode::BAD_REQUEST,
+            String::new(),
+            next,
+            Some("Email or password is wrong.".into()),
+        );
+    }
+    let address = auth::client_address(&headers, peer.ip(), &state.config.trusted_proxies);
+    let busy = |state: &AppState, email: String, next: String| {
+        let mut resp = login_response(
+            state,
+            StatusCode::SERVICE_UNAVAILABLE,
+            email,
+            next,
+            Some("The server is busy with other sign-ins. Try again in a moment.".into()),
+        )?;
+        resp.headers_mut()
+            .insert(header::RETRY_AFTER, axum::http::HeaderValue::from_static("1"));
+        Ok::<_, AppError>(resp)
+    };
+    // A place in the password queue first: a sign-in refused as busy is not counted as a guess.
+    let turn = match state.passwords.enter() {
+        Ok(turn) => turn,
+        Err(_) => return busy(&state, form.email, next),
+    };
     let account_key = format!("account:{email}");
-    let address_key = format!("address:{}", addr.ip());
-    for key in [&account_key, &address_key] {
-        if let Some(until) = state.store.throttle_locked_until(key).await? {
+    let address_key = format!("address:{address}");
+    for (key, free) in [
+        (&address_key, ADDRESS_FREE_ATTEMPTS),
+        (&account_key, ACCOUNT_FREE_ATTEMPTS),
+    ] {
+        if let Attempt::Locked { until } = state.store.admit_login_attempt(key, free).await? {
             let wait = (until - chrono::Utc::now()).num_seconds().max(1);
-            return login_response(
+            let mut resp = login_response(
                 &state,
                 StatusCode::TOO_MANY_REQUESTS,
                 form.email,
-                form.next,
+                next,
                 Some(format!(
                     "Too many failed sign-in attempts. Wait {wait} seconds and try again."
                 )),
+            )?;
+            resp.headers_mut().insert(
+                header::RETRY_AFTER,
+                axum::http::HeaderValue::from(wait),
             );
+            return Ok(resp);
         }
     }
     let user = state.store.user_by_email(&email).await?;
@@ -314,33 +311,29 @@ async fn login_submit(
         .as_ref()
         .map(|u| u.password_hash.clone())
         .unwrap_or_else(|| auth::dummy_hash().to_string());
-    let password = form.password.clone();
-    let ok = tokio::task::spawn_blocking(move || auth::verify_password(&password, &hash))
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let ok = match turn.verify(form.password.clone(), hash).await {
+        Ok(ok) => ok,
+        Err(AppError::Busy) => return busy(&state, form.email, next),
+        Err(e) => return Err(e),
+    };
+    drop(turn);
     let user = match user {
         Some(u) if ok && !u.disabled => u,
         _ => {
-            state
-                .store
-                .record_login_failure(&account_key, ACCOUNT_FREE_ATTEMPTS)
-                .await?;
-            state
-                .store
-                .record_login_failure(&address_key, ADDRESS_FREE_ATTEMPTS)
-                .await?;
-            tracing::warn!(address = %addr.ip(), "failed sign-in");
+            tracing::warn!(%address, "failed sign-in");
             // One message for every failure: no hint whether the account exists.
             return login_response(
                 &state,
                 StatusCode::UNAUTHORIZED,
                 form.email,
-                form.next,
+                next,
                 Some("Email or password is wrong.".into()),
             );
         }
     };
+    // The attempts were counted before the check; a success forgets them.
     state.store.clear_login_failures(&account_key).await?;
+    state.store.clear_login_failures(&address_key).await?;
     let token = auth::random_token(32);
     let expires = chrono::Utc::now() + chrono::Duration::hours(state.config.session_hours);
     state
@@ -371,7 +364,7 @@ async fn login_submit(
     let clear = auth::set_cookie(LOGIN_CSRF_COOKIE, "", 0, state.config.secure_cookies);
     Ok((
         axum::response::AppendHeaders([(header::SET_COOKIE, cookie), (header::SET_COOKIE, clear)]),
-        Redirect::to(safe_next(&form.next)),
+        Redirect::to(&next),
     )
         .into_response())
 }

@@ -10,8 +10,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use postflow_core::access::{can, Action, Role};
-use postflow_core::project::{check_date_order, Code, ProjectStatus};
-use postflow_store::studio::{Project, ProjectInput};
+use postflow_core::project::ProjectStatus;
+use postflow_app::projects::{self, ProjectDraft};
+use postflow_app::AppError as UseCaseError;
+use postflow_store::studio::Project;
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -204,66 +206,29 @@ pub(crate) struct ProjectForm {
 
 impl ProjectForm {
     fn from_project(p: &Project) -> ProjectForm {
-        let d = |d: Option<chrono::NaiveDate>| {
-            d.map(|d| d.format("%Y-%m-%d").to_string())
-                .unwrap_or_default()
-        };
+        ProjectForm::from_draft(ProjectDraft::of(p), p.version.to_string())
+    }
+
+    fn from_draft(d: ProjectDraft, version: String) -> ProjectForm {
         ProjectForm {
-            code: p.code.clone(),
-            name: p.name.clone(),
-            client_id: p.client_id.to_string(),
-            status: p.status.clone(),
-            start_date: d(p.start_date),
-            due_date: d(p.due_date),
-            version: p.version.to_string(),
+            code: d.code,
+            name: d.name,
+            client_id: d.client_id,
+            status: d.status,
+            start_date: d.start_date,
+            due_date: d.due_date,
+            version,
         }
     }
 
-    fn validate(&self) -> Result<ProjectInput, FieldErrors> {
-        let mut errors = FieldErrors::default();
-        let code = Code::parse(&self.code)
-            .map_err(|e| errors.add("code", e.to_string()))
-            .ok();
-        let name = self.name.trim().to_string();
-        if name.is_empty() {
-            errors.add("name", "give the project a name");
-        } else if name.chars().count() > 200 {
-            errors.add("name", "use at most 200 characters");
-        }
-        let client_id = self
-            .client_id
-            .trim()
-            .parse::<i64>()
-            .map_err(|_| errors.add("client_id", "choose a client"))
-            .ok();
-        let status = ProjectStatus::parse(&self.status).or_else(|| {
-            errors.add("status", "choose a status");
-            None
-        });
-        let mut date = |field: &'static str, v: &str| {
-            let v = v.trim();
-            if v.is_empty() {
-                return None;
-            }
-            chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d")
-                .map_err(|_| errors.add(field, format!("{v:?} is not a date; use YYYY-MM-DD")))
-                .ok()
-        };
-        let start_date = date("start_date", &self.start_date);
-        let due_date = date("due_date", &self.due_date);
-        if let Err(msg) = check_date_order(start_date, due_date) {
-            errors.add("due_date", msg);
-        }
-        match (code, client_id, status) {
-            (Some(code), Some(client_id), Some(status)) if errors.is_empty() => Ok(ProjectInput {
-                code,
-                name,
-                client_id,
-                status,
-                start_date,
-                due_date,
-            }),
-            _ => Err(errors),
+    fn draft(&self) -> ProjectDraft {
+        ProjectDraft {
+            code: self.code.clone(),
+            name: self.name.clone(),
+            client_id: self.client_id.clone(),
+            status: self.status.clone(),
+            start_date: self.start_date.clone(),
+            due_date: self.due_date.clone(),
         }
     }
 }
@@ -357,45 +322,11 @@ async fn create(
 ) -> Result<Response, AppError> {
     let Posted { who, form } = posted;
     let actor = guard::actor_for(&state, &who.user).await?;
-    guard::require(&actor, Action::CreateProject)?;
-    let back = |errors, general, status| {
-        form_error(
-            &state,
-            &who,
-            status,
-            "New project".into(),
-            "/projects".into(),
-            "/projects".into(),
-            form.clone(),
-            errors,
-            general,
-        )
-    };
-    let input = match form.validate() {
-        Ok(i) => i,
-        Err(errors) => return back(errors, None, StatusCode::BAD_REQUEST).await,
-    };
-    match state.store.create_project(input).await {
-        Ok(p) => {
-            state
-                .store
-                .audit(
-                    Some(who.user.id),
-                    "create",
-                    "project",
-                    Some(p.id),
-                    format!("created project {}", p.code),
-                )
-                .await?;
-            Ok(Redirect::to(&format!("/projects/{}", p.code)).into_response())
-        }
-        Err(postflow_store::StoreError::Duplicate { value, .. }) => {
-            let mut errors = FieldErrors::default();
-            errors.add(
-                "code",
-                format!("{value} is already used by another project"),
-            );
-            back(errors, None, StatusCode::CONFLICT).await
+    match projects::create(&state.app(), &actor, &form.draft()).await {
+        Ok(p) => Ok(Redirect::to(&format!("/projects/{}", p.code)).into_response()),
+        Err(UseCaseError::Invalid(errors)) => {
+            let status = if errors.get("code").contains("already used") { StatusCode::CONFLICT } else { StatusCode::BAD_REQUEST };
+            form_error(&state, &who, status, "New project".into(), "/projects".into(), "/projects".into(), form, errors, None).await
         }
         Err(e) => Err(e.into()),
     }
@@ -432,55 +363,18 @@ async fn update(
     let heading = format!("Edit {}", project.code);
     let action = format!("/projects/{}/edit", project.code);
     let cancel = format!("/projects/{}", project.code);
-    let back = |errors, general, status| {
-        form_error(
-            &state,
-            &who,
-            status,
-            heading.clone(),
-            action.clone(),
-            cancel.clone(),
-            form.clone(),
-            errors,
-            general,
-        )
-    };
-    let input = match form.validate() {
-        Ok(i) => i,
-        Err(errors) => return back(errors, None, StatusCode::BAD_REQUEST).await,
-    };
     let Ok(version) = form.version.trim().parse::<i64>() else {
-        return back(
-            FieldErrors::default(),
-            Some("The form is missing its version; reload the page.".into()),
-            StatusCode::BAD_REQUEST,
-        )
-        .await;
+        let general = Some("The form is missing its version; reload the page.".to_string());
+        return form_error(&state, &who, StatusCode::BAD_REQUEST, heading, action, cancel, form, FieldErrors::default(), general).await;
     };
-    match state.store.update_project(project.id, version, input).await {
-        Ok(p) => {
-            state
-                .store
-                .audit(
-                    Some(who.user.id),
-                    "update",
-                    "project",
-                    Some(p.id),
-                    format!("edited project {}", p.code),
-                )
-                .await?;
-            Ok(Redirect::to(&format!("/projects/{}", p.code)).into_response())
+    match projects::update(&state.app(), &actor, &code, version, &form.draft()).await {
+        Ok(p) => Ok(Redirect::to(&format!("/projects/{}", p.code)).into_response()),
+        Err(UseCaseError::Invalid(errors)) => {
+            let status = if errors.get("code").contains("already used") { StatusCode::CONFLICT } else { StatusCode::BAD_REQUEST };
+            form_error(&state, &who, status, heading, action, cancel, form, errors, None).await
         }
-        Err(postflow_store::StoreError::Conflict(msg)) => {
-            back(FieldErrors::default(), Some(msg), StatusCode::CONFLICT).await
-        }
-        Err(postflow_store::StoreError::Duplicate { value, .. }) => {
-            let mut errors = FieldErrors::default();
-            errors.add(
-                "code",
-                format!("{value} is already used by another project"),
-            );
-            back(errors, None, StatusCode::CONFLICT).await
+        Err(UseCaseError::Conflict(msg)) => {
+            form_error(&state, &who, StatusCode::CONFLICT, heading, action, cancel, form, FieldErrors::default(), Some(msg)).await
         }
         Err(e) => Err(e.into()),
     }
@@ -493,22 +387,7 @@ async fn set_archived(
     archived: bool,
 ) -> Result<Response, AppError> {
     let actor = guard::actor_for(&state, &posted.who.user).await?;
-    let project = guard::project_for(&state, &actor, &code, Action::EditProject).await?;
-    state
-        .store
-        .set_project_archived(project.id, archived)
-        .await?;
-    let verb = if archived { "archive" } else { "restore" };
-    state
-        .store
-        .audit(
-            Some(posted.who.user.id),
-            verb,
-            "project",
-            Some(project.id),
-            format!("{verb}d project {}", project.code),
-        )
-        .await?;
+    let project = projects::set_archived(&state.app(), &actor, &code, archived).await?;
     Ok(Redirect::to(&format!("/projects/{}", project.code)).into_response())
 }
 
@@ -540,34 +419,7 @@ async fn add_member(
     posted: Posted<MemberForm>,
 ) -> Result<Response, AppError> {
     let actor = guard::actor_for(&state, &posted.who.user).await?;
-    let project = guard::project_for(&state, &actor, &code, Action::EditProject).await?;
-    let user_id: i64 = posted
-        .form
-        .user_id
-        .trim()
-        .parse()
-        .map_err(|_| AppError::BadRequest("user_id: choose a person".into()))?;
-    let user = state
-        .store
-        .user_by_id(user_id)
-        .await?
-        .ok_or_else(|| AppError::BadRequest("user_id: no such person".into()))?;
-    if user.role() == Role::Client {
-        return Err(AppError::BadRequest(
-            "user_id: client users see their company's projects already".into(),
-        ));
-    }
-    state.store.add_project_member(project.id, user.id).await?;
-    state
-        .store
-        .audit(
-            Some(posted.who.user.id),
-            "update",
-            "project",
-            Some(project.id),
-            format!("added {} to {}", user.name, project.code),
-        )
-        .await?;
+    let project = projects::add_member(&state.app(), &actor, &code, &posted.form.user_id).await?;
     Ok(Redirect::to(&format!("/projects/{}", project.code)).into_response())
 }
 
@@ -577,20 +429,6 @@ async fn remove_member(
     posted: Posted<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
     let actor = guard::actor_for(&state, &posted.who.user).await?;
-    let project = guard::project_for(&state, &actor, &code, Action::EditProject).await?;
-    state
-        .store
-        .remove_project_member(project.id, user_id)
-        .await?;
-    state
-        .store
-        .audit(
-            Some(posted.who.user.id),
-            "update",
-            "project",
-            Some(project.id),
-            format!("removed user {user_id} from {}", project.code),
-        )
-        .await?;
+    let project = projects::remove_member(&state.app(), &actor, &code, user_id).await?;
     Ok(Redirect::to(&format!("/projects/{}", project.code)).into_response())
 }

@@ -1,0 +1,44 @@
+//! The audit trail's events as types: each use case writes exactly one, in its own transaction,
+//! so a change is never recorded without its event nor an event without its change.
+use postflow_store::{ConnectionTrait, Repo, Result};
+
+/// Something that happened, worth a line in the audit log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuditEvent {
+    ProjectCreated { project_id: i64, code: String },
+    ProjectEdited { project_id: i64, code: String },
+    ProjectArchived { project_id: i64, code: String, archived: bool },
+    MemberAdded { project_id: i64, code: String, user_id: i64, name: String },
+    MemberRemoved { project_id: i64, code: String, user_id: i64, name: String },
+}
+
+impl AuditEvent {
+    /// (action, entity, entity id, detail) as the audit log stores them.
+    pub fn row(&self) -> (&'static str, &'static str, Option<i64>, String) {
+        use AuditEvent::*;
+        match self {
+            ProjectCreated { project_id, code } => {
+                ("create", "project", Some(*project_id), format!("created project {code}"))
+            }
+            ProjectEdited { project_id, code } => {
+                ("update", "project", Some(*project_id), format!("edited project {code}"))
+            }
+            ProjectArchived { project_id, code, archived } => {
+                let verb = if *archived { "archive" } else { "restore" };
+                (verb, "project", Some(*project_id), format!("{verb}d project {code}"))
+            }
+            MemberAdded { project_id, code, name, .. } => {
+                ("update", "project", Some(*project_id), format!("added {name} to {code}"))
+            }
+            MemberRemoved { project_id, code, name, .. } => {
+                ("update", "project", Some(*project_id), format!("removed {name} from {code}"))
+            }
+        }
+    }
+}
+
+/// Writes `event` as done by `user_id` (None: the system), on the use case's transaction.
+pub async fn record<C: ConnectionTrait>(repo: &Repo<C>, user_id: Option<i64>, event: AuditEvent) -> Result<()> {
+    let (action, entity, entity_id, detail) = event.row();
+    repo.audit(user_id, action, entity, entity_id, detail).await
+}

@@ -1,0 +1,112 @@
+//! postflow-app: every use case of the studio, once.
+//!
+//! Invariant: a use case is `fn(ctx, permit-or-actor, input) -> Result<output, AppError>`; it
+//! authorises through `core::access` (a [`Permit`] it is handed or obtains), validates, makes the
+//! change and writes its typed [`audit::AuditEvent`] in **one transaction**. Pages, the JSON API
+//! and the CLI call these functions and never write to the store around them; this crate knows
+//! nothing of HTTP, HTML or terminals.
+
+pub mod access;
+pub mod audit;
+pub mod projects;
+
+use postflow_core::access::{Action, Denied};
+pub use postflow_core::access::{Actor, Permit};
+use postflow_store::{Store, StoreError};
+use std::collections::BTreeMap;
+
+/// What every use case runs against.
+#[derive(Clone, Debug)]
+pub struct Context {
+    pub store: Store,
+}
+
+impl Context {
+    pub fn new(store: Store) -> Context {
+        Context { store }
+    }
+}
+
+/// Why a use case did not happen. Each maps to one status in the API and one sentence on a page.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The thing does not exist, or the actor may not know it exists.
+    #[error("{0} not found")]
+    NotFound(String),
+    #[error("you may not {}", .0.phrase())]
+    Forbidden(Action),
+    /// The input was refused; each field says why.
+    #[error("{}", .0.summary().unwrap_or_else(|| "the input was refused".into()))]
+    Invalid(FieldErrors),
+    /// Someone else changed it first, or it clashes with what exists.
+    #[error("{0}")]
+    Conflict(String),
+    #[error(transparent)]
+    Store(StoreError),
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound(what) => AppError::NotFound(what),
+            StoreError::Conflict(m) => AppError::Conflict(m),
+            other => AppError::Store(other),
+        }
+    }
+}
+
+impl From<Denied> for AppError {
+    fn from(d: Denied) -> Self {
+        match d {
+            Denied::Hidden => AppError::NotFound("project".into()),
+            Denied::Forbidden(a) => AppError::Forbidden(a),
+        }
+    }
+}
+
+impl AppError {
+    /// A refusal of one field.
+    pub fn field(field: &'static str, message: impl Into<String>) -> AppError {
+        let mut f = FieldErrors::default();
+        f.add(field, message);
+        AppError::Invalid(f)
+    }
+}
+
+pub type Result<T, E = AppError> = std::result::Result<T, E>;
+
+/// Field-level refusals, shown next to the fields on pages and as `fields` in API errors.
+#[derive(Default, Debug, Clone, PartialEq, Eq)]
+pub struct FieldErrors(pub BTreeMap<&'static str, String>);
+
+impl FieldErrors {
+    /// Keeps the first message of each field.
+    pub fn add(&mut self, field: &'static str, msg: impl Into<String>) {
+        self.0.entry(field).or_insert_with(|| msg.into());
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    pub fn get(&self, field: &str) -> &str {
+        self.0.get(field).map(String::as_str).unwrap_or("")
+    }
+    /// The first field in error (where a form moves focus).
+    pub fn first(&self) -> Option<&'static str> {
+        self.0.keys().next().copied()
+    }
+    pub fn summary(&self) -> Option<String> {
+        if self.0.is_empty() {
+            return None;
+        }
+        let fields: Vec<&str> = self.0.keys().copied().collect();
+        Some(format!("Please correct: {}.", fields.join(", ").replace('_', " ")))
+    }
+    /// `Ok(())` when nothing was refused.
+    pub fn into_result(self) -> Result<()> {
+        if self.is_empty() {
+            Ok(())
+        } else {
+            Err(AppError::Invalid(self))
+        }
+    }
+}
