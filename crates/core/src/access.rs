@@ -201,6 +201,11 @@ pub fn can(actor: &Actor, action: Action, project: Option<ProjectScope>) -> bool
     }
 }
 
+/// Whether the actor sees every project of the studio (not only assigned or own-company ones).
+pub fn sees_every_project(actor: &Actor) -> bool {
+    matches!(actor.role, Role::Admin | Role::Producer)
+}
+
 /// Why a request was refused. `Hidden` means the project does not exist as far as the actor is
 /// concerned (answered as "not found", so nobody can probe for other companies' projects).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]

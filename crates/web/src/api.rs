@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use postflow_core::access::{Action, Role};
+use postflow_core::access::Action;
 use serde::Serialize;
 use utoipa::{OpenApi, ToSchema};
 
@@ -59,7 +59,9 @@ impl utoipa::Modify for BearerAuth {
 }
 
 async fn openapi() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
+    let mut doc = ApiDoc::openapi();
+    doc.merge(crate::token_api::TokenApiDoc::openapi());
+    Json(doc)
 }
 
 /// API errors are JSON: `{"error": "…"}` with the matching status.
@@ -209,12 +211,11 @@ async fn clients(
     ApiUser(user): ApiUser,
 ) -> Result<Json<Vec<ClientDto>>, ApiError> {
     let all = state.store.list_clients(true).await?;
-    let visible: Vec<_> = match user.role() {
-        Role::Admin | Role::Producer | Role::Artist => all,
-        Role::Client => all
-            .into_iter()
-            .filter(|c| Some(c.id) == user.client_id)
-            .collect(),
+    // Staff see every company; a client user only their own.
+    let visible: Vec<_> = if user.role().is_staff() {
+        all
+    } else {
+        all.into_iter().filter(|c| Some(c.id) == user.client_id).collect()
     };
     Ok(Json(
         visible
@@ -295,8 +296,7 @@ async fn register_volume(
 ) -> Result<Json<VolumeDto>, ApiError> {
     use postflow_core::integrity::{MediaType, Site, VolumeKind, VolumeLabel};
     let actor = guard::actor_for(&state, &user).await?;
-    // Producers and admins run the studio's storage.
-    guard::require(&actor, Action::CreateProject)?;
+    guard::require(&actor, Action::ManageStorage)?;
     let bad = |m: String| ApiError::from(AppError::BadRequest(m));
     let label = VolumeLabel::parse(&input.label).map_err(|e| bad(e.to_string()))?;
     let kind = VolumeKind::parse(&input.kind).ok_or_else(|| {
@@ -408,6 +408,7 @@ async fn project_media(
 ) -> Result<Json<MediaDto>, ApiError> {
     let actor = guard::actor_for(&state, &user).await?;
     let p = guard::project_for(&state, &actor, &code, Action::ViewProject).await?;
+    let show_paths = postflow_core::access::can(&actor, Action::ViewInternalPaths, Some(guard::scope(&p)));
     let entries = state.store.project_media(p.id).await?;
     let facts: Vec<_> = entries.iter().map(|e| e.facts()).collect();
     let status = postflow_core::integrity::three_two_one(&facts);
@@ -446,8 +447,7 @@ async fn project_media(
                         media_type: c.volume.media().to_string(),
                         location: c.volume.site().as_str().into(),
                         state: c.state().as_str().into(),
-                        path_on_volume: (actor.role != Role::Client)
-                            .then(|| c.copy.path_on_volume.clone()),
+                        path_on_volume: show_paths.then(|| c.copy.path_on_volume.clone()),
                         verified_at: c.copy.verified_at.map(|t| t.to_rfc3339()),
                         checked_at: c.copy.checked_at.to_rfc3339(),
                     })
@@ -469,7 +469,7 @@ pub struct RecordedDto {
 
 /// Records an ingest or verification (`postflow ingest|verify --server`): files, copies per
 /// volume with their state, and the full report. Idempotent for files and copies; one log entry
-/// per call. Producers and admins only.
+/// per call. The project's staff (or, for files of no project, producers and admins).
 #[utoipa::path(post, path = "/api/v1/catalog/records",
     request_body(content = Object, description = "A catalog record: { kind: ingest|verify, project?, source, at, volumes: [{label, path}], files: [{path, size?, modified?, checksums: {alg: value}, original_path?, copies: [{volume, path_on_volume, state: verified|failed|missing, verified_at?}]}], complete, report }"),
     responses((status = 200, body = RecordedDto), (status = 400, body = ErrorDto), (status = 403, body = ErrorDto), (status = 404, body = ErrorDto)))]
@@ -479,12 +479,16 @@ async fn record_catalog(
     Json(body): Json<serde_json::Value>,
 ) -> Result<Json<RecordedDto>, ApiError> {
     let actor = guard::actor_for(&state, &user).await?;
-    guard::require(&actor, Action::CreateProject)?;
     let record: postflow_store::catalog::CatalogRecord = serde_json::from_value(body)
         .map_err(|e| AppError::BadRequest(format!("the catalog record could not be read: {e}")))?;
-    if let Some(code) = record.project.as_deref() {
-        // The project must be one this person may see, like every other project route.
-        guard::project_for(&state, &actor, code, Action::ViewProject).await?;
+    match record.project.as_deref() {
+        // A project's catalog is recorded by its staff; like every project route, a project
+        // the person may not see answers 404.
+        Some(code) => {
+            guard::project_for(&state, &actor, code, Action::RecordCatalog).await?;
+        }
+        // Files of no project are the studio's storage.
+        None => guard::require(&actor, Action::ManageStorage)?,
     }
     let out = state
         .store
@@ -565,10 +569,7 @@ async fn upload_qc_run(
     body: axum::body::Bytes,
 ) -> Result<(StatusCode, Json<QcRunDto>), ApiError> {
     let actor = guard::actor_for(&state, &user).await?;
-    let p = guard::project_for(&state, &actor, &code, Action::ViewProject).await?;
-    if actor.role == Role::Client {
-        return Err(AppError::Forbidden.into());
-    }
+    let p = guard::project_for(&state, &actor, &code, Action::UploadQc).await?;
     let d = state
         .store
         .deliverable_in(p.id, id)

@@ -9,7 +9,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
-use postflow_core::access::{Action, Actor, Role};
+use postflow_core::access::{can, Action, Actor};
 use postflow_core::integrity::{RuleStatus, Standing};
 use postflow_store::catalog::{MediaEntry, VolumeSummary};
 use serde::Deserialize;
@@ -191,10 +191,7 @@ struct SearchQuery {
 /// Which projects' files a search may show: everything for those who run the studio, the
 /// visible projects otherwise.
 fn search_scope(actor: &Actor, visible: &[i64]) -> Option<Vec<i64>> {
-    match actor.role {
-        Role::Admin | Role::Producer => None,
-        Role::Artist | Role::Client => Some(visible.to_vec()),
-    }
+    (!postflow_core::access::sees_every_project(actor)).then(|| visible.to_vec())
 }
 
 async fn index(
@@ -285,7 +282,7 @@ async fn project_media(
     let status = postflow_core::integrity::three_two_one(&facts);
     let codes = [(project.id, project.code.clone())].into();
     // Who ran which offload is the studio's business, not the client's.
-    let show_log = actor.role != Role::Client;
+    let show_log = can(&actor, Action::ViewInternal, Some(guard::scope(&project)));
     let events = if show_log {
         state
             .store
@@ -306,11 +303,7 @@ async fn project_media(
     } else {
         Vec::new()
     };
-    let section = if actor.role == Role::Client {
-        "Projects"
-    } else {
-        "Media"
-    };
+    let section = if can(&actor, Action::ViewStudio, None) { "Media" } else { "Projects" };
     render(&ProjectPage {
         chrome: Chrome::new(&who, section),
         code: project.code.clone(),

@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use postflow_core::access::{can, Action, Role};
+use postflow_core::access::{can, Action};
 use postflow_core::project::ProjectStatus;
 use postflow_app::projects::{self, ProjectDraft};
 use postflow_app::AppError as UseCaseError;
@@ -126,7 +126,7 @@ async fn show(
     let actor = guard::actor_for(&state, &who.user).await?;
     let project = guard::project_for(&state, &actor, &code, Action::ViewProject).await?;
     let can_edit = can(&actor, Action::EditProject, Some(guard::scope(&project)));
-    let show_team = actor.role != Role::Client;
+    let show_team = can(&actor, Action::ViewTeam, Some(guard::scope(&project)));
     let member_ids = state.store.project_member_ids(project.id).await?;
     let users = if show_team {
         state.store.list_users().await?
@@ -146,7 +146,7 @@ async fn show(
         .collect();
     let candidates = users
         .iter()
-        .filter(|u| !member_ids.contains(&u.id) && !u.disabled && u.role() != Role::Client)
+        .filter(|u| !member_ids.contains(&u.id) && !u.disabled && u.role().is_staff())
         .map(to_row)
         .collect();
     let mut deliverables = Vec::new();
