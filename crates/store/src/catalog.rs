@@ -6,7 +6,7 @@
 //! updates the same rows (files are keyed by project and path, copies by file and volume); only
 //! the event log grows, one entry per run.
 use crate::entities::{catalog_event, file_copy, media_file, project, volume};
-use crate::{map_unique, now, Result, Store, StoreError};
+use crate::{map_unique, now, Repo, Result, StoreError};
 use chrono::{DateTime, Utc};
 use postflow_core::integrity::{
     three_two_one, CopyFact, CopyState, FileFacts, MediaType, RuleStatus, Site, VolumeKind,
@@ -15,7 +15,7 @@ use postflow_core::integrity::{
 use postflow_core::project::Code;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, TransactionTrait,
+    QuerySelect, Set, TransactionSession, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
@@ -230,7 +230,7 @@ fn checksums_agree(a: &BTreeMap<String, String>, b: &BTreeMap<String, String>) -
         && !checksums_differ(a, b)
 }
 
-impl Store {
+impl<C: ConnectionTrait + TransactionTrait> Repo<C> {
     // --- volumes ----------------------------------------------------------------------------
 
     /// Registers a volume, or updates the one with this label.
@@ -250,7 +250,7 @@ impl Store {
         row.location = Set(input.site.as_str().into());
         row.capacity_bytes = Set(input.capacity_bytes);
         row.notes = Set(input.notes);
-        row.save(self.connection())
+        row.save(self.conn())
             .await
             .map_err(|e| map_unique(e, "volume label", &label))?;
         self.volume_by_label(&label)
@@ -261,7 +261,7 @@ impl Store {
     pub async fn volume_by_label(&self, label: &str) -> Result<Option<Volume>> {
         Ok(volume::Entity::find()
             .filter(volume::Column::Label.eq(label.trim()))
-            .one(self.connection())
+            .one(self.conn())
             .await?)
     }
 
@@ -269,7 +269,7 @@ impl Store {
     pub async fn list_volumes(&self) -> Result<Vec<VolumeSummary>> {
         let volumes = volume::Entity::find()
             .order_by_asc(volume::Column::Label)
-            .all(self.connection())
+            .all(self.conn())
             .await?;
         let counts: Vec<(i64, i64, Option<DateTime<Utc>>)> = file_copy::Entity::find()
             .select_only()
@@ -279,7 +279,7 @@ impl Store {
             .filter(file_copy::Column::Status.eq(CopyState::Verified.as_str()))
             .group_by(file_copy::Column::VolumeId)
             .into_tuple()
-            .all(self.connection())
+            .all(self.conn())
             .await?;
         let counts: HashMap<i64, (i64, Option<DateTime<Utc>>)> =
             counts.into_iter().map(|(v, n, at)| (v, (n, at))).collect();
@@ -312,7 +312,7 @@ impl Store {
                 check_path(original)?;
             }
         }
-        let txn = self.connection().begin().await?;
+        let txn = self.conn().begin().await?;
         let project_id = match rec.project.as_deref().map(str::trim) {
             Some(code) if !code.is_empty() => {
                 let parsed = Code::parse(code)
@@ -435,7 +435,7 @@ impl Store {
         let files = media_file::Entity::find()
             .filter(media_file::Column::ProjectId.eq(project_id))
             .order_by_asc(media_file::Column::Path)
-            .all(self.connection())
+            .all(self.conn())
             .await?;
         self.entries(files).await
     }
@@ -455,7 +455,7 @@ impl Store {
         if let Some(ids) = projects {
             q = q.filter(media_file::Column::ProjectId.is_in(ids.to_vec()));
         }
-        let files = q.all(self.connection()).await?;
+        let files = q.all(self.conn()).await?;
         self.entries(files).await
     }
 
@@ -467,7 +467,7 @@ impl Store {
             let files = media_file::Entity::find()
                 .filter(media_file::Column::ProjectId.is_in(chunk.to_vec()))
                 .order_by_asc(media_file::Column::Path)
-                .all(self.connection())
+                .all(self.conn())
                 .await?;
             for e in self.entries(files).await? {
                 if let Some(pid) = e.file.project_id {
@@ -502,12 +502,12 @@ impl Store {
         if let Some(p) = project_id {
             q = q.filter(catalog_event::Column::ProjectId.eq(p));
         }
-        Ok(q.all(self.connection()).await?)
+        Ok(q.all(self.conn()).await?)
     }
 
     async fn entries(&self, files: Vec<MediaFile>) -> Result<Vec<MediaEntry>> {
         let volumes: HashMap<i64, Volume> = volume::Entity::find()
-            .all(self.connection())
+            .all(self.conn())
             .await?
             .into_iter()
             .map(|v| (v.id, v))
@@ -518,7 +518,7 @@ impl Store {
         for chunk in ids.chunks(500) {
             let rows = file_copy::Entity::find()
                 .filter(file_copy::Column::FileId.is_in(chunk.to_vec()))
-                .all(self.connection())
+                .all(self.conn())
                 .await?;
             for c in rows {
                 if let Some(v) = volumes.get(&c.volume_id) {

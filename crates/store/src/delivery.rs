@@ -1,6 +1,6 @@
 //! Deliverables, QC runs attached to them, signed manual checks and the "QC passed" milestone.
 use crate::entities::{deliverable, qc_run, qc_signoff};
-use crate::{now, Result, Store, StoreError};
+use crate::{now, Repo, Result, StoreError};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 
@@ -27,7 +27,7 @@ impl Deliverable {
     }
 }
 
-impl Store {
+impl<C: sea_orm::ConnectionTrait> Repo<C> {
     pub async fn create_deliverable(&self, input: DeliverableInput) -> Result<Deliverable> {
         Ok(deliverable::ActiveModel {
             project_id: Set(input.project_id),
@@ -39,7 +39,7 @@ impl Store {
             qc_passed_by: Set(None),
             ..Default::default()
         }
-        .insert(self.connection())
+        .insert(self.conn())
         .await?)
     }
 
@@ -47,7 +47,7 @@ impl Store {
         Ok(deliverable::Entity::find()
             .filter(deliverable::Column::ProjectId.eq(project_id))
             .order_by_asc(deliverable::Column::Id)
-            .all(self.connection())
+            .all(self.conn())
             .await?)
     }
 
@@ -55,7 +55,7 @@ impl Store {
     pub async fn deliverable_in(&self, project_id: i64, id: i64) -> Result<Option<Deliverable>> {
         Ok(deliverable::Entity::find_by_id(id)
             .filter(deliverable::Column::ProjectId.eq(project_id))
-            .one(self.connection())
+            .one(self.conn())
             .await?)
     }
 
@@ -78,7 +78,7 @@ impl Store {
             created_by: Set(by),
             ..Default::default()
         }
-        .insert(self.connection())
+        .insert(self.conn())
         .await?;
         deliverable::Entity::update_many()
             .col_expr(
@@ -90,7 +90,7 @@ impl Store {
                 Expr::value(Option::<i64>::None),
             )
             .filter(deliverable::Column::Id.eq(deliverable_id))
-            .exec(self.connection())
+            .exec(self.conn())
             .await?;
         Ok(run)
     }
@@ -99,7 +99,7 @@ impl Store {
         Ok(qc_run::Entity::find()
             .filter(qc_run::Column::DeliverableId.eq(deliverable_id))
             .order_by_desc(qc_run::Column::Id)
-            .all(self.connection())
+            .all(self.conn())
             .await?)
     }
 
@@ -108,7 +108,7 @@ impl Store {
         Ok(qc_run::Entity::find()
             .filter(qc_run::Column::DeliverableId.eq(deliverable_id))
             .order_by_desc(qc_run::Column::Id)
-            .one(self.connection())
+            .one(self.conn())
             .await?)
     }
 
@@ -121,14 +121,14 @@ impl Store {
             .filter(qc_run::Column::DeliverableId.eq(deliverable_id))
             .order_by_desc(qc_run::Column::Id)
             .into_tuple::<String>()
-            .one(self.connection())
+            .one(self.conn())
             .await?)
     }
 
     pub async fn qc_run_in(&self, deliverable_id: i64, run_id: i64) -> Result<Option<QcRun>> {
         Ok(qc_run::Entity::find_by_id(run_id)
             .filter(qc_run::Column::DeliverableId.eq(deliverable_id))
-            .one(self.connection())
+            .one(self.conn())
             .await?)
     }
 
@@ -143,7 +143,7 @@ impl Store {
         let existing = qc_signoff::Entity::find()
             .filter(qc_signoff::Column::QcRunId.eq(run_id))
             .filter(qc_signoff::Column::CheckId.eq(check_id))
-            .one(self.connection())
+            .one(self.conn())
             .await?;
         if existing.is_none() {
             qc_signoff::ActiveModel {
@@ -154,7 +154,7 @@ impl Store {
                 note: Set(note),
                 ..Default::default()
             }
-            .insert(self.connection())
+            .insert(self.conn())
             .await?;
         }
         Ok(())
@@ -164,7 +164,7 @@ impl Store {
         Ok(qc_signoff::Entity::find()
             .filter(qc_signoff::Column::QcRunId.eq(run_id))
             .order_by_asc(qc_signoff::Column::Id)
-            .all(self.connection())
+            .all(self.conn())
             .await?)
     }
 
@@ -186,7 +186,7 @@ impl Store {
             .col_expr(deliverable::Column::QcPassedAt, Expr::value(Some(now())))
             .col_expr(deliverable::Column::QcPassedBy, Expr::value(Some(user_id)))
             .filter(deliverable::Column::Id.eq(deliverable_id))
-            .exec(self.connection())
+            .exec(self.conn())
             .await?;
         Ok(())
     }
