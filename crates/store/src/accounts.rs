@@ -3,8 +3,10 @@ use crate::entities::{api_token, login_throttle, session, user};
 use crate::{map_unique, now, Result, Store, StoreError};
 use chrono::{DateTime, Utc};
 use postflow_core::access::Role;
+use sea_orm::sea_query::{Expr, OnConflict, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, Set, TransactionTrait,
 };
 
 pub use crate::entities::api_token::Model as ApiToken;
@@ -89,36 +91,68 @@ impl Store {
         Ok(row.update(self.connection()).await?)
     }
 
-    pub async fn set_password_hash(&self, id: i64, hash: String) -> Result<()> {
-        let existing = self
-            .user_by_id(id)
-            .await?
-            .ok_or_else(|| StoreError::NotFound(format!("user {id}")))?;
-        let mut row: user::ActiveModel = existing.into();
-        row.password_hash = Set(hash);
-        row.update(self.connection()).await?;
-        // A new password ends every open session of that account.
-        session::Entity::delete_many()
-            .filter(session::Column::UserId.eq(id))
-            .exec(self.connection())
-            .await?;
-        Ok(())
+    /// Sets a new password (an admin reset or `postflow user`): every session of the account
+    /// ends and every API token is revoked, in one transaction. Returns how many tokens it revoked.
+    pub async fn set_password_hash(&self, id: i64, hash: String) -> Result<u64> {
+        self.replace_password(id, hash, None).await
     }
 
+    /// The person changed their own password: their other sessions end (the one they are using
+    /// stays), and every API token is revoked, since a new password is how people answer a leak.
+    pub async fn set_own_password_hash(
+        &self,
+        id: i64,
+        hash: String,
+        current_session_hash: &str,
+    ) -> Result<u64> {
+        self.replace_password(id, hash, Some(current_session_hash))
+            .await
+    }
+
+    async fn replace_password(
+        &self,
+        id: i64,
+        hash: String,
+        keep_session: Option<&str>,
+    ) -> Result<u64> {
+        let tx = self.connection().begin().await?;
+        let changed = user::Entity::update_many()
+            .col_expr(user::Column::PasswordHash, Expr::value(hash))
+            .filter(user::Column::Id.eq(id))
+            .exec(&tx)
+            .await?;
+        if changed.rows_affected == 0 {
+            return Err(StoreError::NotFound(format!("user {id}")));
+        }
+        let mut sessions = session::Entity::delete_many().filter(session::Column::UserId.eq(id));
+        if let Some(keep) = keep_session {
+            sessions = sessions.filter(session::Column::IdHash.ne(keep));
+        }
+        sessions.exec(&tx).await?;
+        let revoked = revoke_all_tokens(&tx, id).await?;
+        tx.commit().await?;
+        Ok(revoked)
+    }
+
+    /// Disabling ends every session and revokes every API token (re-enabling revives neither).
     pub async fn set_user_disabled(&self, id: i64, disabled: bool) -> Result<()> {
-        let existing = self
-            .user_by_id(id)
-            .await?
-            .ok_or_else(|| StoreError::NotFound(format!("user {id}")))?;
-        let mut row: user::ActiveModel = existing.into();
-        row.disabled = Set(disabled);
-        row.update(self.connection()).await?;
+        let tx = self.connection().begin().await?;
+        let changed = user::Entity::update_many()
+            .col_expr(user::Column::Disabled, Expr::value(disabled))
+            .filter(user::Column::Id.eq(id))
+            .exec(&tx)
+            .await?;
+        if changed.rows_affected == 0 {
+            return Err(StoreError::NotFound(format!("user {id}")));
+        }
         if disabled {
             session::Entity::delete_many()
                 .filter(session::Column::UserId.eq(id))
-                .exec(self.connection())
+                .exec(&tx)
                 .await?;
+            revoke_all_tokens(&tx, id).await?;
         }
+        tx.commit().await?;
         Ok(())
     }
 
@@ -236,48 +270,143 @@ impl Store {
 
     // --- login throttle -------------------------------------------------------------------
 
-    /// When the key is locked, until when.
-    pub async fn throttle_locked_until(&self, key: &str) -> Result<Option<DateTime<Utc>>> {
-        let row = login_throttle::Entity::find_by_id(key.to_string())
-            .one(self.connection())
+    /// Counts one sign-in attempt against `key` *before* the password is checked, in one
+    /// `INSERT … ON CONFLICT DO UPDATE` (so parallel attempts cannot read the same count), and
+    /// says whether the password may be checked. The first `free_attempts` within an hour are
+    /// admitted; each further one locks the key for a doubling delay (15 s … 15 min) and is itself
+    /// admitted only once the previous lock has run out. A successful sign-in clears the key
+    /// ([`Store::clear_login_failures`]); rows idle for an hour are deleted here.
+    pub async fn admit_login_attempt(&self, key: &str, free_attempts: i32) -> Result<Attempt> {
+        use login_throttle::Column as C;
+        use sea_orm::sea_query::ExprTrait;
+        let t = now();
+        let key = stored_throttle_key(key);
+        let window_start = t - throttle_window();
+        let col = |c: C| Expr::col((login_throttle::Entity, c));
+        let stale = col(C::LastFailureAt).lt(window_start);
+        let next_count =
+            Expr::case(stale.clone(), Expr::value(1i32)).finally(col(C::Failures).add(1i32));
+        let no_lock = Expr::value(Option::<DateTime<Utc>>::None);
+        // The lock this attempt sets, by its number within the window (the same rule as
+        // `lock_after`, spelled as one CASE so the row is read and written by one statement).
+        let mut next_lock = Expr::case(stale, no_lock.clone())
+            .case(col(C::Failures).add(1i32).lte(free_attempts), no_lock);
+        let mut attempt = free_attempts + 1;
+        while lock_after(attempt, free_attempts) < MAX_LOCK_SECS {
+            next_lock = next_lock.case(
+                col(C::Failures).add(1i32).eq(attempt),
+                Expr::value(t + chrono::Duration::seconds(lock_after(attempt, free_attempts))),
+            );
+            attempt += 1;
+        }
+        let next_lock =
+            next_lock.finally(Expr::value(t + chrono::Duration::seconds(MAX_LOCK_SECS)));
+        let first_lock = (1 > free_attempts)
+            .then(|| t + chrono::Duration::seconds(lock_after(1, free_attempts)));
+        let mut on_conflict = OnConflict::column(C::Key);
+        on_conflict
+            .value(C::Failures, next_count)
+            .value(C::LastFailureAt, Expr::value(t))
+            .value(C::LockedUntil, next_lock)
+            // A locked key is not counted again: the attempt is refused without a row.
+            .action_and_where(col(C::LockedUntil).is_null().or(col(C::LockedUntil).lte(t)));
+        let upsert = Query::insert()
+            .into_table(login_throttle::Entity)
+            .columns([C::Key, C::Failures, C::LastFailureAt, C::LockedUntil])
+            .values_panic([
+                Expr::value(key.clone()),
+                Expr::value(1i32),
+                Expr::value(t),
+                Expr::value(first_lock),
+            ])
+            .on_conflict(on_conflict)
+            .returning_col(C::Failures)
+            .to_owned();
+        let admitted = self.connection().query_one(&upsert).await?;
+        login_throttle::Entity::delete_many()
+            .filter(C::LastFailureAt.lt(window_start))
+            .exec(self.connection())
             .await?;
-        Ok(row.and_then(|r| r.locked_until).filter(|t| *t > now()))
+        if let Some(row) = admitted {
+            return Ok(Attempt::Admitted {
+                attempts: row.try_get("", "failures")?,
+            });
+        }
+        let until = login_throttle::Entity::find_by_id(key)
+            .one(self.connection())
+            .await?
+            .and_then(|r| r.locked_until)
+            .unwrap_or(t);
+        Ok(Attempt::Locked { until })
     }
 
-    /// Counts a failed login; after `free_attempts` failures each further one locks the key for
-    /// a doubling delay (capped at 15 minutes). Failures older than an hour are forgotten.
-    pub async fn record_login_failure(&self, key: &str, free_attempts: i32) -> Result<()> {
-        let t = now();
-        let existing = login_throttle::Entity::find_by_id(key.to_string())
+    /// Attempts counted against `key` within the window (0 when none).
+    pub async fn login_attempts(&self, key: &str) -> Result<i32> {
+        let row = login_throttle::Entity::find_by_id(stored_throttle_key(key))
             .one(self.connection())
             .await?;
-        let failures = match &existing {
-            Some(r) if t - r.last_failure_at < chrono::Duration::hours(1) => r.failures + 1,
-            _ => 1,
-        };
-        let locked_until = (failures > free_attempts).then(|| {
-            let over = (failures - free_attempts - 1).min(10) as u32;
-            let secs = (15i64 * 2i64.pow(over)).min(15 * 60);
-            t + chrono::Duration::seconds(secs)
-        });
-        let row = login_throttle::ActiveModel {
-            key: Set(key.to_string()),
-            failures: Set(failures),
-            last_failure_at: Set(t),
-            locked_until: Set(locked_until),
-        };
-        if existing.is_some() {
-            row.update(self.connection()).await?;
-        } else {
-            row.insert(self.connection()).await?;
-        }
-        Ok(())
+        Ok(row
+            .filter(|r| r.last_failure_at > now() - throttle_window())
+            .map_or(0, |r| r.failures))
+    }
+
+    /// How many keys the throttle holds (expired ones are deleted as attempts come in).
+    pub async fn login_throttle_rows(&self) -> Result<u64> {
+        Ok(login_throttle::Entity::find()
+            .count(self.connection())
+            .await?)
     }
 
     pub async fn clear_login_failures(&self, key: &str) -> Result<()> {
-        login_throttle::Entity::delete_by_id(key.to_string())
+        login_throttle::Entity::delete_by_id(stored_throttle_key(key))
             .exec(self.connection())
             .await?;
         Ok(())
     }
+}
+
+/// The throttle's answer for one sign-in attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Attempt {
+    /// Counted (`attempts` within the window, this one included): check the password.
+    Admitted { attempts: i32 },
+    /// Locked until then: refuse without checking the password.
+    Locked { until: DateTime<Utc> },
+}
+
+/// Attempts are remembered for an hour after the last one.
+fn throttle_window() -> chrono::Duration {
+    chrono::Duration::hours(1)
+}
+
+const MAX_LOCK_SECS: i64 = 15 * 60;
+
+/// Seconds of lock set by attempt number `attempt` (15 s doubling, at most 15 min; 0 while free).
+pub fn lock_after(attempt: i32, free_attempts: i32) -> i64 {
+    if attempt <= free_attempts {
+        return 0;
+    }
+    let over = (attempt - free_attempts - 1).min(10) as u32;
+    (15i64 * 2i64.pow(over)).min(MAX_LOCK_SECS)
+}
+
+/// Keys are stored at most this long: the key embeds what a stranger typed.
+pub const MAX_THROTTLE_KEY_BYTES: usize = 255;
+
+fn stored_throttle_key(key: &str) -> String {
+    let mut end = key.len().min(MAX_THROTTLE_KEY_BYTES);
+    while !key.is_char_boundary(end) {
+        end -= 1;
+    }
+    key[..end].to_string()
+}
+
+async fn revoke_all_tokens(db: &impl ConnectionTrait, user_id: i64) -> Result<u64> {
+    Ok(api_token::Entity::update_many()
+        .col_expr(api_token::Column::RevokedAt, Expr::value(Some(now())))
+        .filter(api_token::Column::UserId.eq(user_id))
+        .filter(api_token::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?
+        .rows_affected)
 }

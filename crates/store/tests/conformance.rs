@@ -13,17 +13,22 @@ async fn run_all_cases(location: Location) {
     clients_and_projects(&store).await;
     concurrent_edit_is_refused(&store).await;
     login_throttle(&store).await;
+    login_throttle_counts_parallel_attempts_atomically(&store).await;
+    login_throttle_rows_are_capped_and_expire(&store).await;
+    credentials_end_with_password_change_and_disabling(&store).await;
     api_tokens(&store).await;
     audit_and_resources(&store).await;
     deliverables_and_qc_gate(&store).await;
     media_catalog(&store).await;
     catalog_refuses_bad_input_atomically(&store).await;
     catalog_of_a_large_card(&store).await;
+    catalog_identity_includes_the_project(&store).await;
+    catalog_refuses_a_verified_copy_without_checksum(&store).await;
     store.clone().close().await.unwrap();
 
     // Opening again runs no migration twice and keeps the data.
     let again = Store::open(&location).await.expect("reopen store");
-    assert_eq!(again.count_users().await.unwrap(), 2);
+    assert_eq!(again.count_users().await.unwrap(), 3);
     // A store stamped by a newer postflow is refused with a clear message.
     again.set_schema_generation_for_test(999).await.unwrap();
     again.close().await.unwrap();
@@ -267,15 +272,162 @@ async fn concurrent_edit_is_refused(store: &Store) {
 }
 
 async fn login_throttle(store: &Store) {
+    use postflow_store::accounts::Attempt;
     let key = "account:someone@example.com";
-    for _ in 0..5 {
-        store.record_login_failure(key, 5).await.unwrap();
+    for n in 1..=5 {
+        assert_eq!(
+            store.admit_login_attempt(key, 5).await.unwrap(),
+            Attempt::Admitted { attempts: n }
+        );
     }
-    assert!(store.throttle_locked_until(key).await.unwrap().is_none());
-    store.record_login_failure(key, 5).await.unwrap();
-    assert!(store.throttle_locked_until(key).await.unwrap().is_some());
+    // The sixth is admitted and locks the key; the seventh is refused without being counted.
+    assert_eq!(
+        store.admit_login_attempt(key, 5).await.unwrap(),
+        Attempt::Admitted { attempts: 6 }
+    );
+    assert!(matches!(
+        store.admit_login_attempt(key, 5).await.unwrap(),
+        Attempt::Locked { until } if until > chrono::Utc::now()
+    ));
+    assert_eq!(store.login_attempts(key).await.unwrap(), 6);
     store.clear_login_failures(key).await.unwrap();
-    assert!(store.throttle_locked_until(key).await.unwrap().is_none());
+    assert_eq!(store.login_attempts(key).await.unwrap(), 0);
+    assert_eq!(
+        store.admit_login_attempt(key, 5).await.unwrap(),
+        Attempt::Admitted { attempts: 1 }
+    );
+    store.clear_login_failures(key).await.unwrap();
+}
+
+/// 200 attempts at once on one key: the count is one atomic statement, so exactly the free
+/// attempts plus the one that locks are admitted, and none fails.
+async fn login_throttle_counts_parallel_attempts_atomically(store: &Store) {
+    use postflow_store::accounts::Attempt;
+    let key = "account:parallel@example.com";
+    let attempts = (0..200).map(|_| {
+        let store = store.clone();
+        tokio::spawn(async move { store.admit_login_attempt(key, 5).await })
+    });
+    let mut admitted = 0;
+    for a in attempts {
+        match a.await.unwrap().expect("no attempt fails") {
+            Attempt::Admitted { .. } => admitted += 1,
+            Attempt::Locked { .. } => {}
+        }
+    }
+    assert_eq!(admitted, 6);
+    assert_eq!(store.login_attempts(key).await.unwrap(), 6);
+    store.clear_login_failures(key).await.unwrap();
+}
+
+/// A key is stored at most 255 bytes long, and rows idle for an hour are deleted.
+async fn login_throttle_rows_are_capped_and_expire(store: &Store) {
+    use postflow_store::entities::login_throttle;
+    use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+    let huge = format!("account:{}@example.com", "x".repeat(1_500_000));
+    store.admit_login_attempt(&huge, 5).await.unwrap();
+    let longest = login_throttle::Entity::find()
+        .all(store.connection())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.key.len())
+        .max()
+        .unwrap();
+    assert!(longest <= 255, "a {longest}-byte key was stored");
+    assert_eq!(store.login_attempts(&huge).await.unwrap(), 1);
+    store.clear_login_failures(&huge).await.unwrap();
+    login_throttle::ActiveModel {
+        key: Set("address:192.0.2.1".into()),
+        failures: Set(3),
+        last_failure_at: Set(chrono::Utc::now() - chrono::Duration::hours(2)),
+        locked_until: Set(None),
+    }
+    .insert(store.connection())
+    .await
+    .unwrap();
+    store
+        .admit_login_attempt("address:192.0.2.2", 20)
+        .await
+        .unwrap();
+    let keys: Vec<String> = login_throttle::Entity::find()
+        .all(store.connection())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.key)
+        .collect();
+    assert_eq!(keys, ["address:192.0.2.2"]);
+    store
+        .clear_login_failures("address:192.0.2.2")
+        .await
+        .unwrap();
+}
+
+/// A password change, an admin reset and disabling revoke the account's API tokens; re-enabling
+/// revives none. Changing one's own password keeps the session in use and ends the others.
+async fn credentials_end_with_password_change_and_disabling(store: &Store) {
+    let u = store
+        .create_user(NewUser {
+            email: "tok@example.com".into(),
+            name: "Tok".into(),
+            role: Role::Artist,
+            client_id: None,
+            title: None,
+            password_hash: "h1".into(),
+        })
+        .await
+        .unwrap();
+    let expires = chrono::Utc::now() + chrono::Duration::hours(1);
+    let live =
+        |hash: &'static str| async move { store.user_by_token_hash(hash).await.unwrap().is_some() };
+    store
+        .create_api_token(u.id, "a".into(), "tok-a".into())
+        .await
+        .unwrap();
+    for s in ["here", "elsewhere"] {
+        store
+            .create_session(s.into(), u.id, "c".into(), expires)
+            .await
+            .unwrap();
+    }
+    assert!(live("tok-a").await);
+    assert_eq!(
+        store
+            .set_own_password_hash(u.id, "h2".into(), "here")
+            .await
+            .unwrap(),
+        1
+    );
+    assert!(!live("tok-a").await);
+    assert!(store.session_user("here").await.unwrap().is_some());
+    assert!(store.session_user("elsewhere").await.unwrap().is_none());
+
+    store
+        .create_api_token(u.id, "b".into(), "tok-b".into())
+        .await
+        .unwrap();
+    assert_eq!(store.set_password_hash(u.id, "h3".into()).await.unwrap(), 1);
+    assert!(!live("tok-b").await);
+    assert!(store.session_user("here").await.unwrap().is_none());
+
+    store
+        .create_api_token(u.id, "c".into(), "tok-c".into())
+        .await
+        .unwrap();
+    store.set_user_disabled(u.id, true).await.unwrap();
+    store.set_user_disabled(u.id, false).await.unwrap();
+    assert!(!live("tok-c").await, "re-enabling revived a token");
+    assert!(store
+        .list_api_tokens(u.id)
+        .await
+        .unwrap()
+        .iter()
+        .all(|t| t.revoked_at.is_some()));
+    assert!(matches!(
+        store.set_password_hash(u.id + 10_000, "h".into()).await,
+        Err(StoreError::NotFound(_))
+    ));
 }
 
 async fn api_tokens(store: &Store) {
@@ -485,11 +637,8 @@ async fn media_catalog(store: &Store) {
         })
         .await
         .unwrap();
-    let mut verify = ingest_record(None, &["LTO-000123"], CopyState::Verified, "aa");
+    let mut verify = ingest_record(Some("CAT-ONE"), &["LTO-000123"], CopyState::Verified, "aa");
     verify.kind = postflow_store::catalog::EventKind::Verify;
-    for f in &mut verify.files {
-        f.checksums.clear(); // a verification names files, not hashes
-    }
     store
         .record_catalog(None, "wrangler", &verify)
         .await
@@ -597,17 +746,125 @@ async fn catalog_refuses_bad_input_atomically(store: &Store) {
         .unwrap();
     let two = ingest_record(Some("CAT-TWO"), &["RAID-1"], CopyState::Verified, "cc");
     store.record_catalog(None, "w", &two).await.unwrap();
-    let mut ambiguous = ingest_record(None, &["GHOST-1"], CopyState::Verified, "zz");
-    for f in &mut ambiguous.files {
-        f.checksums.clear();
-    }
-    let err = store
-        .record_catalog(None, "w", &ambiguous)
-        .await
-        .unwrap_err();
-    assert!(err.to_string().contains("--project"), "{err}");
+    let mut twice = ingest_record(None, &["GHOST-1"], CopyState::Verified, "zz");
+    twice.files[1].path = twice.files[0].path.clone();
+    let err = store.record_catalog(None, "w", &twice).await.unwrap_err();
+    assert!(err.to_string().contains("twice"), "{err}");
     assert_eq!(store.list_volumes().await.unwrap().len(), before);
     assert!(store.volume_by_label("GHOST-1").await.unwrap().is_none());
+}
+
+/// A file's identity includes its project: a recording of no project (or of another project)
+/// with the same card paths never replaces a project's checksums nor fails its good copies.
+async fn catalog_identity_includes_the_project(store: &Store) {
+    use postflow_core::integrity::CopyState;
+    let one = store
+        .project_by_code(&code("CAT-ONE"))
+        .await
+        .unwrap()
+        .unwrap();
+    let id_a = store
+        .create_project(ProjectInput {
+            code: code("CAT-IDA"),
+            name: "Identity A".into(),
+            client_id: one.client_id,
+            status: ProjectStatus::Ingest,
+            start_date: None,
+            due_date: None,
+        })
+        .await
+        .unwrap();
+    let id_b = store
+        .create_project(ProjectInput {
+            code: code("CAT-IDB"),
+            name: "Identity B".into(),
+            client_id: one.client_id,
+            status: ProjectStatus::Ingest,
+            start_date: None,
+            due_date: None,
+        })
+        .await
+        .unwrap();
+    let a = ingest_record(Some("CAT-IDA"), &["IDA-RAID"], CopyState::Verified, "a1");
+    store.record_catalog(None, "w", &a).await.unwrap();
+    let before = store.project_media(id_a.id).await.unwrap();
+    let before: Vec<(String, String)> = before
+        .iter()
+        .map(|m| (m.file.path.clone(), m.file.checksums.clone()))
+        .collect();
+
+    // Another card with the same relative paths, recorded without a project.
+    let stray = ingest_record(None, &["STRAY-1"], CopyState::Verified, "f9");
+    store.record_catalog(None, "w", &stray).await.unwrap();
+    // And one recorded for project B.
+    let b = ingest_record(Some("CAT-IDB"), &["IDB-RAID"], CopyState::Verified, "b2");
+    store.record_catalog(None, "w", &b).await.unwrap();
+
+    let after = store.project_media(id_a.id).await.unwrap();
+    let sums: Vec<(String, String)> = after
+        .iter()
+        .map(|m| (m.file.path.clone(), m.file.checksums.clone()))
+        .collect();
+    assert_eq!(sums, before, "project A's checksums were replaced");
+    for m in &after {
+        assert_eq!(m.copies.len(), 1, "{}: {:?}", m.file.path, m.copies);
+        assert_eq!(m.copies[0].volume.label, "IDA-RAID");
+        assert_eq!(m.copies[0].state(), CopyState::Verified, "{}", m.file.path);
+    }
+    // B got files of its own, not A's, and not the stray card's (whose content differs).
+    let b_media = store.project_media(id_b.id).await.unwrap();
+    assert_eq!(b_media.len(), 2);
+    assert!(b_media
+        .iter()
+        .all(|m| m.copies.len() == 1 && m.copies[0].volume.label == "IDB-RAID"));
+    assert!(b_media[0].checksums()["xxh64"].starts_with("b2"));
+    // The stray card is still there as files of no project, with its own copies.
+    let stray_files = store.search_media("A001C00", None, 50).await.unwrap();
+    let orphans: Vec<_> = stray_files
+        .iter()
+        .filter(|m| m.file.project_id.is_none())
+        .collect();
+    assert!(
+        orphans
+            .iter()
+            .any(|m| m.checksums()["xxh64"].starts_with("f9")
+                && m.copies.iter().any(|c| c.volume.label == "STRAY-1"
+                    && c.state() == CopyState::Verified)),
+        "{orphans:?}"
+    );
+    // The same card (same hashes) named later by its project is adopted, not duplicated.
+    let mut stray_named = stray.clone();
+    stray_named.project = Some("CAT-IDB".into());
+    store.record_catalog(None, "w", &stray_named).await.unwrap();
+    let b_media = store.project_media(id_b.id).await.unwrap();
+    assert_eq!(b_media.len(), 2, "B keeps one file per path");
+}
+
+/// A copy recorded as verified needs the checksum it was verified against.
+async fn catalog_refuses_a_verified_copy_without_checksum(store: &Store) {
+    use postflow_core::integrity::CopyState;
+    let events = store.catalog_events(None, 1000).await.unwrap().len();
+    for blank in [false, true] {
+        let mut rec = ingest_record(Some("CAT-ONE"), &["NOSUM-1"], CopyState::Verified, "cd");
+        for f in &mut rec.files {
+            if blank {
+                f.checksums = [("xxh64".to_string(), " ".to_string())].into();
+            } else {
+                f.checksums.clear();
+            }
+        }
+        let err = store.record_catalog(None, "w", &rec).await.unwrap_err();
+        assert!(err.to_string().contains("no checksum"), "{err}");
+        assert!(err.to_string().contains("A001/Clips/A001C001.mov"), "{err}");
+    }
+    assert!(store.volume_by_label("NOSUM-1").await.unwrap().is_none());
+    assert_eq!(store.catalog_events(None, 1000).await.unwrap().len(), events);
+    // A failed copy without checksum is a fact worth keeping: accepted.
+    let mut failed = ingest_record(Some("CAT-ONE"), &["NOSUM-1"], CopyState::Failed, "cd");
+    for f in &mut failed.files {
+        f.checksums.clear();
+    }
+    store.record_catalog(None, "w", &failed).await.unwrap();
 }
 
 /// A frame-sequence card: thousands of files, recorded in batches, searched literally, with the

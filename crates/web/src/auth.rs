@@ -88,12 +88,194 @@ pub fn set_cookie(name: &str, value: &str, max_age_secs: i64, secure: bool) -> S
     )
 }
 
+/// Bounds the argon2 work of the whole server: at most `checks` hashes run at once (each costs
+/// ~19 MiB and a core for tens of milliseconds) and at most `queue` more requests wait for one.
+/// A request beyond that is refused at once with [`AppError::Busy`] (503 + Retry-After), so a
+/// burst of logins costs bounded memory and never fails with a 500.
+pub struct PasswordGate {
+    waiting: tokio::sync::Semaphore,
+    hashing: tokio::sync::Semaphore,
+}
+
+/// A place in the password queue, taken before the login throttle counts the attempt so that a
+/// refused-as-busy request is not counted as a guess.
+pub struct PasswordTurn<'a> {
+    gate: &'a PasswordGate,
+    _place: tokio::sync::SemaphorePermit<'a>,
+}
+
+impl PasswordGate {
+    pub fn new(checks: usize, queue: usize) -> PasswordGate {
+        let checks = checks.max(1);
+        PasswordGate {
+            waiting: tokio::sync::Semaphore::new(checks + queue),
+            hashing: tokio::sync::Semaphore::new(checks),
+        }
+    }
+
+    /// One check per core, and a queue eight times that.
+    pub fn for_this_machine() -> PasswordGate {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        PasswordGate::new(cores, cores * 8)
+    }
+
+    /// A place in the queue, or `Busy` when it is full.
+    pub fn enter(&self) -> Result<PasswordTurn<'_>, AppError> {
+        match self.waiting.try_acquire() {
+            Ok(place) => Ok(PasswordTurn {
+                gate: self,
+                _place: place,
+            }),
+            Err(_) => Err(AppError::Busy),
+        }
+    }
+
+    pub async fn verify(&self, password: String, phc: String) -> Result<bool, AppError> {
+        self.enter()?.verify(password, phc).await
+    }
+
+    pub async fn hash(&self, password: String) -> Result<String, AppError> {
+        self.enter()?.hash(password).await
+    }
+}
+
+impl PasswordTurn<'_> {
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, AppError> {
+        let _core = self
+            .gate
+            .hashing
+            .acquire()
+            .await
+            .map_err(|_| AppError::Busy)?;
+        tokio::task::spawn_blocking(work)
+            .await
+            .map_err(|e| AppError::Internal(format!("password check failed: {e}")))
+    }
+
+    pub async fn verify(&self, password: String, phc: String) -> Result<bool, AppError> {
+        self.run(move || verify_password(&password, &phc)).await
+    }
+
+    pub async fn hash(&self, password: String) -> Result<String, AppError> {
+        self.run(move || hash_password(&password)).await?
+    }
+}
+
+/// The address a request comes from: the peer, or, when the peer is one of the configured
+/// reverse proxies, the last address in `X-Forwarded-For` that is not itself a trusted proxy.
+/// A header from anyone else is ignored, so nobody can pick their own throttle key.
+pub fn client_address(
+    headers: &HeaderMap,
+    peer: std::net::IpAddr,
+    trusted_proxies: &[std::net::IpAddr],
+) -> std::net::IpAddr {
+    if !trusted_proxies.contains(&peer) {
+        return peer;
+    }
+    let forwarded: Vec<std::net::IpAddr> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|a| a.trim().parse::<std::net::IpAddr>())
+        .collect::<Result<_, _>>()
+        // A malformed chain cannot be trusted beyond the proxy itself.
+        .unwrap_or_default();
+    forwarded
+        .into_iter()
+        .rev()
+        .find(|a| !trusted_proxies.contains(a))
+        .unwrap_or(peer)
+}
+
+/// Where a sign-in may send the person afterwards: a path on this site, or `/`.
+/// Refused: anything not starting with exactly one `/`; `/\`; a backslash or whitespace in the
+/// path; a control character anywhere; any raw character outside visible ASCII (browsers drop
+/// tabs and newlines, so `/\t/evil.example` would become `//evil.example`). The path rules are
+/// checked again after percent-decoding.
+pub fn safe_next(next: &str) -> &str {
+    fn local(p: &str) -> bool {
+        let path = p.split('?').next().unwrap_or("");
+        path.starts_with('/')
+            && !path.starts_with("//")
+            && !path.starts_with("/\\")
+            && !path.contains('\\')
+            && !path.chars().any(char::is_whitespace)
+            && !p.chars().any(char::is_control)
+    }
+    // The raw value also goes into a Location header: visible ASCII only.
+    let header_safe = next.bytes().all(|b| b.is_ascii_graphic());
+    if next.len() <= 2048 && header_safe && local(next) && local(&percent_decode(next)) {
+        next
+    } else {
+        "/"
+    }
+}
+
+/// Percent-decodes once; bytes that are not valid UTF-8 afterwards become U+FFFD.
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+pub const FLASH_COOKIE: &str = "pf_flash";
+
+/// A one-time message for the next page ("Saved.", "Client archived."), carried in a short-lived
+/// cookie across the redirect that follows a form; the page that shows it clears it.
+pub fn flash_cookie(message: &str, secure: bool) -> String {
+    let mut text: String = message.chars().take(300).collect();
+    text.retain(|c| !c.is_control());
+    let value = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(text.as_bytes());
+    set_cookie(FLASH_COOKIE, &value, 60, secure)
+}
+
+fn read_flash(headers: &HeaderMap) -> Option<String> {
+    let raw = cookie(headers, FLASH_COOKIE).filter(|v| !v.is_empty())?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(raw.as_bytes())
+        .ok()?;
+    String::from_utf8(bytes).ok().filter(|t| !t.trim().is_empty())
+}
+
+/// A redirect after a form that worked, with the one-time message the next page shows.
+pub fn redirect_with_flash(
+    to: &str,
+    message: &str,
+    secure: bool,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    (
+        [(header::SET_COOKIE, flash_cookie(message, secure))],
+        axum::response::Redirect::to(to),
+    )
+        .into_response()
+}
+
 /// The signed-in person of a page request, with the session's CSRF token.
 #[derive(Clone, Debug)]
 pub struct CurrentUser {
     pub user: User,
     pub csrf: String,
     pub session_hash: String,
+    /// The one-time message left by the previous form, if any.
+    pub flash: Option<String>,
 }
 
 impl<S> FromRequestParts<S> for CurrentUser
@@ -112,6 +294,7 @@ where
                 user,
                 csrf: session.csrf_token,
                 session_hash: hash,
+                flash: read_flash(&parts.headers),
             }),
             None => Err(AppError::Unauthorized),
         }
@@ -210,5 +393,59 @@ mod tests {
         h.insert(header::COOKIE, "a=1; pf_session=abc; b=2".parse().unwrap());
         assert_eq!(cookie(&h, "pf_session").as_deref(), Some("abc"));
         assert_eq!(cookie(&h, "zzz"), None);
+    }
+
+    #[test]
+    fn next_accepts_only_paths_on_this_site() {
+        for ok in ["/", "/projects/ACME-001", "/projects?q=a%20b", "/caf%C3%A9"] {
+            assert_eq!(safe_next(ok), ok);
+        }
+        for bad in [
+            "",
+            "projects",
+            "//evil.example/",
+            "/\\evil.example/",
+            "/\t/evil.example/",
+            "/%09/evil.example/",
+            "/%2F/evil.example/",
+            "/%5Cevil.example",
+            "/x\nSet-Cookie:a=b",
+            "/%0d%0aSet-Cookie:a=b",
+            "https://evil.example/",
+            "/a b",
+            "/café",
+        ] {
+            assert_eq!(safe_next(bad), "/", "{bad:?}");
+        }
+        assert_eq!(safe_next(&format!("/{}", "a".repeat(5000))), "/");
+    }
+
+    #[test]
+    fn forwarded_address_is_believed_only_from_a_trusted_proxy() {
+        let proxy: std::net::IpAddr = "10.0.0.2".parse().unwrap();
+        let stranger: std::net::IpAddr = "192.0.2.9".parse().unwrap();
+        let mut h = HeaderMap::new();
+        h.insert("x-forwarded-for", "203.0.113.7, 198.51.100.4".parse().unwrap());
+        // The proxy appends the address it saw last; earlier entries are the client's claims.
+        assert_eq!(
+            client_address(&h, proxy, &[proxy]).to_string(),
+            "198.51.100.4"
+        );
+        assert_eq!(client_address(&h, stranger, &[proxy]), stranger);
+        assert_eq!(client_address(&h, proxy, &[]), proxy);
+        h.insert("x-forwarded-for", "not-an-address".parse().unwrap());
+        assert_eq!(client_address(&h, proxy, &[proxy]), proxy);
+    }
+
+    #[tokio::test]
+    async fn a_full_password_queue_answers_busy_instead_of_waiting() {
+        let gate = PasswordGate::new(1, 1);
+        let first = gate.enter().unwrap();
+        let second = gate.enter().unwrap();
+        assert!(matches!(gate.enter(), Err(AppError::Busy)));
+        drop(first);
+        drop(second);
+        let h = gate.hash("correct horse".into()).await.unwrap();
+        assert!(gate.verify("correct horse".into(), h).await.unwrap());
     }
 }

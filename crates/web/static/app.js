@@ -47,9 +47,16 @@
     var f = document.querySelector("input[data-filter]");
     if (f) { e.preventDefault(); f.focus(); }
   });
+  // Destructive one-click actions ask first. Confirmed here, the form says so (confirmed=yes)
+  // and the server acts at once; without JavaScript the server shows a confirmation page.
   document.querySelectorAll("form[data-confirm]").forEach(function (form) {
     form.addEventListener("submit", function (e) {
-      if (!window.confirm(form.getAttribute("data-confirm"))) e.preventDefault();
+      if (!window.confirm(form.getAttribute("data-confirm"))) { e.preventDefault(); return; }
+      if (!form.querySelector("input[name=confirmed]")) {
+        var yes = document.createElement("input");
+        yes.type = "hidden"; yes.name = "confirmed"; yes.value = "yes";
+        form.appendChild(yes);
+      }
     });
   });
 })();

@@ -22,7 +22,8 @@ async fn whole_flow(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    assert_eq!(r.headers()["location"], "/login");
+    // The deep link is kept for after the sign-in.
+    assert_eq!(r.headers()["location"], "/login?next=/projects");
 
     sign_in_errors_are_generic_and_throttled(&app).await;
     session_cookie_is_locked_down(&app).await;
@@ -595,7 +596,7 @@ async fn admin_manages_users(app: &TestApp) {
         .unwrap()
         .id;
     c.post(format!("{}/admin/users/{id}/disable", app.base))
-        .form(&[("csrf", csrf.as_str())])
+        .form(&[("csrf", csrf.as_str()), ("confirmed", "yes")])
         .send()
         .await
         .unwrap();

@@ -56,6 +56,11 @@ pub struct ServeArgs {
     /// Log as JSON lines instead of text.
     #[arg(long, env = "POSTFLOW_LOG_JSON")]
     pub log_json: bool,
+    /// Address of a reverse proxy in front of postflow (repeat, or separate with commas). Only
+    /// requests from these addresses have their X-Forwarded-For believed, for the sign-in
+    /// throttle and the logs; without it the header is ignored.
+    #[arg(long = "trusted-proxy", env = "POSTFLOW_TRUSTED_PROXIES", value_delimiter = ',', value_name = "IP")]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 pub fn init_logging(json: bool) {
@@ -98,6 +103,7 @@ pub fn run_serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         );
         let config = WebConfig {
             secure_cookies: args.secure_cookies,
+            trusted_proxies: args.trusted_proxies.clone(),
             ..WebConfig::default()
         };
         postflow_web::serve(listener, store, config, postflow_web::shutdown_signal()).await?;

@@ -6,10 +6,11 @@ mod m0001_foundation;
 mod m0002_catalog;
 mod m0003_delivery;
 mod m0004_original_names;
+mod m0005_account_security;
 
 /// The schema generation this build writes. A store stamped with a higher one was written by a
 /// newer postflow and is refused rather than risked.
-pub const SCHEMA_GENERATION: i64 = 4;
+pub const SCHEMA_GENERATION: i64 = 5;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0002_catalog::Migration),
             Box::new(m0003_delivery::Migration),
             Box::new(m0004_original_names::Migration),
+            Box::new(m0005_account_security::Migration),
         ]
     }
 }

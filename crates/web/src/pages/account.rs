@@ -1,12 +1,11 @@
 //! The signed-in person's own page: password and personal API tokens.
-use super::admin::hash_blocking;
-use super::{render, render_status, Chrome};
+use super::{render, render_status, Chrome, FieldErrors};
 use crate::auth::{self, CurrentUser, Posted};
 use crate::{AppError, AppState};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
@@ -36,16 +35,43 @@ struct AccountPage {
     email: String,
     tokens: Vec<TokenRow>,
     new_token: Option<String>,
-    password_error: Option<String>,
+    /// What was refused in the password form, beside its field; the first errored field
+    /// gets the focus.
+    password_errors: FieldErrors,
+    /// The new password typed, kept when only the current one was wrong.
+    kept_new_password: String,
+    token_error: Option<String>,
+}
+
+impl AccountPage {
+    fn err(&self, field: &str) -> &str {
+        self.password_errors.get(field)
+    }
+    fn has_err(&self, field: &str) -> bool {
+        !self.password_errors.get(field).is_empty()
+    }
+    fn focus(&self, field: &str) -> bool {
+        ["current", "new_password"]
+            .into_iter()
+            .find(|f| self.has_err(f))
+            == Some(field)
+    }
+}
+
+/// What a re-rendered account page shows besides the token list.
+#[derive(Default)]
+struct Shown {
+    new_token: Option<String>,
+    password_errors: FieldErrors,
+    kept_new_password: String,
+    token_error: Option<String>,
 }
 
 async fn page(
     state: &AppState,
     who: &CurrentUser,
     status: StatusCode,
-    new_token: Option<String>,
-    password_error: Option<String>,
-    flash: Option<String>,
+    shown: Shown,
 ) -> Result<Response, AppError> {
     let fmt = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%d %H:%M").to_string();
     let tokens = state
@@ -61,14 +87,15 @@ async fn page(
             revoked: t.revoked_at.is_some(),
         })
         .collect();
-    let chrome = Chrome::new(who, "").with_flash(flash);
     let p = AccountPage {
-        chrome,
+        chrome: Chrome::new(who, ""),
         name: who.user.name.clone(),
         email: who.user.email.clone(),
         tokens,
-        new_token,
-        password_error,
+        new_token: shown.new_token,
+        password_errors: shown.password_errors,
+        kept_new_password: shown.kept_new_password,
+        token_error: shown.token_error,
     };
     if status == StatusCode::OK {
         render(&p)
@@ -78,7 +105,7 @@ async fn page(
 }
 
 async fn account(State(state): State<AppState>, who: CurrentUser) -> Result<Response, AppError> {
-    page(&state, &who, StatusCode::OK, None, None, None).await
+    page(&state, &who, StatusCode::OK, Shown::default()).await
 }
 
 #[derive(Deserialize)]
@@ -94,36 +121,38 @@ async fn change_password(
     posted: Posted<PasswordForm>,
 ) -> Result<Response, AppError> {
     let Posted { who, form } = posted;
-    let hash = who.user.password_hash.clone();
-    let current = form.current.clone();
-    let ok = tokio::task::spawn_blocking(move || auth::verify_password(&current, &hash))
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?;
-    if !ok {
-        return page(
-            &state,
-            &who,
-            StatusCode::BAD_REQUEST,
-            None,
-            Some("current: the current password is wrong".into()),
-            None,
-        )
-        .await;
-    }
+    let mut errors = FieldErrors::default();
     if form.new_password.chars().count() < 10 {
-        return page(
-            &state,
-            &who,
-            StatusCode::BAD_REQUEST,
-            None,
-            Some("new_password: use at least 10 characters".into()),
-            None,
-        )
-        .await;
+        errors.add("new_password", "use at least 10 characters");
+    } else if form.new_password.len() > 1024 {
+        errors.add("new_password", "use at most 1024 characters");
     }
-    state
+    let ok = form.current.len() <= 1024
+        && state
+            .passwords
+            .verify(form.current.clone(), who.user.password_hash.clone())
+            .await?;
+    if !ok {
+        errors.add("current", "the current password is wrong");
+    }
+    if !errors.is_empty() {
+        // A good new password is kept so only the wrong field has to be typed again.
+        let kept_new_password = if errors.get("new_password").is_empty() {
+            form.new_password
+        } else {
+            String::new()
+        };
+        let shown = Shown {
+            password_errors: errors,
+            kept_new_password,
+            ..Default::default()
+        };
+        return page(&state, &who, StatusCode::BAD_REQUEST, shown).await;
+    }
+    let hash = state.passwords.hash(form.new_password).await?;
+    let revoked = state
         .store
-        .set_password_hash(who.user.id, hash_blocking(form.new_password).await?)
+        .set_own_password_hash(who.user.id, hash, &who.session_hash)
         .await?;
     state
         .store
@@ -132,11 +161,25 @@ async fn change_password(
             "update",
             "user",
             Some(who.user.id),
-            format!("{} changed their password", who.user.email),
+            format!(
+                "{} changed their password ({revoked} API tokens revoked)",
+                who.user.email
+            ),
         )
         .await?;
-    // Changing the password ended every session, this one included.
-    Ok(Redirect::to("/login").into_response())
+    let message = match revoked {
+        0 => "Password changed. Your other sessions have ended.".to_string(),
+        1 => "Password changed. Your other sessions have ended and your API token was revoked."
+            .to_string(),
+        n => format!(
+            "Password changed. Your other sessions have ended and your {n} API tokens were revoked."
+        ),
+    };
+    Ok(auth::redirect_with_flash(
+        "/account",
+        &message,
+        state.config.secure_cookies,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -152,15 +195,11 @@ async fn create_token(
     let Posted { who, form } = posted;
     let name = form.name.trim();
     if name.is_empty() {
-        return page(
-            &state,
-            &who,
-            StatusCode::BAD_REQUEST,
-            None,
-            None,
-            Some("name: give the token a name so you can recognise it later".into()),
-        )
-        .await;
+        let shown = Shown {
+            token_error: Some("Give the token a name so you can recognise it later.".into()),
+            ..Default::default()
+        };
+        return page(&state, &who, StatusCode::BAD_REQUEST, shown).await;
     }
     let token = format!("pft_{}", auth::random_token(32));
     state
@@ -177,7 +216,11 @@ async fn create_token(
             format!("{} created API token {name:?}", who.user.email),
         )
         .await?;
-    page(&state, &who, StatusCode::OK, Some(token), None, None).await
+    let shown = Shown {
+        new_token: Some(token),
+        ..Default::default()
+    };
+    page(&state, &who, StatusCode::OK, shown).await
 }
 
 async fn revoke_token(
@@ -196,5 +239,9 @@ async fn revoke_token(
             format!("{} revoked API token {id}", posted.who.user.email),
         )
         .await?;
-    Ok(Redirect::to("/account").into_response())
+    Ok(auth::redirect_with_flash(
+        "/account",
+        "API token revoked.",
+        state.config.secure_cookies,
+    ))
 }

@@ -26,6 +26,10 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/users/{id}/password", post(reset_password))
         .route("/admin/users/{id}/disable", post(disable_user))
         .route("/admin/users/{id}/enable", post(enable_user))
+        .route(
+            "/admin/users/{id}/tokens/{token_id}/revoke",
+            post(revoke_user_token),
+        )
         .route("/admin/clients", get(clients).post(create_client))
         .route("/admin/clients/new", get(new_client))
         .route("/admin/clients/{id}", get(edit_client).post(update_client))
@@ -46,6 +50,43 @@ async fn admin_home(State(state): State<AppState>, who: CurrentUser) -> Result<R
 async fn require(state: &AppState, who: &CurrentUser, action: Action) -> Result<(), AppError> {
     let actor = guard::actor_for(state, &who.user).await?;
     guard::require(&actor, action)
+}
+
+// --- confirmation of destructive one-click actions -------------------------------------------
+
+#[derive(Template)]
+#[template(path = "confirm.html")]
+struct ConfirmPage {
+    chrome: Chrome,
+    heading: String,
+    question: String,
+    action: String,
+    button: &'static str,
+    cancel: String,
+}
+
+/// Whether a one-click form was confirmed (by the page's JavaScript or the confirmation page).
+fn confirmed(form: &HashMap<String, String>) -> bool {
+    form.get("confirmed").is_some_and(|v| v == "yes")
+}
+
+fn confirm_page(
+    who: &CurrentUser,
+    section: &str,
+    heading: String,
+    question: String,
+    action: String,
+    button: &'static str,
+    cancel: String,
+) -> Result<Response, AppError> {
+    render(&ConfirmPage {
+        chrome: Chrome::new(who, section),
+        heading,
+        question,
+        action,
+        button,
+        cancel,
+    })
 }
 
 // --- users ---------------------------------------------------------------------------------------
@@ -209,6 +250,17 @@ struct UserFormPage {
     roles: Vec<&'static str>,
     editing: bool,
     disabled: bool,
+    user_id: i64,
+    tokens: Vec<TokenRow>,
+}
+
+/// One of the user's API tokens as the admin's edit page lists it.
+struct TokenRow {
+    id: i64,
+    name: String,
+    created: String,
+    last_used: String,
+    revoked: bool,
 }
 
 impl UserFormPage {
@@ -218,6 +270,30 @@ impl UserFormPage {
     fn has_err(&self, field: &str) -> bool {
         !self.errors.get(field).is_empty()
     }
+    /// The first field with an error takes the focus.
+    fn focus(&self, field: &str) -> bool {
+        ["name", "email", "role", "client_id", "title"]
+            .into_iter()
+            .find(|f| self.has_err(f))
+            == Some(field)
+    }
+}
+
+async fn token_rows(state: &AppState, user_id: i64) -> Result<Vec<TokenRow>, AppError> {
+    let fmt = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%d %H:%M").to_string();
+    Ok(state
+        .store
+        .list_api_tokens(user_id)
+        .await?
+        .into_iter()
+        .map(|t| TokenRow {
+            id: t.id,
+            name: t.name,
+            created: fmt(t.created_at),
+            last_used: t.last_used_at.map(fmt).unwrap_or_else(|| "never".into()),
+            revoked: t.revoked_at.is_some(),
+        })
+        .collect())
 }
 
 async fn client_choices(state: &AppState) -> Result<Vec<(i64, String)>, AppError> {
@@ -244,6 +320,16 @@ async fn user_form(
     disabled: bool,
 ) -> Result<Response, AppError> {
     let general_error = general_error.or_else(|| errors.summary());
+    // The edit page's form posts to /admin/users/{id}; its tokens are listed under it.
+    let user_id = action
+        .strip_prefix("/admin/users/")
+        .and_then(|id| id.parse::<i64>().ok())
+        .unwrap_or(0);
+    let tokens = if editing {
+        token_rows(state, user_id).await?
+    } else {
+        Vec::new()
+    };
     render_status(
         status,
         &UserFormPage {
@@ -257,6 +343,8 @@ async fn user_form(
             roles: Role::ALL.iter().map(|r| r.as_str()).collect(),
             editing,
             disabled,
+            user_id,
+            tokens,
         },
     )
 }
@@ -312,7 +400,7 @@ async fn create_user(
         }
     };
     let password = auth::generate_password();
-    let hash = hash_blocking(password.clone()).await?;
+    let hash = state.passwords.hash(password.clone()).await?;
     let created = state
         .store
         .create_user(NewUser {
@@ -357,12 +445,6 @@ async fn create_user(
         }
         Err(e) => Err(e.into()),
     }
-}
-
-pub(crate) async fn hash_blocking(password: String) -> Result<String, AppError> {
-    tokio::task::spawn_blocking(move || auth::hash_password(&password))
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?
 }
 
 async fn edit_user(
@@ -463,7 +545,11 @@ async fn update_user(
             format!("edited {} ({})", u.email, valid.role.as_str()),
         )
         .await?;
-    Ok(Redirect::to("/admin/users").into_response())
+    Ok(auth::redirect_with_flash(
+        "/admin/users",
+        &format!("Saved {}.", u.email),
+        state.config.secure_cookies,
+    ))
 }
 
 async fn reset_password(
@@ -480,7 +566,7 @@ async fn reset_password(
     let password = auth::generate_password();
     state
         .store
-        .set_password_hash(id, hash_blocking(password.clone()).await?)
+        .set_password_hash(id, state.passwords.hash(password.clone()).await?)
         .await?;
     state
         .store
@@ -512,6 +598,20 @@ async fn set_disabled(
         .user_by_id(id)
         .await?
         .ok_or(AppError::NotFound)?;
+    if disabled && !confirmed(&posted.form) {
+        return confirm_page(
+            &posted.who,
+            "Admin",
+            format!("Disable {}?", u.name),
+            format!(
+                "{} ({}) can no longer sign in; their sessions end and their API tokens are revoked for good.",
+                u.name, u.email
+            ),
+            format!("/admin/users/{id}/disable"),
+            "Disable account",
+            format!("/admin/users/{id}"),
+        );
+    }
     state.store.set_user_disabled(id, disabled).await?;
     let verb = if disabled { "disabled" } else { "enabled" };
     state
@@ -524,7 +624,45 @@ async fn set_disabled(
             format!("{verb} {}", u.email),
         )
         .await?;
-    Ok(Redirect::to("/admin/users").into_response())
+    let message = if disabled {
+        format!("Disabled {}; their sessions ended and their API tokens were revoked.", u.email)
+    } else {
+        format!("Enabled {}. Their old API tokens stay revoked.", u.email)
+    };
+    Ok(auth::redirect_with_flash(
+        "/admin/users",
+        &message,
+        state.config.secure_cookies,
+    ))
+}
+
+async fn revoke_user_token(
+    State(state): State<AppState>,
+    Path((id, token_id)): Path<(i64, i64)>,
+    posted: Posted<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    require(&state, &posted.who, Action::ManageUsers).await?;
+    let u = state
+        .store
+        .user_by_id(id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    state.store.revoke_api_token(id, token_id).await?;
+    state
+        .store
+        .audit(
+            Some(posted.who.user.id),
+            "revoke",
+            "api_token",
+            Some(token_id),
+            format!("revoked API token {token_id} of {}", u.email),
+        )
+        .await?;
+    Ok(auth::redirect_with_flash(
+        &format!("/admin/users/{id}"),
+        &format!("Revoked an API token of {}.", u.email),
+        state.config.secure_cookies,
+    ))
 }
 
 async fn disable_user(
@@ -651,6 +789,13 @@ impl ClientFormPage {
     fn has_err(&self, field: &str) -> bool {
         !self.errors.get(field).is_empty()
     }
+    /// The first field with an error takes the focus.
+    fn focus(&self, field: &str) -> bool {
+        ["code", "name", "contact_email"]
+            .into_iter()
+            .find(|f| self.has_err(f))
+            == Some(field)
+    }
 }
 
 fn client_form(
@@ -726,7 +871,11 @@ async fn save_client(
                     format!("saved client {} ({})", c.name, c.code),
                 )
                 .await?;
-            Ok(Redirect::to("/admin/clients").into_response())
+            Ok(auth::redirect_with_flash(
+                "/admin/clients",
+                &format!("Saved client {} ({}).", c.name, c.code),
+                state.config.secure_cookies,
+            ))
         }
         Err(StoreError::Duplicate { value, .. }) => {
             let mut errors = FieldErrors::default();
@@ -783,6 +932,26 @@ async fn archive_client(
     Path(id): Path<i64>,
     posted: Posted<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
+    if !confirmed(&posted.form) {
+        require(&state, &posted.who, Action::ManageClients).await?;
+        let c = state
+            .store
+            .client_by_id(id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        return confirm_page(
+            &posted.who,
+            "Admin",
+            format!("Archive {}?", c.name),
+            format!(
+                "{} ({}) leaves the lists of clients; its projects and records are kept and it can be restored.",
+                c.name, c.code
+            ),
+            format!("/admin/clients/{id}/archive"),
+            "Archive client",
+            "/admin/clients".into(),
+        );
+    }
     set_client_archived(&state, id, &posted.who, true).await
 }
 
@@ -817,5 +986,14 @@ async fn set_client_archived(
             format!("{done} client {id}"),
         )
         .await?;
-    Ok(Redirect::to("/admin/clients").into_response())
+    let name = state
+        .store
+        .client_by_id(id)
+        .await?
+        .map_or_else(|| format!("client {id}"), |c| c.name);
+    Ok(auth::redirect_with_flash(
+        "/admin/clients",
+        &format!("{name} {done}."),
+        state.config.secure_cookies,
+    ))
 }

@@ -19,6 +19,11 @@ pub struct TestApp {
 }
 
 pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, WebConfig::default()).await
+}
+
+/// A server with a non-default configuration (trusted proxies, password-check bounds).
+pub async fn spawn_app_with(backend: Backend, config: WebConfig) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let (location, pg) = match backend {
         Backend::Sqlite => (Location::SqliteDir(dir.path().join("data")), None),
@@ -37,7 +42,7 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let served = store.clone();
     tokio::spawn(async move {
-        postflow_web::serve(listener, served, WebConfig::default(), async {
+        postflow_web::serve(listener, served, config, async {
             let _ = rx.await;
         })
         .await

@@ -1,0 +1,106 @@
+//! Admins list and revoke any user's API tokens over the JSON API (`/api/v1/users/{id}/tokens`),
+//! as the Users page does; a revocation is audited like one made on the page.
+use crate::api::{ApiError, ErrorDto};
+use crate::auth::ApiUser;
+use crate::guard;
+use crate::{AppError, AppState};
+use axum::extract::{Path, State};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use postflow_core::access::Action;
+use postflow_store::accounts::ApiToken;
+use serde::Serialize;
+use utoipa::{OpenApi, ToSchema};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/users/{id}/tokens", get(list_tokens))
+        .route("/users/{id}/tokens/{token_id}/revoke", post(revoke_token))
+}
+
+#[derive(OpenApi)]
+#[openapi(paths(list_tokens, revoke_token), components(schemas(TokenDto)))]
+pub struct TokenApiDoc;
+
+#[derive(Serialize, ToSchema)]
+pub struct TokenDto {
+    pub id: i64,
+    pub user_id: i64,
+    pub name: String,
+    /// RFC 3339
+    pub created_at: String,
+    pub last_used_at: Option<String>,
+    /// Set once revoked (by its owner, an admin, a password change or disabling the account).
+    pub revoked_at: Option<String>,
+}
+
+impl From<ApiToken> for TokenDto {
+    fn from(t: ApiToken) -> Self {
+        TokenDto {
+            id: t.id,
+            user_id: t.user_id,
+            name: t.name,
+            created_at: t.created_at.to_rfc3339(),
+            last_used_at: t.last_used_at.map(|d| d.to_rfc3339()),
+            revoked_at: t.revoked_at.map(|d| d.to_rfc3339()),
+        }
+    }
+}
+
+async fn admin_of(state: &AppState, api_user: &ApiUser) -> Result<(), ApiError> {
+    let actor = guard::actor_for(state, &api_user.0).await?;
+    guard::require(&actor, Action::ManageUsers)?;
+    Ok(())
+}
+
+#[utoipa::path(get, path = "/api/v1/users/{id}/tokens", params(("id" = i64, Path, description = "User id")),
+    responses((status = 200, body = Vec<TokenDto>), (status = 403, body = ErrorDto), (status = 404, body = ErrorDto)))]
+async fn list_tokens(
+    State(state): State<AppState>,
+    api_user: ApiUser,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<TokenDto>>, ApiError> {
+    admin_of(&state, &api_user).await?;
+    state
+        .store
+        .user_by_id(id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let tokens = state.store.list_api_tokens(id).await?;
+    Ok(Json(tokens.into_iter().map(TokenDto::from).collect()))
+}
+
+#[utoipa::path(post, path = "/api/v1/users/{id}/tokens/{token_id}/revoke",
+    params(("id" = i64, Path, description = "User id"), ("token_id" = i64, Path, description = "Token id")),
+    responses((status = 200, body = TokenDto), (status = 403, body = ErrorDto), (status = 404, body = ErrorDto)))]
+async fn revoke_token(
+    State(state): State<AppState>,
+    api_user: ApiUser,
+    Path((id, token_id)): Path<(i64, i64)>,
+) -> Result<Json<TokenDto>, ApiError> {
+    admin_of(&state, &api_user).await?;
+    let owner = state
+        .store
+        .user_by_id(id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    state.store.revoke_api_token(id, token_id).await?;
+    state
+        .store
+        .audit(
+            Some(api_user.0.id),
+            "revoke",
+            "api_token",
+            Some(token_id),
+            format!("revoked API token {token_id} of {}", owner.email),
+        )
+        .await?;
+    let token = state
+        .store
+        .list_api_tokens(id)
+        .await?
+        .into_iter()
+        .find(|t| t.id == token_id)
+        .ok_or(AppError::NotFound)?;
+    Ok(Json(token.into()))
+}
