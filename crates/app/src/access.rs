@@ -20,6 +20,18 @@ pub(crate) async fn actor_in<C: ConnectionTrait>(repo: &Repo<C>, user: &User) ->
     })
 }
 
+/// The person a CLI verb acts as when it opens the store directly: whoever can read the
+/// database file runs the installation, so it may do what an admin may. The audit log records
+/// such changes as the system's (no user).
+pub fn local_operator() -> Actor {
+    Actor { user_id: 0, role: Role::Admin, client_id: None, member_of: Vec::new() }
+}
+
+/// The user an audit line names: `None` for the local operator.
+pub fn audited_user(actor: &Actor) -> Option<i64> {
+    (actor.user_id > 0).then_some(actor.user_id)
+}
+
 pub fn scope(p: &Project) -> ProjectScope {
     ProjectScope {
         project_id: p.id,

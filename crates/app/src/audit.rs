@@ -10,6 +10,7 @@ pub enum AuditEvent {
     ProjectArchived { project_id: i64, code: String, archived: bool },
     MemberAdded { project_id: i64, code: String, user_id: i64, name: String },
     MemberRemoved { project_id: i64, code: String, user_id: i64, name: String },
+    VolumeRegistered { volume_id: i64, label: String, updated: bool },
 }
 
 impl AuditEvent {
@@ -32,6 +33,10 @@ impl AuditEvent {
             }
             MemberRemoved { project_id, code, name, .. } => {
                 ("update", "project", Some(*project_id), format!("removed {name} from {code}"))
+            }
+            VolumeRegistered { volume_id, label, updated } => {
+                let what = if *updated { "updated volume" } else { "registered volume" };
+                ("upsert", "volume", Some(*volume_id), format!("{what} {label}"))
             }
         }
     }

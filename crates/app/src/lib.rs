@@ -9,6 +9,7 @@
 pub mod access;
 pub mod audit;
 pub mod projects;
+pub mod storage;
 
 use postflow_core::access::{Action, Denied};
 pub use postflow_core::access::{Actor, Permit};

@@ -97,7 +97,7 @@ pub async fn create(ctx: &Context, actor: &Actor, draft: &ProjectDraft) -> Resul
     let tx = ctx.store.begin().await?;
     let project = tx.create_project(input).await.map_err(code_taken)?;
     let event = AuditEvent::ProjectCreated { project_id: project.id, code: project.code.clone() };
-    record(&tx, Some(permit.actor().user_id), event).await?;
+    record(&tx, access::audited_user(permit.actor()), event).await?;
     tx.commit().await?;
     Ok(project)
 }
@@ -110,7 +110,7 @@ pub async fn update(ctx: &Context, actor: &Actor, code: &str, expected_version: 
     let (project, permit) = access::project_in(&tx, actor, code, Action::EditProject).await?;
     let saved = tx.update_project(project.id, expected_version, input).await.map_err(code_taken)?;
     let event = AuditEvent::ProjectEdited { project_id: saved.id, code: saved.code.clone() };
-    record(&tx, Some(permit.actor().user_id), event).await?;
+    record(&tx, access::audited_user(permit.actor()), event).await?;
     tx.commit().await?;
     Ok(saved)
 }
@@ -120,7 +120,7 @@ pub async fn set_archived(ctx: &Context, actor: &Actor, code: &str, archived: bo
     let (project, permit) = access::project_in(&tx, actor, code, Action::EditProject).await?;
     tx.set_project_archived(project.id, archived).await?;
     let event = AuditEvent::ProjectArchived { project_id: project.id, code: project.code.clone(), archived };
-    record(&tx, Some(permit.actor().user_id), event).await?;
+    record(&tx, access::audited_user(permit.actor()), event).await?;
     tx.commit().await?;
     Ok(project)
 }
@@ -144,7 +144,7 @@ pub async fn add_member(ctx: &Context, actor: &Actor, code: &str, user_id: &str)
     }
     tx.add_project_member(project.id, user.id).await?;
     let event = AuditEvent::MemberAdded { project_id: project.id, code: project.code.clone(), user_id, name: user.name };
-    record(&tx, Some(permit.actor().user_id), event).await?;
+    record(&tx, access::audited_user(permit.actor()), event).await?;
     tx.commit().await?;
     Ok(project)
 }
@@ -158,7 +158,7 @@ pub async fn remove_member(ctx: &Context, actor: &Actor, code: &str, user_id: i6
     };
     tx.remove_project_member(project.id, user_id).await?;
     let event = AuditEvent::MemberRemoved { project_id: project.id, code: project.code.clone(), user_id, name };
-    record(&tx, Some(permit.actor().user_id), event).await?;
+    record(&tx, access::audited_user(permit.actor()), event).await?;
     tx.commit().await?;
     Ok(project)
 }

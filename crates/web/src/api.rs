@@ -3,7 +3,7 @@
 use crate::auth::ApiUser;
 use crate::guard;
 use crate::{AppError, AppState};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -33,6 +33,7 @@ pub fn routes() -> Router<AppState> {
             axum::routing::post(record_catalog)
                 .layer(axum::extract::DefaultBodyLimit::max(256 << 20)),
         )
+        .fallback(not_found)
 }
 
 #[derive(OpenApi)]
@@ -64,11 +65,15 @@ async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     Json(doc)
 }
 
-/// API errors are JSON: `{"error": "…"}` with the matching status.
+/// API errors are JSON, always (also for malformed bodies, bad paths and unknown routes):
+/// `{"code": "…", "message": "…", "fields": {field: message}, "error": "…"}` with the matching
+/// status. `error` repeats `message` for clients written against the first API version.
 #[derive(Debug)]
 pub enum ApiError {
     Unauthorized,
     App(AppError),
+    /// A status and message from the HTTP layer (body too large, wrong content type, …).
+    Http(StatusCode, &'static str, String),
 }
 
 impl From<AppError> for ApiError {
@@ -83,29 +88,103 @@ impl From<postflow_store::StoreError> for ApiError {
     }
 }
 
+impl From<postflow_app::AppError> for ApiError {
+    fn from(e: postflow_app::AppError) -> Self {
+        ApiError::App(e.into())
+    }
+}
+
+impl From<axum::extract::rejection::JsonRejection> for ApiError {
+    fn from(r: axum::extract::rejection::JsonRejection) -> Self {
+        use axum::extract::rejection::JsonRejection as J;
+        let code = match &r {
+            J::JsonDataError(_) | J::JsonSyntaxError(_) => "malformed_json",
+            J::MissingJsonContentType(_) => "unsupported_media_type",
+            _ => "bad_request",
+        };
+        ApiError::Http(r.status(), code, format!("the request body could not be read: {}", r.body_text()))
+    }
+}
+
+impl From<axum::extract::rejection::PathRejection> for ApiError {
+    fn from(r: axum::extract::rejection::PathRejection) -> Self {
+        ApiError::Http(StatusCode::BAD_REQUEST, "bad_path", format!("the address is not valid: {}", r.body_text()))
+    }
+}
+
+impl From<axum::extract::rejection::BytesRejection> for ApiError {
+    fn from(r: axum::extract::rejection::BytesRejection) -> Self {
+        let code = if r.status() == StatusCode::PAYLOAD_TOO_LARGE { "payload_too_large" } else { "bad_request" };
+        ApiError::Http(r.status(), code, r.body_text())
+    }
+}
+
+/// `Json<T>` whose refusals are API errors.
+#[derive(axum::extract::FromRequest)]
+#[from_request(via(axum::Json), rejection(ApiError))]
+pub struct ApiJson<T>(pub T);
+
+/// `Path<T>` whose refusals are API errors.
+#[derive(axum::extract::FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(ApiError))]
+pub struct ApiPath<T>(pub T);
+
+/// The body bytes, refused as API errors when too large.
+pub struct ApiBytes(pub axum::body::Bytes);
+
+impl<S: Send + Sync> axum::extract::FromRequest<S> for ApiBytes {
+    type Rejection = ApiError;
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
+        Ok(ApiBytes(axum::body::Bytes::from_request(req, state).await?))
+    }
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct ErrorDto {
+    /// Stable machine-readable code: not_found, forbidden, invalid, conflict, unauthorized,
+    /// malformed_json, bad_path, payload_too_large, busy, internal, …
+    pub code: String,
+    /// One sentence for a person.
+    pub message: String,
+    /// Per-field refusals (empty unless `code` is `invalid`).
+    pub fields: std::collections::BTreeMap<String, String>,
+    /// Same as `message` (kept for first-version clients).
     pub error: String,
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let (status, msg) = match self {
+        let mut fields = std::collections::BTreeMap::new();
+        let (status, code, message) = match self {
             ApiError::Unauthorized => (
                 StatusCode::UNAUTHORIZED,
+                "unauthorized",
                 "send a valid API token as `Authorization: Bearer <token>`".to_string(),
             ),
             ApiError::App(AppError::Internal(detail)) => {
                 tracing::error!(%detail, "API request failed");
-                (
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal error; it has been logged".to_string(),
-                )
+                (StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error; it has been logged".to_string())
             }
-            ApiError::App(e) => (e.status(), e.to_string()),
+            ApiError::App(AppError::Invalid(f)) => {
+                let message = f.summary().unwrap_or_default();
+                fields = f.0.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+                (StatusCode::BAD_REQUEST, "invalid", message)
+            }
+            ApiError::App(e) => (e.status(), e.code(), e.to_string()),
+            ApiError::Http(status, code, message) => (status, code, message),
         };
-        (status, Json(ErrorDto { error: msg })).into_response()
+        let body = ErrorDto { code: code.into(), error: message.clone(), message, fields };
+        let mut response = (status, Json(body)).into_response();
+        if status == StatusCode::SERVICE_UNAVAILABLE || status == StatusCode::TOO_MANY_REQUESTS {
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from_static("5"));
+        }
+        response
     }
+}
+
+/// Unknown addresses under /api/v1 answer a JSON 404 too.
+pub async fn not_found() -> ApiError {
+    ApiError::Http(StatusCode::NOT_FOUND, "not_found", "no such API address; see /api/v1/openapi.json".into())
 }
 
 #[derive(Serialize, ToSchema)]
@@ -190,7 +269,7 @@ async fn projects(
 async fn project(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
 ) -> Result<Json<ProjectDto>, ApiError> {
     let actor = guard::actor_for(&state, &user).await?;
     let p = guard::project_for(&state, &actor, &code, Action::ViewProject).await?;
@@ -292,50 +371,18 @@ pub struct VolumeInputDto {
 async fn register_volume(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Json(input): Json<VolumeInputDto>,
+    ApiJson(input): ApiJson<VolumeInputDto>,
 ) -> Result<Json<VolumeDto>, ApiError> {
-    use postflow_core::integrity::{MediaType, Site, VolumeKind, VolumeLabel};
     let actor = guard::actor_for(&state, &user).await?;
-    guard::require(&actor, Action::ManageStorage)?;
-    let bad = |m: String| ApiError::from(AppError::BadRequest(m));
-    let label = VolumeLabel::parse(&input.label).map_err(|e| bad(e.to_string()))?;
-    let kind = VolumeKind::parse(&input.kind).ok_or_else(|| {
-        bad(format!(
-            "kind {:?} is not one of drive, lto, nas, cloud",
-            input.kind
-        ))
-    })?;
-    let media = match &input.media_type {
-        Some(m) => MediaType::parse(m).map_err(|e| bad(e.to_string()))?,
-        None => kind.default_media(),
+    let draft = postflow_app::storage::VolumeDraft {
+        label: input.label,
+        kind: input.kind,
+        media_type: input.media_type,
+        location: input.location,
+        capacity_bytes: input.capacity_bytes,
+        notes: input.notes,
     };
-    let site = Site::parse(&input.location).ok_or_else(|| {
-        bad(format!(
-            "location {:?} is not onsite or offsite",
-            input.location
-        ))
-    })?;
-    let v = state
-        .store
-        .upsert_volume(postflow_store::catalog::VolumeInput {
-            label,
-            kind,
-            media,
-            site,
-            capacity_bytes: input.capacity_bytes,
-            notes: input.notes,
-        })
-        .await?;
-    state
-        .store
-        .audit(
-            Some(user.id),
-            "upsert",
-            "volume",
-            Some(v.id),
-            format!("{} registered volume {}", user.email, v.label),
-        )
-        .await?;
+    let v = postflow_app::storage::register_volume(&state.app(), &actor, &draft).await?;
     Ok(Json(VolumeDto {
         kind: v.kind().as_str().into(),
         media_type: v.media().to_string(),
@@ -404,7 +451,7 @@ pub struct MediaDto {
 async fn project_media(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
 ) -> Result<Json<MediaDto>, ApiError> {
     let actor = guard::actor_for(&state, &user).await?;
     let p = guard::project_for(&state, &actor, &code, Action::ViewProject).await?;
@@ -476,7 +523,7 @@ pub struct RecordedDto {
 async fn record_catalog(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Json(body): Json<serde_json::Value>,
+    ApiJson(body): ApiJson<serde_json::Value>,
 ) -> Result<Json<RecordedDto>, ApiError> {
     let actor = guard::actor_for(&state, &user).await?;
     let record: postflow_store::catalog::CatalogRecord = serde_json::from_value(body)
@@ -521,7 +568,7 @@ pub struct DeliverableDto {
 async fn deliverables(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
 ) -> Result<Json<Vec<DeliverableDto>>, ApiError> {
     let actor = guard::actor_for(&state, &user).await?;
     let p = guard::project_for(&state, &actor, &code, Action::ViewProject).await?;
@@ -565,8 +612,8 @@ pub struct QcRunDto {
 async fn upload_qc_run(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path((code, id)): Path<(String, i64)>,
-    body: axum::body::Bytes,
+    ApiPath((code, id)): ApiPath<(String, i64)>,
+    ApiBytes(body): ApiBytes,
 ) -> Result<(StatusCode, Json<QcRunDto>), ApiError> {
     let actor = guard::actor_for(&state, &user).await?;
     let p = guard::project_for(&state, &actor, &code, Action::UploadQc).await?;

@@ -13,6 +13,9 @@ pub enum AppError {
     BadCsrf,
     #[error("{0}")]
     BadRequest(String),
+    /// Refused input, field by field (the application layer's validation).
+    #[error("{}", .0.summary().unwrap_or_default())]
+    Invalid(postflow_app::FieldErrors),
     #[error("{0}")]
     Conflict(String),
     #[error("sign in first")]
@@ -41,9 +44,7 @@ impl From<postflow_app::AppError> for AppError {
         match e {
             E::NotFound(_) => AppError::NotFound,
             E::Forbidden(_) => AppError::Forbidden,
-            E::Invalid(fields) => AppError::BadRequest(
-                fields.0.iter().map(|(f, m)| format!("{f}: {m}")).collect::<Vec<_>>().join("; "),
-            ),
+            E::Invalid(fields) => AppError::Invalid(fields),
             E::Conflict(m) => AppError::Conflict(m),
             E::Store(s) => s.into(),
         }
@@ -61,11 +62,26 @@ impl AppError {
         match self {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Forbidden | AppError::BadCsrf => StatusCode::FORBIDDEN,
-            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::BadRequest(_) | AppError::Invalid(_) => StatusCode::BAD_REQUEST,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
             AppError::Busy => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The stable machine-readable code API clients branch on (`code` in the error body).
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::NotFound => "not_found",
+            AppError::Forbidden => "forbidden",
+            AppError::BadCsrf => "bad_csrf",
+            AppError::BadRequest(_) => "bad_request",
+            AppError::Invalid(_) => "invalid",
+            AppError::Conflict(_) => "conflict",
+            AppError::Unauthorized => "unauthorized",
+            AppError::Busy => "busy",
+            AppError::Internal(_) => "internal",
         }
     }
 }
