@@ -180,6 +180,8 @@ impl MediaEntry {
     }
 }
 
+/// A file's identity: its project (or none) and its path. Two projects' cards with the same
+/// relative path are two files, and a recording speaks only of its own project's.
 fn file_key(project_id: Option<i64>, path: &str) -> String {
     format!("{}:{path}", project_id.unwrap_or(0))
 }
@@ -213,6 +215,23 @@ fn check_path(path: &str) -> Result<()> {
     if bad {
         return Err(StoreError::Conflict(format!(
             "file path {path:?} is not a relative path such as A001/Clips/A001C001.mov; fix the report and send it again"
+        )));
+    }
+    Ok(())
+}
+
+/// A copy is verified only against a hash: a record that claims one without any checksum for
+/// the file proves nothing and is refused whole.
+fn check_verified_has_checksum(f: &RecordedFile) -> Result<()> {
+    let claims_verified = f.copies.iter().any(|c| c.state == CopyState::Verified);
+    let has_checksum = f
+        .checksums
+        .iter()
+        .any(|(alg, value)| !alg.trim().is_empty() && !value.trim().is_empty());
+    if claims_verified && !has_checksum {
+        return Err(StoreError::Conflict(format!(
+            "the report marks a copy of {} verified but gives no checksum for it; a verified copy needs the hash it was verified against, so send the file's checksums (or record the copy as failed)",
+            f.path
         )));
     }
     Ok(())
@@ -311,6 +330,7 @@ impl<C: ConnectionTrait + TransactionTrait> Repo<C> {
             if let Some(original) = &f.original_path {
                 check_path(original)?;
             }
+            check_verified_has_checksum(f)?;
         }
         let txn = self.conn().begin().await?;
         let project_id = match rec.project.as_deref().map(str::trim) {
@@ -564,7 +584,9 @@ async fn upsert_files<C: ConnectionTrait>(
                     .into_iter()
                     .map(|m| (m.path.clone(), m))
                     .collect();
-            // A file first seen without a project is adopted by the project named later.
+            // A file first seen without a project is adopted by the project named later, but
+            // only when it is the same content: an unrelated file of no project with the same
+            // path stays as it was, and the project gets a file of its own.
             let orphans: HashMap<String, MediaFile> = find_keys(
                 batch
                     .iter()
@@ -577,37 +599,25 @@ async fn upsert_files<C: ConnectionTrait>(
             .map(|m| (m.path.clone(), m))
             .collect();
             for f in batch {
-                existing.push(own.get(&f.path).or_else(|| orphans.get(&f.path)).cloned());
+                let same_orphan = orphans.get(&f.path).filter(|m| {
+                    let stored: BTreeMap<String, String> =
+                        serde_json::from_str(&m.checksums).unwrap_or_default();
+                    checksums_agree(&stored, &f.checksums)
+                });
+                existing.push(own.get(&f.path).or(same_orphan).cloned());
             }
         }
+        // A recording of no project speaks only of files of no project: a project's file with
+        // the same path is another file, and is never touched.
         None => {
-            let mut by_path: HashMap<String, Vec<MediaFile>> = HashMap::new();
-            for m in media_file::Entity::find()
-                .filter(media_file::Column::Path.is_in(batch.iter().map(|f| f.path.clone())))
-                .all(db)
-                .await?
-            {
-                by_path.entry(m.path.clone()).or_default().push(m);
-            }
+            let orphans: HashMap<String, MediaFile> =
+                find_keys(batch.iter().map(|f| file_key(None, &f.path)).collect())
+                    .await?
+                    .into_iter()
+                    .map(|m| (m.path.clone(), m))
+                    .collect();
             for f in batch {
-                let same_path = by_path.remove(&f.path).unwrap_or_default();
-                let found = if same_path.len() <= 1 {
-                    same_path.into_iter().next()
-                } else {
-                    let found = same_path.into_iter().find(|m| {
-                        let stored: BTreeMap<String, String> =
-                            serde_json::from_str(&m.checksums).unwrap_or_default();
-                        checksums_agree(&stored, &f.checksums)
-                    });
-                    if found.is_none() {
-                        return Err(StoreError::Conflict(format!(
-                            "{} is catalogued in several projects; name the project (--project CODE) so the right one is updated",
-                            f.path
-                        )));
-                    }
-                    found
-                };
-                existing.push(found);
+                existing.push(orphans.get(&f.path).cloned());
             }
         }
     }

@@ -709,9 +709,10 @@ async fn media_catalog(store: &Store) {
 
     // The log keeps every run with its report.
     let events = store.catalog_events(Some(p.id), 10).await.unwrap();
-    assert_eq!(events.len(), 2);
-    assert!(events.iter().all(|e| e.kind == "ingest"));
-    assert!(events[0].report.contains("postflow.ingest.v1"));
+    assert_eq!(events.len(), 4);
+    let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(kinds, ["verify", "verify", "ingest", "ingest"]);
+    assert!(events[3].report.contains("postflow.ingest.v1"));
     assert_eq!(store.catalog_events(None, 10).await.unwrap().len(), 4);
 }
 
