@@ -88,13 +88,15 @@ pub fn set_cookie(name: &str, value: &str, max_age_secs: i64, secure: bool) -> S
     )
 }
 
-/// Bounds the argon2 work of the whole server: at most `checks` hashes run at once (each costs
-/// ~19 MiB and a core for tens of milliseconds) and at most `queue` more requests wait for one.
-/// A request beyond that is refused at once with [`AppError::Busy`] (503 + Retry-After), so a
-/// burst of logins costs bounded memory and never fails with a 500.
+/// Bounds the argon2 work of the whole server: hashes run on `checks` dedicated threads (each
+/// hash costs ~19 MiB and a core for tens of milliseconds) and at most `queue` more requests wait
+/// for one. A request beyond that is refused at once with [`AppError::Busy`] (503 + Retry-After),
+/// so a burst of sign-ins costs bounded memory and never fails with a 500. Dedicated threads,
+/// rather than tokio's blocking pool, because the allocator keeps each thread's 19 MiB for
+/// reuse: a few fixed threads hold a few blocks, a pool that grows under load holds one per thread.
 pub struct PasswordGate {
-    waiting: tokio::sync::Semaphore,
-    hashing: tokio::sync::Semaphore,
+    places: tokio::sync::Semaphore,
+    jobs: std::sync::Mutex<std::sync::mpsc::Sender<Box<dyn FnOnce() + Send>>>,
 }
 
 /// A place in the password queue, taken before the login throttle counts the attempt so that a
@@ -107,9 +109,33 @@ pub struct PasswordTurn<'a> {
 impl PasswordGate {
     pub fn new(checks: usize, queue: usize) -> PasswordGate {
         let checks = checks.max(1);
+        let (tx, rx) = std::sync::mpsc::channel::<Box<dyn FnOnce() + Send>>();
+        let rx = std::sync::Arc::new(std::sync::Mutex::new(rx));
+        for i in 0..checks {
+            let rx = rx.clone();
+            let spawned = std::thread::Builder::new()
+                .name(format!("password-{i}"))
+                .spawn(move || loop {
+                    // The lock is held only while taking the next job; the gate's end ends it.
+                    let job = match rx.lock() {
+                        Ok(rx) => rx.recv(),
+                        Err(_) => return,
+                    };
+                    match job {
+                        // A panicking check fails its request (its reply is dropped), not the thread.
+                        Ok(job) => {
+                            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+                        }
+                        Err(_) => return,
+                    }
+                });
+            if let Err(e) = spawned {
+                tracing::error!(%e, "cannot start a password-check thread");
+            }
+        }
         PasswordGate {
-            waiting: tokio::sync::Semaphore::new(checks + queue),
-            hashing: tokio::sync::Semaphore::new(checks),
+            places: tokio::sync::Semaphore::new(checks + queue),
+            jobs: std::sync::Mutex::new(tx),
         }
     }
 
@@ -121,7 +147,7 @@ impl PasswordGate {
 
     /// A place in the queue, or `Busy` when it is full.
     pub fn enter(&self) -> Result<PasswordTurn<'_>, AppError> {
-        match self.waiting.try_acquire() {
+        match self.places.try_acquire() {
             Ok(place) => Ok(PasswordTurn {
                 gate: self,
                 _place: place,
@@ -144,15 +170,19 @@ impl PasswordTurn<'_> {
         &self,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, AppError> {
-        let _core = self
-            .gate
-            .hashing
-            .acquire()
+        let (done, result) = tokio::sync::oneshot::channel();
+        let job: Box<dyn FnOnce() + Send> = Box::new(move || {
+            let _ = done.send(work());
+        });
+        self.gate
+            .jobs
+            .lock()
+            .map_err(|_| AppError::Internal("the password-check threads stopped".into()))?
+            .send(job)
+            .map_err(|_| AppError::Internal("the password-check threads stopped".into()))?;
+        result
             .await
-            .map_err(|_| AppError::Busy)?;
-        tokio::task::spawn_blocking(work)
-            .await
-            .map_err(|e| AppError::Internal(format!("password check failed: {e}")))
+            .map_err(|_| AppError::Internal("a password check did not finish".into()))
     }
 
     pub async fn verify(&self, password: String, phc: String) -> Result<bool, AppError> {
