@@ -67,9 +67,9 @@ pub(crate) async fn project_in<C: ConnectionTrait>(
     Ok((project, permit))
 }
 
-/// The projects the actor may see, narrowed by the store rather than filtered afterwards.
-pub async fn visible_projects(ctx: &Context, actor: &Actor, include_archived: bool) -> Result<Vec<Project>> {
-    let filter = match actor.role {
+/// The store filter that narrows projects to those the actor may see (`None`: none at all).
+pub fn visibility(actor: &Actor, include_archived: bool) -> Option<ProjectFilter> {
+    Some(match actor.role {
         Role::Admin | Role::Producer => ProjectFilter { include_archived, ..Default::default() },
         Role::Artist => ProjectFilter {
             member_user_id: Some(actor.user_id),
@@ -78,9 +78,14 @@ pub async fn visible_projects(ctx: &Context, actor: &Actor, include_archived: bo
         },
         Role::Client => match actor.client_id {
             Some(c) => ProjectFilter { client_id: Some(c), include_archived, ..Default::default() },
-            None => return Ok(Vec::new()),
+            None => return None,
         },
-    };
+    })
+}
+
+/// The projects the actor may see, narrowed by the store rather than filtered afterwards.
+pub async fn visible_projects(ctx: &Context, actor: &Actor, include_archived: bool) -> Result<Vec<Project>> {
+    let Some(filter) = visibility(actor, include_archived) else { return Ok(Vec::new()) };
     let projects = ctx.store.list_projects(&filter).await?;
     // The rule in core has the last word.
     Ok(projects

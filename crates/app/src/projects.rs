@@ -5,7 +5,7 @@ use crate::{AppError, Context, FieldErrors, Result};
 use chrono::NaiveDate;
 use postflow_core::access::{authorize, Action, Actor, Role};
 use postflow_core::project::{check_date_order, Code, ProjectStatus};
-use postflow_store::studio::{Project, ProjectInput};
+use postflow_store::studio::{ListPage, Project, ProjectInput, ProjectListQuery, ProjectListRow};
 use postflow_store::StoreError;
 
 /// A project as typed into a form or sent by a client program: every field as text, validated
@@ -161,4 +161,39 @@ pub async fn remove_member(ctx: &Context, actor: &Actor, code: &str, user_id: i6
     record(&tx, access::audited_user(permit.actor()), event).await?;
     tx.commit().await?;
     Ok(project)
+}
+
+/// What a project list asks for: a search, a status, archived or not, a page.
+#[derive(Debug, Clone, Default)]
+pub struct ListRequest {
+    pub search: String,
+    /// A status name, or empty for any.
+    pub status: String,
+    pub include_archived: bool,
+    /// 1-based.
+    pub page: u64,
+    pub per_page: u64,
+}
+
+/// The projects the actor may see, filtered, ordered and paginated by the database.
+pub async fn list(ctx: &Context, actor: &Actor, req: &ListRequest) -> Result<ListPage<ProjectListRow>> {
+    let Some(filter) = access::visibility(actor, req.include_archived) else {
+        return Ok(ListPage { rows: Vec::new(), total: 0 });
+    };
+    let status = match req.status.trim() {
+        "" => None,
+        s => Some(ProjectStatus::parse(s).ok_or_else(|| AppError::field("status", format!("{s:?} is not a project status")))?),
+    };
+    let per_page = req.per_page.clamp(1, 500);
+    let query = ProjectListQuery {
+        filter,
+        status,
+        search: req.search.chars().take(200).collect(),
+        limit: per_page,
+        offset: req.page.max(1).saturating_sub(1).saturating_mul(per_page),
+    };
+    let mut page = ctx.store.project_list(&query).await?;
+    // The rule in core has the last word on every row.
+    page.rows.retain(|r| postflow_core::access::can(actor, Action::ViewProject, Some(access::scope(&r.project))));
+    Ok(page)
 }

@@ -143,3 +143,76 @@ async fn members_are_studio_people(store: &Store) {
     assert_eq!(lines[0], "removed ed from ACME-SPOT");
     assert_eq!(lines[1], "added ed to ACME-SPOT");
 }
+
+backends!(
+    the_list_is_filtered_and_paged_by_the_database,
+    a_project_with_an_unknown_status_is_an_error_not_a_guess,
+);
+
+async fn the_list_is_filtered_and_paged_by_the_database(store: &Store) {
+    use postflow_app::projects::{list, ListRequest};
+    let ctx = Context::new(store.clone());
+    let acme = client(store, "ACME").await;
+    let lumen = client(store, "LUMEN").await;
+    let producer = actor(store, &user(store, "pat@studio.test", Role::Producer, None).await).await;
+    for i in 0..12 {
+        projects::create(&ctx, &producer, &draft(&format!("ACME-{i:02}"), acme)).await.unwrap();
+    }
+    let mut odd = draft("LUMEN-A_B", lumen);
+    odd.name = "Nova 100% music video".into();
+    odd.status = "editorial".into();
+    projects::create(&ctx, &producer, &odd).await.unwrap();
+    projects::create(&ctx, &producer, &draft("LUMEN-AXB", lumen)).await.unwrap();
+    let ed = user(store, "ed@studio.test", Role::Artist, None).await;
+    projects::add_member(&ctx, &producer, "ACME-03", &ed.id.to_string()).await.unwrap();
+    projects::add_member(&ctx, &producer, "LUMEN-AXB", &ed.id.to_string()).await.unwrap();
+
+    let req = |search: &str, status: &str, page: u64| ListRequest {
+        search: search.into(),
+        status: status.into(),
+        page,
+        per_page: 5,
+        ..Default::default()
+    };
+    let codes = |p: &postflow_store::studio::ListPage<postflow_store::studio::ProjectListRow>| {
+        p.rows.iter().map(|r| r.project.code.clone()).collect::<Vec<_>>()
+    };
+    let first = list(&ctx, &producer, &req("", "", 1)).await.unwrap();
+    assert_eq!((first.total, first.rows.len()), (14, 5));
+    let third = list(&ctx, &producer, &req("", "", 3)).await.unwrap();
+    assert_eq!(third.rows.len(), 4);
+    // Client names match too, in any case; `_` and `%` are literal.
+    let by_client = list(&ctx, &producer, &req("lumen", "", 1)).await.unwrap();
+    assert_eq!(by_client.total, 2);
+    assert_eq!(codes(&list(&ctx, &producer, &req("a_b", "", 1)).await.unwrap()), vec!["LUMEN-A_B"]);
+    assert_eq!(codes(&list(&ctx, &producer, &req("100%", "", 1)).await.unwrap()), vec!["LUMEN-A_B"]);
+    assert_eq!(by_client.rows[0].client_name, "LUMEN");
+    assert_eq!(codes(&list(&ctx, &producer, &req("", "editorial", 1)).await.unwrap()), vec!["LUMEN-A_B"]);
+    assert!(matches!(list(&ctx, &producer, &req("", "frozen", 1)).await, Err(AppError::Invalid(_))));
+    // An artist lists only assigned projects, a client only their company's.
+    let artist = actor(store, &ed).await;
+    let mut mine = codes(&list(&ctx, &artist, &req("", "", 1)).await.unwrap());
+    mine.sort();
+    assert_eq!(mine, vec!["ACME-03", "LUMEN-AXB"]);
+    let lumen_client = actor(store, &user(store, "cc@lumen.test", Role::Client, Some(lumen)).await).await;
+    assert_eq!(list(&ctx, &lumen_client, &req("acme", "", 1)).await.unwrap().total, 0);
+    assert_eq!(list(&ctx, &lumen_client, &req("", "", 1)).await.unwrap().total, 2);
+}
+
+async fn a_project_with_an_unknown_status_is_an_error_not_a_guess(store: &Store) {
+    use postflow_store::ConnectionTrait;
+    let ctx = Context::new(store.clone());
+    let acme = client(store, "ACME").await;
+    let producer = actor(store, &user(store, "pat@studio.test", Role::Producer, None).await).await;
+    projects::create(&ctx, &producer, &draft("ACME-SPOT", acme)).await.unwrap();
+    store
+        .connection()
+        .execute_unprepared("UPDATE projects SET status = 'teleported' WHERE code = 'ACME-SPOT'")
+        .await
+        .unwrap();
+    let code = postflow_core::project::Code::parse("ACME-SPOT").unwrap();
+    let err = store.project_by_code(&code).await.unwrap_err();
+    assert!(err.to_string().contains("unknown status \"teleported\""), "{err}");
+    let err = projects::list(&ctx, &producer, &Default::default()).await.unwrap_err();
+    assert!(matches!(err, AppError::Store(_)), "{err:?}");
+}

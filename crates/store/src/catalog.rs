@@ -192,7 +192,7 @@ fn name_lower(path: &str) -> String {
 
 /// `LIKE` pattern for "contains", with `%`, `_` and the escape itself taken literally: a search
 /// for `A001_C` must not match `A001XC`.
-fn contains_pattern(needle: &str) -> sea_orm::sea_query::LikeExpr {
+pub(crate) fn contains_pattern(needle: &str) -> sea_orm::sea_query::LikeExpr {
     let mut p = String::from("%");
     for ch in needle.trim().to_lowercase().chars() {
         if matches!(ch, '%' | '_' | '\\') {

@@ -42,6 +42,9 @@ pub enum StoreError {
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
+    /// A row holds a value this build cannot read (never replaced by a guess).
+    #[error("the store holds a record this postflow cannot read: {0}")]
+    Corrupt(String),
     #[error("{field} {value:?} is already taken")]
     Duplicate { field: &'static str, value: String },
     #[error("database error: {0}")]

@@ -4,6 +4,7 @@ use crate::{map_unique, now, Repo, Result, StoreError};
 use chrono::NaiveDate;
 use postflow_core::project::{Code, ProjectStatus};
 use sea_orm::sea_query::{Expr, ExprTrait};
+
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
 };
@@ -40,9 +41,47 @@ pub struct ProjectFilter {
 }
 
 impl Project {
+    /// The project's status. Rows are checked when read ([`checked`]), so this never guesses.
     pub fn status(&self) -> ProjectStatus {
         ProjectStatus::parse(&self.status).unwrap_or(ProjectStatus::Bidding)
     }
+}
+
+/// Refuses a row whose status this build does not know (written by a newer postflow or by
+/// hand) instead of showing it as something it is not.
+fn checked(p: Project) -> Result<Project> {
+    match ProjectStatus::parse(&p.status) {
+        Some(_) => Ok(p),
+        None => Err(StoreError::Corrupt(format!(
+            "project {} has the unknown status {:?}; it was written by a newer postflow or edited by hand",
+            p.code, p.status
+        ))),
+    }
+}
+
+/// One page of the project list, filtered and ordered by the database.
+#[derive(Debug, Clone, Default)]
+pub struct ProjectListQuery {
+    pub filter: ProjectFilter,
+    pub status: Option<ProjectStatus>,
+    /// Matches code, name or client name, any case; `%` and `_` literally.
+    pub search: String,
+    pub limit: u64,
+    pub offset: u64,
+}
+
+/// A row of the project list: the project with its client's name (one joined query).
+#[derive(Debug, Clone)]
+pub struct ProjectListRow {
+    pub project: Project,
+    pub client_name: String,
+}
+
+/// Rows of a list page and how many match in all.
+#[derive(Debug, Clone)]
+pub struct ListPage<T> {
+    pub rows: Vec<T>,
+    pub total: u64,
 }
 
 impl<C: ConnectionTrait> Repo<C> {
@@ -190,16 +229,72 @@ impl<C: ConnectionTrait> Repo<C> {
     }
 
     pub async fn project_by_id(&self, id: i64) -> Result<Option<Project>> {
-        Ok(project::Entity::find_by_id(id)
-            .one(self.conn())
-            .await?)
+        project::Entity::find_by_id(id).one(self.conn()).await?.map(checked).transpose()
     }
 
     pub async fn project_by_code(&self, code: &Code) -> Result<Option<Project>> {
-        Ok(project::Entity::find()
+        project::Entity::find()
             .filter(project::Column::Code.eq(code.as_str()))
             .one(self.conn())
-            .await?)
+            .await?
+            .map(checked)
+            .transpose()
+    }
+
+    /// The project list as one joined, filtered, paginated query (no per-row lookups).
+    pub async fn project_list(&self, query: &ProjectListQuery) -> Result<ListPage<ProjectListRow>> {
+        use sea_orm::sea_query::{Func, Query};
+        use sea_orm::{PaginatorTrait, QuerySelect};
+        let f = &query.filter;
+        let mut q = project::Entity::find().find_also_related(client::Entity);
+        if let Some(c) = f.client_id {
+            q = q.filter(project::Column::ClientId.eq(c));
+        }
+        if !f.include_archived {
+            q = q.filter(project::Column::Archived.eq(false));
+        }
+        if let Some(u) = f.member_user_id {
+            q = q.filter(
+                project::Column::Id.in_subquery(
+                    Query::select()
+                        .column(project_member::Column::ProjectId)
+                        .from(project_member::Entity)
+                        .and_where(project_member::Column::UserId.eq(u))
+                        .to_owned(),
+                ),
+            );
+        }
+        if let Some(st) = query.status {
+            q = q.filter(project::Column::Status.eq(st.as_str()));
+        }
+        if !query.search.trim().is_empty() {
+            let lower = |c: sea_orm::sea_query::SimpleExpr| Expr::expr(Func::lower(c));
+            let pattern = crate::catalog::contains_pattern(&query.search);
+            q = q.filter(
+                sea_orm::Condition::any()
+                    .add(lower(Expr::col((project::Entity, project::Column::Code)).into()).like(pattern.clone()))
+                    .add(lower(Expr::col((project::Entity, project::Column::Name)).into()).like(pattern.clone()))
+                    .add(lower(Expr::col((client::Entity, client::Column::Name)).into()).like(pattern)),
+            );
+        }
+        let total = q.clone().count(self.conn()).await?;
+        let rows = q
+            .order_by_asc(project::Column::DueDate)
+            .order_by_asc(project::Column::Code)
+            .limit(Ord::max(query.limit, 1))
+            .offset(query.offset)
+            .all(self.conn())
+            .await?;
+        let rows = rows
+            .into_iter()
+            .map(|(p, c)| {
+                Ok(ProjectListRow {
+                    project: checked(p)?,
+                    client_name: c.map(|c| c.name).unwrap_or_default(),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(ListPage { rows, total })
     }
 
     pub async fn list_projects(&self, filter: &ProjectFilter) -> Result<Vec<Project>> {
@@ -216,7 +311,7 @@ impl<C: ConnectionTrait> Repo<C> {
             let ids = self.project_ids_of_member(u).await?;
             q = q.filter(project::Column::Id.is_in(ids));
         }
-        Ok(q.all(self.conn()).await?)
+        q.all(self.conn()).await?.into_iter().map(checked).collect()
     }
 
     pub async fn add_project_member(&self, project_id: i64, user_id: i64) -> Result<()> {

@@ -15,7 +15,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use postflow_core::access::{can, Action, Actor, Role};
+use postflow_core::access::{can, Action, Actor};
 use postflow_store::accounts::Attempt;
 use postflow_store::studio::Project;
 use serde::Deserialize;
@@ -144,24 +144,24 @@ pub(crate) async fn project_rows(
         .collect();
     Ok(projects
         .iter()
-        .map(|p| {
-            let st = p.status();
-            ProjectRow {
-                code: p.code.clone(),
-                name: p.name.clone(),
-                client_name: clients.get(&p.client_id).cloned().unwrap_or_default(),
-                status: st.as_str(),
-                status_label: st.label(),
-                status_rank: postflow_core::project::ProjectStatus::ALL
-                    .iter()
-                    .position(|s| *s == st)
-                    .unwrap_or(0),
-                start: date_text(p.start_date),
-                due: date_text(p.due_date),
-                archived: p.archived,
-            }
-        })
+        .map(|p| project_row(p, clients.get(&p.client_id).cloned().unwrap_or_default()))
         .collect())
+}
+
+/// A project as the tables show it.
+pub(crate) fn project_row(p: &Project, client_name: String) -> ProjectRow {
+    let st = p.status();
+    ProjectRow {
+        code: p.code.clone(),
+        name: p.name.clone(),
+        client_name,
+        status: st.as_str(),
+        status_label: st.label(),
+        status_rank: postflow_core::project::ProjectStatus::ALL.iter().position(|s| *s == st).unwrap_or(0),
+        start: date_text(p.start_date),
+        due: date_text(p.due_date),
+        archived: p.archived,
+    }
 }
 
 // --- sign in / out -----------------------------------------------------------------------------
@@ -508,7 +508,7 @@ async fn resources(State(state): State<AppState>, who: CurrentUser) -> Result<Re
         .list_users()
         .await?
         .into_iter()
-        .filter(|u| !u.disabled && u.role() != Role::Client)
+        .filter(|u| !u.disabled && u.role().is_staff())
         .map(|u| {
             (
                 u.name.clone(),

@@ -1,5 +1,5 @@
 //! Projects: list with filters, detail, create, edit (with a stale-edit guard), archive, team.
-use super::{project_rows, render, render_status, Chrome, FieldErrors, ProjectRow};
+use super::{project_row, render, render_status, Chrome, FieldErrors, ProjectRow};
 use crate::auth::{CurrentUser, Posted};
 use crate::guard;
 use crate::{AppError, AppState};
@@ -49,7 +49,15 @@ struct ListPage {
     status: String,
     archived: bool,
     statuses: Vec<(&'static str, &'static str)>,
+    page: u64,
+    pages: u64,
+    total: u64,
+    /// The filter as a query string, for the page links.
+    filter_query: String,
 }
+
+/// Rows per page of the project list.
+const PER_PAGE: u64 = 50;
 
 #[derive(Deserialize, Default)]
 struct ListQuery {
@@ -59,6 +67,8 @@ struct ListQuery {
     status: String,
     #[serde(default)]
     archived: String,
+    #[serde(default)]
+    page: String,
 }
 
 async fn list(
@@ -68,16 +78,22 @@ async fn list(
 ) -> Result<Response, AppError> {
     let actor = guard::actor_for(&state, &who.user).await?;
     let archived = !query.archived.is_empty();
-    let projects = guard::visible_projects(&state, &actor, archived).await?;
-    let mut rows = project_rows(&state, &projects).await?;
-    let needle = query.q.trim().to_lowercase();
-    rows.retain(|r| {
-        (query.status.is_empty() || r.status == query.status)
-            && (needle.is_empty()
-                || r.code.to_lowercase().contains(&needle)
-                || r.name.to_lowercase().contains(&needle)
-                || r.client_name.to_lowercase().contains(&needle))
-    });
+    let page = query.page.trim().parse::<u64>().unwrap_or(1).max(1);
+    let request = projects::ListRequest {
+        search: query.q.clone(),
+        status: query.status.clone(),
+        include_archived: archived,
+        page,
+        per_page: PER_PAGE,
+    };
+    let found = projects::list(&state.app(), &actor, &request).await?;
+    let rows = found.rows.iter().map(|r| project_row(&r.project, r.client_name.clone())).collect();
+    let filter_query = serde_urlencoded::to_string([
+        ("q", query.q.as_str()),
+        ("status", query.status.as_str()),
+        ("archived", if archived { "1" } else { "" }),
+    ])
+    .unwrap_or_default();
     render(&ListPage {
         chrome: Chrome::new(&who, "Projects"),
         projects: rows,
@@ -86,6 +102,10 @@ async fn list(
         status: query.status,
         archived,
         statuses: status_options(),
+        page,
+        pages: found.total.div_ceil(PER_PAGE).max(1),
+        total: found.total,
+        filter_query,
     })
 }
 
@@ -169,9 +189,8 @@ async fn show(
         .into_iter()
         .map(|(_, p)| (p.name, p.title))
         .collect();
-    let p = project_rows(&state, std::slice::from_ref(&project))
-        .await?
-        .remove(0);
+    let client_name = state.store.client_by_id(project.client_id).await?.map(|c| c.name).unwrap_or_default();
+    let p = project_row(&project, client_name);
     render(&ShowPage {
         chrome: Chrome::new(&who, "Projects"),
         p,
