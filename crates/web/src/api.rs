@@ -11,36 +11,36 @@ use axum::{Json, Router};
 use postflow_core::access::Action;
 use serde::Serialize;
 use utoipa::{OpenApi, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/openapi.json", get(openapi))
-        .route("/me", get(me))
-        .route("/projects", get(projects))
-        .route("/projects/{code}", get(project))
-        .route("/clients", get(clients))
-        .route("/volumes", get(volumes).post(register_volume))
-        .route("/projects/{code}/media", get(project_media))
-        .route("/projects/{code}/deliverables", get(deliverables))
-        .route(
-            "/projects/{code}/deliverables/{id}/qc-runs",
-            axum::routing::post(upload_qc_run)
-                .layer(axum::extract::DefaultBodyLimit::max(64 << 20)),
-        )
-        .route(
-            "/catalog/records",
-            // A large card's report is several megabytes of JSON.
-            axum::routing::post(record_catalog)
-                .layer(axum::extract::DefaultBodyLimit::max(256 << 20)),
-        )
-        .fallback(not_found)
+/// The API's routes. Each handler is registered with `routes!`, which reads its
+/// `#[utoipa::path]`: the router and the OpenAPI document are collected from the same
+/// annotations, so no route can be missing from the document or documented without a route.
+pub fn routes() -> OpenApiRouter<AppState> {
+    // A large card's report is several megabytes of JSON; a QC report with a loudness series
+    // a few.
+    let (schemas, paths, upload) = routes!(upload_qc_run);
+    let upload = (schemas, paths, upload.layer(axum::extract::DefaultBodyLimit::max(64 << 20)));
+    let (schemas, paths, catalog) = routes!(record_catalog);
+    let catalog = (schemas, paths, catalog.layer(axum::extract::DefaultBodyLimit::max(256 << 20)));
+    OpenApiRouter::new()
+        .routes(routes!(me))
+        .routes(routes!(projects))
+        .routes(routes!(project))
+        .routes(routes!(clients))
+        .routes(routes!(volumes, register_volume))
+        .routes(routes!(project_media))
+        .routes(routes!(deliverables))
+        .routes(upload)
+        .routes(catalog)
 }
 
+/// The OpenAPI document's frame; the paths come from the routers.
 #[derive(OpenApi)]
 #[openapi(
     info(title = "postflow API", version = "1", description = "Projects, clients and the signed-in user. Authenticate with a personal API token: `Authorization: Bearer pft_…`."),
-    paths(me, projects, project, clients, volumes, register_volume, project_media, record_catalog, deliverables, upload_qc_run),
-    components(schemas(DeliverableDto, QcRunDto, MeDto, ProjectDto, ClientDto, ErrorDto, VolumeDto, VolumeInputDto, MediaDto, RuleDto, FailingDto, FileDto, CopyDto, RecordedDto)),
+    components(schemas(ErrorDto)),
     modifiers(&BearerAuth),
     security(("bearer" = []))
 )]
@@ -59,10 +59,16 @@ impl utoipa::Modify for BearerAuth {
     }
 }
 
-async fn openapi() -> Json<utoipa::openapi::OpenApi> {
-    let mut doc = ApiDoc::openapi();
-    doc.merge(crate::token_api::TokenApiDoc::openapi());
-    Json(doc)
+/// The whole API: its router and its OpenAPI document (served at /api/v1/openapi.json), both
+/// built from the handlers' annotations.
+pub fn router() -> Router<AppState> {
+    let (router, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .nest("/api/v1", routes().merge(crate::token_api::routes()))
+        .split_for_parts();
+    let doc = std::sync::Arc::new(doc);
+    router
+        .route("/api/v1/openapi.json", get(move || async move { Json(doc.as_ref().clone()) }))
+        .route("/api/v1/{*rest}", axum::routing::any(not_found))
 }
 
 /// API errors are JSON, always (also for malformed bodies, bad paths and unknown routes):
@@ -197,7 +203,7 @@ pub struct MeDto {
     pub client_id: Option<i64>,
 }
 
-#[utoipa::path(get, path = "/api/v1/me", responses((status = 200, body = MeDto), (status = 401, body = ErrorDto)))]
+#[utoipa::path(get, path = "/me", responses((status = 200, body = MeDto), (status = 401, body = ErrorDto)))]
 async fn me(ApiUser(user): ApiUser) -> Json<MeDto> {
     Json(MeDto {
         id: user.id,
@@ -254,7 +260,7 @@ async fn project_dtos(
         .collect())
 }
 
-#[utoipa::path(get, path = "/api/v1/projects", responses((status = 200, body = Vec<ProjectDto>), (status = 401, body = ErrorDto)))]
+#[utoipa::path(get, path = "/projects", responses((status = 200, body = Vec<ProjectDto>), (status = 401, body = ErrorDto)))]
 async fn projects(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -264,7 +270,7 @@ async fn projects(
     Ok(Json(project_dtos(&state, list).await?))
 }
 
-#[utoipa::path(get, path = "/api/v1/projects/{code}", params(("code" = String, Path, description = "Project code")),
+#[utoipa::path(get, path = "/projects/{code}", params(("code" = String, Path, description = "Project code")),
     responses((status = 200, body = ProjectDto), (status = 404, body = ErrorDto)))]
 async fn project(
     State(state): State<AppState>,
@@ -284,7 +290,7 @@ pub struct ClientDto {
     pub archived: bool,
 }
 
-#[utoipa::path(get, path = "/api/v1/clients", responses((status = 200, body = Vec<ClientDto>), (status = 401, body = ErrorDto)))]
+#[utoipa::path(get, path = "/clients", responses((status = 200, body = Vec<ClientDto>), (status = 401, body = ErrorDto)))]
 async fn clients(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -328,7 +334,7 @@ pub struct VolumeDto {
     pub last_verified: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/v1/volumes", responses((status = 200, body = Vec<VolumeDto>), (status = 403, body = ErrorDto)))]
+#[utoipa::path(get, path = "/volumes", responses((status = 200, body = Vec<VolumeDto>), (status = 403, body = ErrorDto)))]
 async fn volumes(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -366,7 +372,7 @@ pub struct VolumeInputDto {
 }
 
 /// Registers a volume, or updates the one with this label (producers and admins).
-#[utoipa::path(post, path = "/api/v1/volumes", request_body = VolumeInputDto,
+#[utoipa::path(post, path = "/volumes", request_body = VolumeInputDto,
     responses((status = 200, body = VolumeDto), (status = 400, body = ErrorDto), (status = 403, body = ErrorDto)))]
 async fn register_volume(
     State(state): State<AppState>,
@@ -446,7 +452,7 @@ pub struct MediaDto {
 }
 
 /// A project's catalogued files with their copies, and its 3-2-1 status.
-#[utoipa::path(get, path = "/api/v1/projects/{code}/media", params(("code" = String, Path, description = "Project code")),
+#[utoipa::path(get, path = "/projects/{code}/media", params(("code" = String, Path, description = "Project code")),
     responses((status = 200, body = MediaDto), (status = 404, body = ErrorDto)))]
 async fn project_media(
     State(state): State<AppState>,
@@ -517,7 +523,7 @@ pub struct RecordedDto {
 /// Records an ingest or verification (`postflow ingest|verify --server`): files, copies per
 /// volume with their state, and the full report. Idempotent for files and copies; one log entry
 /// per call. The project's staff (or, for files of no project, producers and admins).
-#[utoipa::path(post, path = "/api/v1/catalog/records",
+#[utoipa::path(post, path = "/catalog/records",
     request_body(content = Object, description = "A catalog record: { kind: ingest|verify, project?, source, at, volumes: [{label, path}], files: [{path, size?, modified?, checksums: {alg: value}, original_path?, copies: [{volume, path_on_volume, state: verified|failed|missing, verified_at?}]}], complete, report }"),
     responses((status = 200, body = RecordedDto), (status = 400, body = ErrorDto), (status = 403, body = ErrorDto), (status = 404, body = ErrorDto)))]
 async fn record_catalog(
@@ -563,7 +569,7 @@ pub struct DeliverableDto {
     pub blockers: Vec<String>,
 }
 
-#[utoipa::path(get, path = "/api/v1/projects/{code}/deliverables", params(("code" = String, Path, description = "Project code")),
+#[utoipa::path(get, path = "/projects/{code}/deliverables", params(("code" = String, Path, description = "Project code")),
     responses((status = 200, body = Vec<DeliverableDto>), (status = 404, body = ErrorDto)))]
 async fn deliverables(
     State(state): State<AppState>,
@@ -605,7 +611,7 @@ pub struct QcRunDto {
 
 /// Attaches a QC result (the `postflow qc --json` document) to a deliverable. Staff on the
 /// project only; clients cannot. The verdict is recomputed from the checks.
-#[utoipa::path(post, path = "/api/v1/projects/{code}/deliverables/{id}/qc-runs",
+#[utoipa::path(post, path = "/projects/{code}/deliverables/{id}/qc-runs",
     params(("code" = String, Path, description = "Project code"), ("id" = i64, Path, description = "Deliverable id")),
     request_body(content = String, description = "The JSON printed by `postflow qc --json`", content_type = "application/json"),
     responses((status = 201, body = QcRunDto), (status = 400, body = ErrorDto), (status = 404, body = ErrorDto)))]

@@ -81,7 +81,7 @@ pub fn app(store: Store, config: WebConfig) -> Router {
     };
     Router::new()
         .merge(pages::routes())
-        .nest("/api/v1", api::routes().merge(token_api::routes()))
+        .merge(api::router())
         .merge(statics::routes())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

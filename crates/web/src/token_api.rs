@@ -1,26 +1,22 @@
 //! Admins list and revoke any user's API tokens over the JSON API (`/api/v1/users/{id}/tokens`),
 //! as the Users page does; a revocation is audited like one made on the page.
-use crate::api::{ApiError, ErrorDto};
+use crate::api::{ApiError, ApiPath, ErrorDto};
 use crate::auth::ApiUser;
 use crate::guard;
 use crate::{AppError, AppState};
-use axum::extract::{Path, State};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::extract::State;
+use axum::Json;
 use postflow_core::access::Action;
 use postflow_store::accounts::ApiToken;
 use serde::Serialize;
-use utoipa::{OpenApi, ToSchema};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/users/{id}/tokens", get(list_tokens))
-        .route("/users/{id}/tokens/{token_id}/revoke", post(revoke_token))
+/// Routes and their OpenAPI paths, collected from the handlers' annotations.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(list_tokens)).routes(routes!(revoke_token))
 }
-
-#[derive(OpenApi)]
-#[openapi(paths(list_tokens, revoke_token), components(schemas(TokenDto)))]
-pub struct TokenApiDoc;
 
 #[derive(Serialize, ToSchema)]
 pub struct TokenDto {
@@ -53,12 +49,12 @@ async fn admin_of(state: &AppState, api_user: &ApiUser) -> Result<(), ApiError> 
     Ok(())
 }
 
-#[utoipa::path(get, path = "/api/v1/users/{id}/tokens", params(("id" = i64, Path, description = "User id")),
+#[utoipa::path(get, path = "/users/{id}/tokens", params(("id" = i64, Path, description = "User id")),
     responses((status = 200, body = Vec<TokenDto>), (status = 403, body = ErrorDto), (status = 404, body = ErrorDto)))]
 async fn list_tokens(
     State(state): State<AppState>,
     api_user: ApiUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Vec<TokenDto>>, ApiError> {
     admin_of(&state, &api_user).await?;
     state
@@ -70,13 +66,13 @@ async fn list_tokens(
     Ok(Json(tokens.into_iter().map(TokenDto::from).collect()))
 }
 
-#[utoipa::path(post, path = "/api/v1/users/{id}/tokens/{token_id}/revoke",
+#[utoipa::path(post, path = "/users/{id}/tokens/{token_id}/revoke",
     params(("id" = i64, Path, description = "User id"), ("token_id" = i64, Path, description = "Token id")),
     responses((status = 200, body = TokenDto), (status = 403, body = ErrorDto), (status = 404, body = ErrorDto)))]
 async fn revoke_token(
     State(state): State<AppState>,
     api_user: ApiUser,
-    Path((id, token_id)): Path<(i64, i64)>,
+    ApiPath((id, token_id)): ApiPath<(i64, i64)>,
 ) -> Result<Json<TokenDto>, ApiError> {
     admin_of(&state, &api_user).await?;
     let owner = state
