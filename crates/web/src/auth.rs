@@ -189,6 +189,20 @@ impl PasswordTurn<'_> {
         self.run(move || verify_password(&password, &phc)).await
     }
 
+    /// Checks against `phc`, or, for an account that does not exist, against [`dummy_hash`]
+    /// (made on first use on a password thread, like every other hash).
+    pub async fn verify_or_dummy(
+        &self,
+        password: String,
+        phc: Option<String>,
+    ) -> Result<bool, AppError> {
+        self.run(move || {
+            let ok = verify_password(&password, phc.as_deref().unwrap_or_else(|| dummy_hash()));
+            ok && phc.is_some()
+        })
+        .await
+    }
+
     pub async fn hash(&self, password: String) -> Result<String, AppError> {
         self.run(move || hash_password(&password)).await?
     }

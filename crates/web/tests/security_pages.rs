@@ -298,6 +298,19 @@ async fn credentials_end_when_they_should(backend: Backend) {
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(me_status(&app, &over_api).await, StatusCode::UNAUTHORIZED);
+    // The OpenAPI document lists both.
+    let doc: serde_json::Value = api
+        .get(format!("{}/api/v1/openapi.json", app.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let paths: Vec<&String> = doc["paths"].as_object().unwrap().keys().collect();
+    for p in ["/api/v1/users/{id}/tokens", "/api/v1/users/{id}/tokens/{token_id}/revoke"] {
+        assert!(paths.iter().any(|k| k.as_str() == p), "{p} missing from {paths:?}");
+    }
     // Nobody else may.
     let producer = signed_in(&app, "producer@demo.postflow").await;
     let producer_token = create_token(&app, &producer).await;
