@@ -235,6 +235,21 @@ pub fn client_address(
         .unwrap_or(peer)
 }
 
+/// The network an address counts against in the sign-in throttle: the address itself for IPv4,
+/// its /64 for IPv6 (one subscriber usually holds a whole /64 and could rotate through it).
+pub fn throttle_network(address: std::net::IpAddr) -> String {
+    match address {
+        std::net::IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+        v4 => v4.to_string(),
+    }
+}
+
 /// Where a sign-in may send the person afterwards: a path on this site, or `/`.
 /// Refused: anything not starting with exactly one `/`; `/\`; a backslash or whitespace in the
 /// path; a control character anywhere; any raw character outside visible ASCII (browsers drop
@@ -396,7 +411,7 @@ where
     AppState: FromRef<S>,
     S: Send + Sync,
 {
-    type Rejection = crate::api::ApiError;
+    type Rejection = crate::api_error::ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let state = AppState::from_ref(state);
@@ -405,15 +420,15 @@ where
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
-            .ok_or(crate::api::ApiError::Unauthorized)?;
+            .ok_or(crate::api_error::ApiError::Unauthorized)?;
         match state
             .store
             .user_by_token_hash(&sha256_hex(value.trim()))
             .await
         {
             Ok(Some(u)) => Ok(ApiUser(u)),
-            Ok(None) => Err(crate::api::ApiError::Unauthorized),
-            Err(e) => Err(crate::api::ApiError::from(AppError::from(e))),
+            Ok(None) => Err(crate::api_error::ApiError::Unauthorized),
+            Err(e) => Err(crate::api_error::ApiError::from(AppError::from(e))),
         }
     }
 }
@@ -491,5 +506,15 @@ mod tests {
         drop(second);
         let h = gate.hash("correct horse".into()).await.unwrap();
         assert!(gate.verify("correct horse".into(), h).await.unwrap());
+    }
+
+    #[test]
+    fn ipv6_addresses_are_throttled_by_their_64() {
+        let a = |s: &str| throttle_network(s.parse().unwrap());
+        assert_eq!(a("2001:db8:1:2:aaaa::1"), a("2001:db8:1:2:bbbb::9"));
+        assert_eq!(a("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
+        assert_ne!(a("2001:db8:1:2::1"), a("2001:db8:1:3::1"));
+        assert_eq!(a("198.51.100.7"), "198.51.100.7");
+        assert_eq!(a("::ffff:198.51.100.7"), "198.51.100.7");
     }
 }

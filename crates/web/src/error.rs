@@ -98,7 +98,7 @@ impl IntoResponse for AppError {
             }
             other => other.to_string(),
         };
-        let mut page = crate::pages::error_page(status, &message);
+        let mut page = error_page(status, &message);
         if let AppError::Busy = self {
             page.headers_mut().insert(
                 axum::http::header::RETRY_AFTER,
@@ -108,3 +108,30 @@ impl IntoResponse for AppError {
         page
     }
 }
+
+#[derive(askama::Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    status: String,
+    message: &'a str,
+}
+
+/// The page shown for an error (the sign-in page when not signed in).
+fn error_page(status: StatusCode, message: &str) -> Response {
+    if status == StatusCode::UNAUTHORIZED {
+        return axum::response::Redirect::to("/login").into_response();
+    }
+    let page = ErrorPage {
+        status: format!(
+            "{} {}",
+            status.as_u16(),
+            status.canonical_reason().unwrap_or("")
+        ),
+        message,
+    };
+    match askama::Template::render(&page) {
+        Ok(html) => (status, axum::response::Html(html)).into_response(),
+        Err(_) => (status, message.to_string()).into_response(),
+    }
+}
+

@@ -6,6 +6,7 @@
 //! JavaScript are compiled into the binary; nothing is loaded from disk or the network at runtime.
 
 pub mod api;
+mod api_error;
 pub mod auth;
 pub mod demo;
 mod error;

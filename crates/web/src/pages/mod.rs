@@ -88,31 +88,6 @@ pub(crate) fn render_status<T: Template>(status: StatusCode, t: &T) -> Result<Re
 /// Field-level form errors, shown next to the fields (the application layer's own).
 pub(crate) use postflow_app::FieldErrors;
 
-#[derive(Template)]
-#[template(path = "error.html")]
-struct ErrorPage<'a> {
-    status: String,
-    message: &'a str,
-}
-
-pub(crate) fn error_page(status: StatusCode, message: &str) -> Response {
-    if status == StatusCode::UNAUTHORIZED {
-        return Redirect::to("/login").into_response();
-    }
-    let page = ErrorPage {
-        status: format!(
-            "{} {}",
-            status.as_u16(),
-            status.canonical_reason().unwrap_or("")
-        ),
-        message,
-    };
-    match page.render() {
-        Ok(html) => (status, Html(html)).into_response(),
-        Err(_) => (status, message.to_string()).into_response(),
-    }
-}
-
 pub(crate) fn date_text(d: Option<chrono::NaiveDate>) -> String {
     d.map(|d| d.format("%Y-%m-%d").to_string())
         .unwrap_or_else(|| "—".into())
@@ -283,7 +258,7 @@ async fn login_submit(
         Err(_) => return busy(&state, form.email, next),
     };
     let account_key = format!("account:{email}");
-    let address_key = format!("address:{address}");
+    let address_key = format!("address:{}", auth::throttle_network(address));
     for (key, free) in [
         (&address_key, ADDRESS_FREE_ATTEMPTS),
         (&account_key, ACCOUNT_FREE_ATTEMPTS),
