@@ -8,10 +8,13 @@ pub fn channel_names(layout: &str, channels: usize) -> Vec<String> {
     if names.len() == channels {
         return names.iter().map(|s| s.to_string()).collect();
     }
-    // Unknown or mismatched layout: the usual orders by count, else numbered channels.
+    // Unknown or mismatched layout: the orders BS.1770 and libebur128 assume for an unlabelled
+    // stream (5 channels L R C Ls Rs, 6 channels L R C LFE Ls Rs), else numbered channels
+    // (weighted as front channels, as libebur128 does for 3 channels).
     match channels {
         1 => vec!["FC".into()],
         2 => vec!["FL".into(), "FR".into()],
+        5 => channel_names("5.0", 5),
         6 => channel_names("5.1", 6),
         8 => channel_names("7.1", 8),
         n => (1..=n).map(|i| format!("c{i}")).collect(),
@@ -120,6 +123,16 @@ mod tests {
         let w: Vec<f64> = names.iter().map(|n| bs1770_weight(n)).collect();
         assert_eq!(w, vec![1.0, 1.0, 1.0, 0.0, 1.41, 1.41]);
         assert_eq!(phase_pairs(&names), vec![(0, 1), (4, 5)]);
+    }
+
+    #[test]
+    fn unlabelled_five_and_six_channels_weight_the_surrounds() {
+        for layout in ["unknown", ""] {
+            let w5: Vec<f64> = channel_names(layout, 5).iter().map(|n| bs1770_weight(n)).collect();
+            assert_eq!(w5, vec![1.0, 1.0, 1.0, 1.41, 1.41]);
+            let w6: Vec<f64> = channel_names(layout, 6).iter().map(|n| bs1770_weight(n)).collect();
+            assert_eq!(w6, vec![1.0, 1.0, 1.0, 0.0, 1.41, 1.41]);
+        }
     }
 
     #[test]
