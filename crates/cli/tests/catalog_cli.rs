@@ -148,7 +148,14 @@ fn two_drives_then_lto(store_flag: &str, store_value: &str, location: Location) 
     let lto = tmp.path().join("LTO-000123");
     std::fs::create_dir_all(&lto).unwrap();
     cp_r(&raid1.join("A001"), &lto);
-    let o = postflow(&["verify", s(&lto.join("A001")), store_flag, store_value]);
+    let o = postflow(&[
+        "verify",
+        s(&lto.join("A001")),
+        "--project",
+        "CAT",
+        store_flag,
+        store_value,
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let status = rt.block_on(store.project_status(pid)).unwrap();
     assert_eq!(status.standing, Standing::Compliant, "{status:?}");
@@ -158,7 +165,14 @@ fn two_drives_then_lto(store_flag: &str, store_value: &str, location: Location) 
     let mut bytes = std::fs::read(&clip).unwrap();
     bytes[100] ^= 1;
     std::fs::write(&clip, bytes).unwrap();
-    let o = postflow(&["verify", s(&lto.join("A001")), store_flag, store_value]);
+    let o = postflow(&[
+        "verify",
+        s(&lto.join("A001")),
+        "--project",
+        "CAT",
+        store_flag,
+        store_value,
+    ]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     let status = rt.block_on(store.project_status(pid)).unwrap();
     assert_eq!(status.standing, Standing::NotCompliant);
@@ -219,7 +233,7 @@ fn without_store_flags_ingest_records_nothing_and_says_so() {
 }
 
 #[test]
-fn a_catalog_that_cannot_be_written_is_reported_and_marks_nothing() {
+fn a_catalog_that_cannot_be_reached_is_reported_before_anything_is_copied() {
     let tmp = tempfile::tempdir().unwrap();
     let src = card(&tmp.path().join("cards"));
     let dest = tmp.path().join("RAID-1");
@@ -235,17 +249,23 @@ fn a_catalog_that_cannot_be_written_is_reported_and_marks_nothing() {
         s(&src),
         "--dest",
         s(&dest),
+        "--project",
+        "CAT",
         "--database-url",
         &url,
     ]);
-    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("the catalog was not updated"), "{err}");
-    assert!(err.contains("Nothing was marked verified"), "{err}");
+    assert!(
+        err.starts_with("error: cannot open the catalog to check project CAT"),
+        "{err}"
+    );
+    assert!(err.contains("nothing was done"), "{err}");
     assert!(!err.contains("secret"), "{err}");
-    // The copy itself is complete and verified on disk.
-    assert!(dest.join("A001/Clips/A001C001.mov").exists());
-    assert!(String::from_utf8_lossy(&o.stdout).starts_with("COMPLETE"));
+    assert!(
+        !dest.join("A001").exists(),
+        "copied although the catalog was unreachable"
+    );
 
     // Bad flag combinations are refused before anything is copied.
     let other = tmp.path().join("RAID-9");
@@ -261,6 +281,224 @@ fn a_catalog_that_cannot_be_written_is_reported_and_marks_nothing() {
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(String::from_utf8_lossy(&o.stderr).contains("needs --token"));
     assert!(!other.join("A001").exists());
+}
+
+/// The defect: a card recorded without `--project` whose paths match another project's files
+/// replaced that project's checksums and failed its good copies. Now a recording run must name
+/// an existing project before anything is copied, and never touches another project's files.
+#[test]
+fn a_recording_ingest_names_its_project_before_copying_and_leaves_other_projects_alone() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let rt = rt();
+    let store = rt
+        .block_on(Store::open(&Location::SqliteDir(data.clone())))
+        .unwrap();
+    let pid = rt.block_on(project(&store, "FIRST"));
+    rt.block_on(store.clone().close()).unwrap();
+
+    let src = card(&tmp.path().join("cards"));
+    let raid1 = tmp.path().join("RAID-1");
+    std::fs::create_dir_all(&raid1).unwrap();
+    let o = postflow(&[
+        "ingest",
+        s(&src),
+        "--dest",
+        s(&raid1),
+        "--project",
+        "FIRST",
+        "--data-dir",
+        s(&data),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let snapshot = || {
+        let store = rt
+            .block_on(Store::open(&Location::SqliteDir(data.clone())))
+            .unwrap();
+        let media = rt.block_on(store.project_media(pid)).unwrap();
+        rt.block_on(store.close()).unwrap();
+        media
+            .iter()
+            .map(|m| {
+                let copies: Vec<(String, String)> = m
+                    .copies
+                    .iter()
+                    .map(|c| (c.volume.label.clone(), c.copy.status.clone()))
+                    .collect();
+                (m.file.path.clone(), m.file.checksums.clone(), copies)
+            })
+            .collect::<Vec<_>>()
+    };
+    let before = snapshot();
+    assert_eq!(before.len(), 3);
+
+    // Another shoot's card with the same relative paths and other content.
+    let other = tmp.path().join("other");
+    let other_card = other.join("A001");
+    for name in ["Clips/A001C001.mov", "Clips/A001C002.mov", "A001.xml"] {
+        let p = other_card.join(name);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, b"another shoot, another day").unwrap();
+    }
+    let raid2 = tmp.path().join("RAID-2");
+    std::fs::create_dir_all(&raid2).unwrap();
+    let o = postflow(&[
+        "ingest",
+        s(&other_card),
+        "--dest",
+        s(&raid2),
+        "--data-dir",
+        s(&data),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.starts_with("error: recording this ingest in the catalog needs --project CODE"),
+        "{err}"
+    );
+    assert!(
+        !raid2.join("A001").exists(),
+        "copied before the project was named"
+    );
+
+    let o = postflow(&[
+        "ingest",
+        s(&other_card),
+        "--dest",
+        s(&raid2),
+        "--project",
+        "NOSUCH",
+        "--data-dir",
+        s(&data),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("project NOSUCH is not in the catalog"),
+        "{}",
+        text(&o)
+    );
+    assert!(
+        !raid2.join("A001").exists(),
+        "copied for an unknown project"
+    );
+
+    // Verify records the same way.
+    let o = postflow(&["verify", s(&raid1.join("A001")), "--data-dir", s(&data)]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("needs --project CODE"));
+
+    // Named for a second project, it lands there and FIRST's catalog is as it was.
+    let store = rt
+        .block_on(Store::open(&Location::SqliteDir(data.clone())))
+        .unwrap();
+    let second = rt.block_on(async {
+        let client = store.list_clients(true).await.unwrap()[0].id;
+        store
+            .create_project(ProjectInput {
+                code: Code::parse("SECOND").unwrap(),
+                name: "Second shoot".into(),
+                client_id: client,
+                status: ProjectStatus::Ingest,
+                start_date: None,
+                due_date: None,
+            })
+            .await
+            .unwrap()
+            .id
+    });
+    rt.block_on(store.close()).unwrap();
+    let o = postflow(&[
+        "ingest",
+        s(&other_card),
+        "--dest",
+        s(&raid2),
+        "--project",
+        "second",
+        "--data-dir",
+        s(&data),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(snapshot(), before, "FIRST's catalog entries changed");
+    let store = rt
+        .block_on(Store::open(&Location::SqliteDir(data.clone())))
+        .unwrap();
+    let media = rt.block_on(store.project_media(second)).unwrap();
+    assert_eq!(media.len(), 3);
+    assert!(media
+        .iter()
+        .all(|m| m.copies.len() == 1 && m.copies[0].volume.label == "RAID-2"));
+    rt.block_on(store.close()).unwrap();
+}
+
+/// A sampled verification records only the files it re-read, and never as a complete run.
+#[test]
+fn a_sampled_verify_is_recorded_as_a_sample() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let rt = rt();
+    let store = rt
+        .block_on(Store::open(&Location::SqliteDir(data.clone())))
+        .unwrap();
+    let pid = rt.block_on(project(&store, "SAMPLED"));
+    rt.block_on(store.clone().close()).unwrap();
+    let src = tmp.path().join("cards/S001");
+    for i in 0..12u8 {
+        let p = src.join(format!("f{i:02}.bin"));
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, vec![i; 2000]).unwrap();
+    }
+    let raid = tmp.path().join("RAID-1");
+    std::fs::create_dir_all(&raid).unwrap();
+    let o = postflow(&[
+        "ingest",
+        s(&src),
+        "--dest",
+        s(&raid),
+        "--project",
+        "SAMPLED",
+        "--data-dir",
+        s(&data),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let lto = tmp.path().join("LTO-7");
+    std::fs::create_dir_all(&lto).unwrap();
+    cp_r(&raid.join("S001"), &lto);
+    let o = postflow(&[
+        "verify",
+        s(&lto.join("S001")),
+        "--sample",
+        "25",
+        "--project",
+        "SAMPLED",
+        "--data-dir",
+        s(&data),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("sample only: 3 of 12"),
+        "{}",
+        text(&o)
+    );
+
+    let store = rt
+        .block_on(Store::open(&Location::SqliteDir(data.clone())))
+        .unwrap();
+    let events = rt.block_on(store.catalog_events(Some(pid), 5)).unwrap();
+    assert_eq!(events[0].kind, "verify");
+    assert!(
+        !events[0].complete,
+        "a sample was recorded as a complete verification"
+    );
+    let media = rt.block_on(store.project_media(pid)).unwrap();
+    let on_tape = media
+        .iter()
+        .filter(|m| m.copies.iter().any(|c| c.volume.label == "LTO-7"))
+        .count();
+    assert_eq!(
+        on_tape, 3,
+        "only the files the sample re-read count on the tape"
+    );
+    rt.block_on(store.close()).unwrap();
 }
 
 #[test]
@@ -302,12 +540,13 @@ fn catalog_through_the_server_with_a_token() {
         token
     };
     let producer = token_for("producer@demo.postflow");
-    let artist = token_for("editor@demo.postflow");
+    let client = token_for("client@acme.example");
 
     let src = card(&tmp.path().join("cards"));
     let dest = tmp.path().join("SHUTTLE-7");
     std::fs::create_dir_all(&dest).unwrap();
-    // An artist's token may not record: reported, copies untouched, nothing recorded.
+    // A client's token sees the project but may not record: the copies are fine, the catalog
+    // is not updated, and the exit code says so apart from a failed copy.
     let o = postflow(&[
         "ingest",
         s(&src),
@@ -318,10 +557,15 @@ fn catalog_through_the_server_with_a_token() {
         "--server",
         &base,
         "--token",
-        &artist,
+        &client,
     ]);
-    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("producer's or admin's token"));
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("the catalog was not updated"), "{err}");
+    assert!(err.contains("studio staff"), "{err}");
+    assert!(err.contains("exit code 3"), "{err}");
+    assert!(String::from_utf8_lossy(&o.stdout).starts_with("COMPLETE"));
+    assert!(dest.join("A001/Clips/A001C001.mov").exists());
     assert!(rt
         .block_on(store.volume_by_label("SHUTTLE-7"))
         .unwrap()
@@ -369,12 +613,14 @@ fn catalog_through_the_server_with_a_token() {
     let o = postflow(&[
         "verify",
         s(&dest.join("A001")),
+        "--project",
+        "ACME-SPRING",
         "--server",
         &base,
         "--token",
         "pft_wrong",
     ]);
-    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(String::from_utf8_lossy(&o.stderr).contains("did not accept the token"));
 }
 

@@ -337,3 +337,24 @@ fn bad_arguments_exit_2_with_one_clear_sentence() {
     assert_eq!(code(&o), 2);
     assert!(String::from_utf8_lossy(&o.stderr).contains("no ASC MHL history"));
 }
+
+#[test]
+fn an_empty_source_is_refused_and_nothing_is_copied() {
+    let t = tempfile::tempdir().unwrap();
+    let card = t.path().join("EMPTY");
+    std::fs::create_dir_all(card.join("Clips")).unwrap();
+    std::fs::create_dir_all(card.join("Metadata/deeper")).unwrap();
+    let d = t.path().join("d");
+    std::fs::create_dir_all(&d).unwrap();
+    for extra in [&[][..], &["--json"][..]] {
+        let o = ingest(&card, &[&d], extra, None);
+        assert_eq!(code(&o), 2, "{}", text(&o));
+        let e = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            e.starts_with("error: source") && e.contains("has no files") && e.contains("mounted"),
+            "{e}"
+        );
+        assert!(!String::from_utf8_lossy(&o.stdout).contains("COMPLETE"));
+        assert!(!d.join("EMPTY").exists(), "a destination folder was made");
+    }
+}

@@ -81,6 +81,8 @@ pub enum IngestError {
     DestinationInSource { dest: PathBuf, src: PathBuf },
     #[error("the same destination {0} is given twice")]
     DuplicateDestination(PathBuf),
+    #[error("source {0} has no files to copy; check that the card is mounted and that you gave the card's own folder, not an empty one")]
+    EmptySource(PathBuf),
 }
 
 /// Progress callbacks (the CLI draws bars with them). Called from worker threads.
@@ -835,6 +837,11 @@ pub fn ingest(opts: &IngestOptions, progress: &dyn Progress) -> Result<IngestRep
     let mut skipped = Vec::new();
 
     let scan = scan_tree(&source);
+    // Nothing to copy is never a complete offload: an unmounted card or a wrong folder would
+    // otherwise be reported as COMPLETE.
+    if scan.files.is_empty() && scan.symlinks.is_empty() && scan.errors.is_empty() {
+        return Err(IngestError::EmptySource(opts.source.clone()));
+    }
     for (p, e) in &scan.errors {
         errors.push(format!("cannot read {p} on the source: {e}"));
         skipped.push(Skipped {

@@ -46,6 +46,15 @@ pub(crate) fn source_write() -> std::io::Result<()> {
     Ok(())
 }
 
+/// `read-only-copy`: the copy being verified refuses writes (EROFS), as a read-only mount or a
+/// write-protected tape does; for runs where a real read-only mount cannot be made.
+pub(crate) fn copy_write() -> std::io::Result<()> {
+    if spec().as_deref() == Some("read-only-copy") {
+        return Err(std::io::Error::from_raw_os_error(libc::EROFS));
+    }
+    Ok(())
+}
+
 /// `kill-at=<point>`: killed at a named point (`before-mhl`, `after-generation`,
 /// `after-source-history`).
 pub(crate) fn at(point: &str) {

@@ -29,4 +29,6 @@ pub use report::{
     CardRecord, CopyResult, DestinationReport, DestinationStatus, FileReport, IngestReport,
     SourceHistoryReport,
 };
-pub use verify::{verify, FileStatus, VerifiedFile, VerifyError, VerifyOptions, VerifyReport};
+pub use verify::{
+    verify, FileStatus, SampleReport, VerifiedFile, VerifyError, VerifyOptions, VerifyReport,
+};

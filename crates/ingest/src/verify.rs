@@ -99,6 +99,22 @@ pub struct VerifyReport {
     pub generations_written: Vec<String>,
     pub warnings: Vec<String>,
     pub errors: Vec<String>,
+    /// With `--sample`: how many of the recorded files were re-read. `None` for a full run.
+    pub sample: Option<SampleReport>,
+    /// Whether this run was to write a new generation (`false` with `--no-record`).
+    pub record_requested: bool,
+    /// Why the new generation could not be written (a read-only copy, a full disk): the
+    /// verdict above still stands, only the copy's history was not extended.
+    pub not_recorded: Option<String>,
+}
+
+/// What a sampled verification covered: `checked` of the `recorded` files present were re-read;
+/// the others were not looked at and are not vouched for.
+#[derive(Clone, Debug, Serialize)]
+pub struct SampleReport {
+    pub percent: f64,
+    pub checked: u64,
+    pub recorded: u64,
 }
 
 /// Hashes one file from the medium.
@@ -206,7 +222,7 @@ pub fn verify(opts: &VerifyOptions) -> Result<VerifyReport, VerifyError> {
         .map(|h| h.v1_list_names())
         .unwrap_or_default();
     let mut warnings = Vec::new();
-    let mut errors = Vec::new();
+    let errors: Vec<String> = Vec::new();
     let history_problems: Vec<String> = set
         .problems()
         .into_iter()
@@ -238,6 +254,7 @@ pub fn verify(opts: &VerifyOptions) -> Result<VerifyReport, VerifyError> {
     // which present files to hash
     let mut to_hash: Vec<&crate::scan::ScannedFile> = present.clone();
     let sampled = opts.sample_percent.map(|p| p < 100.0).unwrap_or(false);
+    let mut sample = None;
     if sampled {
         let pct = opts.sample_percent.unwrap_or(100.0);
         let mut recorded: Vec<&crate::scan::ScannedFile> = present
@@ -247,6 +264,11 @@ pub fn verify(opts: &VerifyOptions) -> Result<VerifyReport, VerifyError> {
             .collect();
         let n = ((recorded.len() as f64 * pct / 100.0).ceil() as usize)
             .clamp(usize::from(!recorded.is_empty()), recorded.len());
+        sample = Some(SampleReport {
+            percent: pct,
+            checked: n as u64,
+            recorded: recorded.len() as u64,
+        });
         recorded.shuffle(&mut rand::thread_rng());
         recorded.truncate(n);
         recorded.sort_by(|a, b| a.path.cmp(&b.path));
@@ -299,20 +321,48 @@ pub fn verify(opts: &VerifyOptions) -> Result<VerifyReport, VerifyError> {
     for fa in &facts {
         comparisons.insert(fa.path.clone(), set.compare(fa));
     }
+    // A file the history does not know is sealed only when a person accepted it (`create`):
+    // otherwise it stays extra, run after run, until someone looks at it.
+    let extras: std::collections::BTreeSet<&str> = if opts.create {
+        Default::default()
+    } else {
+        comparisons
+            .iter()
+            .filter(|(_, c)| matches!(c, Comparison::New))
+            .map(|(p, _)| p.as_str())
+            .collect()
+    };
+    let sealable: Vec<FileFacts> = facts
+        .iter()
+        .filter(|f| !extras.contains(f.path.as_str()))
+        .cloned()
+        .collect();
+    let unlisted_extras = !opts.create
+        && present
+            .iter()
+            .any(|f| !known.contains(&f.path) && !hashed.contains(&f.path));
     let mut generations_written = Vec::new();
+    let mut not_recorded = None;
     if opts.record {
         let dirs: Vec<(String, Option<DateTime<Utc>>)> = scan
             .dirs
             .iter()
             .map(|d| (d.path.clone(), d.mtime.map(to_utc)))
             .collect();
-        let complete = !sampled && files.is_empty() && scan.errors.is_empty();
+        // Directory hashes cover every file below them, so none are written over a tree that
+        // holds files left out of the generation.
+        let complete = !sampled
+            && files.is_empty()
+            && scan.errors.is_empty()
+            && extras.is_empty()
+            && !unlisted_extras;
         let algs: Vec<HashAlgorithm> = if complete {
             dir_algs.clone()
         } else {
             Vec::new()
         };
-        for h in set.histories.values_mut() {
+        let writable = crate::fault::copy_write();
+        for h in set.histories.values_mut().filter(|_| writable.is_ok()) {
             if let Ok(Some(g)) = h.complete_interrupted_chain() {
                 warnings.push(format!(
                     "completed the chain entry for {g} left by an interrupted run"
@@ -320,7 +370,7 @@ pub fn verify(opts: &VerifyOptions) -> Result<VerifyReport, VerifyError> {
             }
         }
         let req = SealRequest {
-            files: &facts,
+            files: &sealable,
             dirs: &dirs,
             dir_hash_algorithms: &algs,
             process: "in-place",
@@ -334,14 +384,27 @@ pub fn verify(opts: &VerifyOptions) -> Result<VerifyReport, VerifyError> {
             }),
             now: Utc::now(),
         };
-        match set.seal(&req) {
+        match writable.and_then(|()| set.seal(&req)) {
             Ok(o) => {
                 generations_written = o.written.iter().map(|p| p.display().to_string()).collect()
             }
-            Err(e) => errors.push(format!(
-                "could not record the verification in {}: {e}; check that the folder is writable",
-                root.join(crate::mhl::MHL_FOLDER).display()
-            )),
+            // The files were read and compared all the same: the verdict is theirs, and the
+            // history that could not be extended is a separate warning.
+            Err(e) => {
+                let why = if e.raw_os_error() == Some(libc::EROFS) {
+                    "the copy is on a read-only file system".to_string()
+                } else if e.kind() == std::io::ErrorKind::PermissionDenied {
+                    "the copy's folder is not writable".to_string()
+                } else {
+                    e.to_string()
+                };
+                let folder = root.join(crate::mhl::MHL_FOLDER);
+                warnings.push(format!(
+                    "this verification was not written into the copy's history in {} ({why}); the files were checked all the same, and `postflow verify --no-record` checks without trying to write",
+                    folder.display()
+                ));
+                not_recorded = Some(format!("{why}: {e}"));
+            }
         }
     }
     for fa in &facts {
@@ -429,5 +492,8 @@ pub fn verify(opts: &VerifyOptions) -> Result<VerifyReport, VerifyError> {
         generations_written,
         warnings,
         errors,
+        sample,
+        record_requested: opts.record,
+        not_recorded,
     })
 }

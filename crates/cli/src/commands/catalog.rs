@@ -81,6 +81,11 @@ impl Args for CatalogArgs {
     }
 }
 
+/// Exit code of an `ingest` or `verify` whose copies were fine but whose catalog record could
+/// not be written (store or server unreachable, the record refused): the media is safe on
+/// disk as reported, only the catalog does not know it yet. Copy failures keep exit code 1.
+pub const EXIT_CATALOG_NOT_UPDATED: u8 = 3;
+
 /// Where catalog facts go.
 #[derive(Debug, Clone)]
 pub enum Target {
@@ -125,6 +130,57 @@ impl CatalogArgs {
             }
         }
     }
+}
+
+/// The project a recording run records to, named and found in the catalog before any byte is
+/// copied or hashed. A file's identity in the catalog includes its project, so a recording
+/// without one could not say whose files these are.
+pub fn project_for_recording(
+    target: &Target,
+    project: Option<&str>,
+    verb: &str,
+) -> anyhow::Result<String> {
+    let Some(given) = project.map(str::trim).filter(|p| !p.is_empty()) else {
+        bail!(
+            "recording this {verb} in the catalog needs --project CODE: the catalog keeps each project's files apart, so it must know whose files these are (leave out --data-dir/--database-url/--server to {verb} without recording)"
+        );
+    };
+    let code = postflow_core::project::Code::parse(given)
+        .map_err(|e| anyhow::anyhow!("--project {given:?}: {e}"))?;
+    let found = match target {
+        Target::Store(store) => runtime()?.block_on(async {
+            let s = store.open().await.with_context(|| {
+                format!("cannot open the catalog to check project {code} before the {verb}; nothing was done")
+            })?;
+            let found = s
+                .project_by_code(&code)
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot look up project {code} in the catalog: {e}"))?;
+            s.close().await.ok();
+            anyhow::Ok(found.is_some())
+        })?,
+        Target::Server { url, token } => {
+            let resp = http()?
+                .get(format!("{url}/api/v1/projects/{code}"))
+                .bearer_auth(token)
+                .send();
+            match resp {
+                Ok(r) if r.status() == reqwest::StatusCode::NOT_FOUND => false,
+                other => {
+                    let _: serde_json::Value = api_result(url, other).with_context(|| {
+                        format!("cannot check project {code} on the server before the {verb}; nothing was done")
+                    })?;
+                    true
+                }
+            }
+        }
+    };
+    if !found {
+        bail!(
+            "project {code} is not in the catalog (or not visible to you); check the code, or create the project first — nothing was done"
+        );
+    }
+    Ok(code.as_str().to_string())
 }
 
 /// The label of each destination: `--volume` in order, else the destination folder's name.
@@ -319,7 +375,8 @@ pub fn verify_record(
                 .unwrap_or_default(),
         }],
         files,
-        complete: report.ok,
+        // A sample vouches only for the files it re-read: never a complete verification.
+        complete: report.ok && !report.sampled,
         report: serde_json::to_value(report)?,
     })
 }
@@ -354,7 +411,10 @@ pub(crate) fn http() -> anyhow::Result<reqwest::blocking::Client> {
 
 #[derive(Deserialize)]
 struct ApiErrorBody {
-    error: String,
+    #[serde(default)]
+    error: Option<String>,
+    #[serde(default)]
+    message: Option<String>,
 }
 
 /// Turns a non-success API answer into one sentence naming the server.
@@ -375,11 +435,12 @@ pub(crate) fn api_result<T: serde::de::DeserializeOwned>(
     }
     let detail = resp
         .json::<ApiErrorBody>()
-        .map(|b| b.error)
-        .unwrap_or_else(|_| status.to_string());
+        .ok()
+        .and_then(|b| b.error.or(b.message))
+        .unwrap_or_else(|| status.to_string());
     match status.as_u16() {
         401 => bail!("the server at {url} did not accept the token ({detail}); create a new token on your account page"),
-        403 => bail!("the server at {url} refused: {detail}; recording needs a producer's or admin's token"),
+        403 => bail!("the server at {url} refused: {detail}; recording needs the token of studio staff on the project (a producer, an admin or a team member)"),
         _ => bail!("the server at {url} refused the request ({status}): {detail}"),
     }
 }
@@ -424,7 +485,7 @@ pub fn record_and_report(target: &Target, rec: &CatalogRecord, what: &str) -> bo
         }
         Err(e) => {
             eprintln!(
-                "error: the catalog was not updated: {e:#}. Nothing was marked verified; the {what} on disk are as reported above. Run the same command again once the catalog is reachable to record them."
+                "error: the catalog was not updated: {e:#}. Nothing was marked verified; the {what} on disk are as reported above. Run the same command again once the catalog is reachable to record them (exit code {EXIT_CATALOG_NOT_UPDATED}: catalog only)."
             );
             false
         }

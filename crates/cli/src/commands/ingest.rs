@@ -2,7 +2,21 @@
 //!
 //! Exit codes: 0 = everything verified; 1 = the ingest is incomplete or the verification found
 //! problems (each named on stderr, or in the JSON); 2 = could not start (bad arguments, missing
-//! source or destination).
+//! or empty source, missing destination, recording without `--project` or to a project the
+//! catalog does not have); 3 = the copies (or the verified copy) are fine but the catalog was
+//! not updated (store or server unreachable, or the record refused).
+//!
+//! Recording (`--data-dir`, `--database-url`, `--server`) needs `--project CODE`, and the
+//! project is looked up before anything is copied or hashed: a file's identity in the catalog
+//! includes its project.
+//!
+//! `verify` reports files the history does not know as `extra` and fails, run after run: they
+//! are never written into a generation unless a person accepts them with `--create`. A
+//! `--sample` run says so (`sample: {percent, checked, recorded}` in the JSON, "sample only" in
+//! the summary) and is never recorded in the catalog as a complete verification. A copy whose
+//! history cannot be extended (read-only mount, write-protected tape) still gets its verdict
+//! from the files; a warning says why nothing was written (`not_recorded`), and `--no-record`
+//! checks without writing any generation.
 //!
 //! For `ingest`, "incomplete" (1) also covers a card that is not what its own MHL says: when the
 //! source carries an ASC MHL history (`ascmhl/`) or MHL v1 lists, every file's hash from the one
@@ -50,7 +64,9 @@
 //!   files: [{ path, status: "ok"|"changed"|"missing"|"extra"|"unreadable"|"not_sampled",
 //!             algorithm?, expected?, actual?, error?, size|null, verified_at|null }],
 //!   history_problems: [string], generations_written: [path], warnings: [string],
-//!   errors: [string] }
+//!   errors: [string],
+//!   sample: null | { percent, checked, recorded },
+//!   record_requested: bool, not_recorded: string|null }
 //! ```
 use anyhow::{bail, Context};
 use clap::Args;
@@ -71,9 +87,25 @@ are read: a file that differs from the record, or a recorded file that is missin
 and the ingest is incomplete. The card's ascmhl/ history is copied to every destination and \
 extended there, as offload tools do.
 
+Recording in the catalog (--data-dir, --database-url or --server) needs --project CODE; the \
+project is looked up before anything is copied.
+
 Exit codes: 0 every file verified on every destination; 1 incomplete (a file or destination \
-failed, or the card is not what its MHL says; each named); 2 could not start. A source that \
-refuses the --source-mhl history (write-protected card) only warns: the exit code stays 0.";
+failed, or the card is not what its MHL says; each named); 2 could not start (bad arguments, \
+an empty source, no --project or an unknown one when recording); 3 every copy verified but the \
+catalog was not updated (run the same ingest again to record it). A source that refuses the \
+--source-mhl history (write-protected card) only warns: the exit code stays 0.";
+
+const VERIFY_AFTER_HELP: &str = "\
+Files the history does not know are reported as extra and fail the run every time; they are \
+never written into a generation unless you accept them with --create. A --sample run says how \
+many of how many files it checked and is never recorded as a complete verification. On a \
+read-only copy the files are still checked: a warning says why the history was not extended, \
+and --no-record checks without writing at all.
+
+Exit codes: 0 the copy is intact; 1 a file changed, is missing, extra or unreadable, or the \
+history is damaged; 2 could not start (bad arguments, no history, no --project or an unknown \
+one when recording); 3 the copy is intact but the catalog was not updated.";
 
 #[derive(Debug, Args)]
 #[command(after_help = INGEST_AFTER_HELP)]
@@ -86,7 +118,8 @@ pub struct IngestArgs {
     /// Hash formats (xxh64, xxh3, xxh128, md5, sha1, c4); repeat or separate with commas.
     #[arg(long = "hash", value_delimiter = ',', default_value = "xxh64")]
     pub hash: Vec<String>,
-    /// Project code; turns on the naming check with the default conventions.
+    /// Project code; turns on the naming check with the default conventions. Required when
+    /// recording in the catalog.
     #[arg(long)]
     pub project: Option<String>,
     /// Naming conventions file (TOML); checks every file name against it.
@@ -117,6 +150,7 @@ const CATALOG_HEADING: &str =
     "Catalog (nothing is recorded unless --data-dir, --database-url or --server is given)";
 
 #[derive(Debug, Args)]
+#[command(after_help = VERIFY_AFTER_HELP)]
 pub struct VerifyArgs {
     /// The copy's top folder (the one holding ascmhl/, or MHL v1 files).
     pub path: PathBuf,
@@ -127,15 +161,19 @@ pub struct VerifyArgs {
     #[arg(long = "hash", value_delimiter = ',')]
     pub hash: Vec<String>,
     /// Also record files the history does not know yet, and start a history on a copy that
-    /// has none (what `ascmhl create` does): for a copy made by another tool. Without it, such
-    /// files are reported as extra.
+    /// has none (what `ascmhl create` does): for a copy made by another tool, or to accept
+    /// files added to a copy. Without it, such files are reported as extra, fail the run and are
+    /// never written into the history.
     #[arg(long)]
     pub create: bool,
+    /// Check only: write no new generation into the copy's ASC MHL history (for a read-only
+    /// copy, or a copy that is not yours to change). The catalog is still recorded when asked.
+    #[arg(long = "no-record", conflicts_with = "create")]
+    pub no_record: bool,
     /// Print the report as JSON on stdout.
     #[arg(long)]
     pub json: bool,
-    /// Project code the verified files belong to (for the catalog; needed only when the same
-    /// path is catalogued in several projects).
+    /// Project code the verified files belong to; required when recording in the catalog.
     #[arg(long)]
     pub project: Option<String>,
     #[command(flatten, next_help_heading = CATALOG_HEADING)]
@@ -248,7 +286,12 @@ pub fn run_ingest(args: IngestArgs) -> anyhow::Result<ExitCode> {
     // Catalog flags are checked before anything is copied.
     let catalog = args.catalog.target()?;
     let labels = match &catalog {
-        Some(_) => super::catalog::destination_labels(&args.dest, &args.catalog.flags.volume)?,
+        Some(target) => {
+            let labels =
+                super::catalog::destination_labels(&args.dest, &args.catalog.flags.volume)?;
+            super::catalog::project_for_recording(target, args.project.as_deref(), "ingest")?;
+            labels
+        }
         None => Vec::new(),
     };
     let mut opts = IngestOptions::new(args.source.clone(), args.dest.clone());
@@ -284,11 +327,16 @@ pub fn run_ingest(args: IngestArgs) -> anyhow::Result<ExitCode> {
         }
         None => true,
     };
-    Ok(if report.complete && recorded {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    Ok(exit_code(report.complete, recorded))
+}
+
+/// 1 when the media is not safe (it matters most); 3 when only the catalog write failed.
+fn exit_code(media_ok: bool, recorded: bool) -> ExitCode {
+    match (media_ok, recorded) {
+        (true, true) => ExitCode::SUCCESS,
+        (false, _) => ExitCode::from(1),
+        (true, false) => ExitCode::from(super::catalog::EXIT_CATALOG_NOT_UPDATED),
+    }
 }
 
 fn write_reports(path: &Path, report: &IngestReport) -> anyhow::Result<()> {
@@ -356,16 +404,22 @@ fn print_ingest(r: &IngestReport) {
 
 pub fn run_verify(args: VerifyArgs) -> anyhow::Result<ExitCode> {
     let catalog = args.catalog.target()?;
-    let label = match &catalog {
-        Some(_) => Some(super::catalog::verify_label(
-            &args.path,
-            &args.catalog.flags.volume,
-        )?),
-        None => None,
+    let (label, project) = match &catalog {
+        Some(target) => {
+            let label = super::catalog::verify_label(&args.path, &args.catalog.flags.volume)?;
+            let project = super::catalog::project_for_recording(
+                target,
+                args.project.as_deref(),
+                "verification",
+            )?;
+            (Some(label), Some(project))
+        }
+        None => (None, args.project.clone()),
     };
     let mut opts = VerifyOptions::new(args.path.clone());
     opts.sample_percent = args.sample;
     opts.create = args.create;
+    opts.record = !args.no_record;
     opts.algorithms = parse_algorithms(&args.hash)?;
     let report = postflow_ingest::verify(&opts)?;
     if args.json {
@@ -387,7 +441,10 @@ pub fn run_verify(args: VerifyArgs) -> anyhow::Result<ExitCode> {
                     format!(" ({algorithm} recorded {expected}, now {actual})"),
                 ),
                 FileStatus::Missing => ("missing", String::new()),
-                FileStatus::Extra => ("extra", " (not in the history)".to_string()),
+                FileStatus::Extra => (
+                    "extra",
+                    " (not in the history; accept it with `postflow verify --create`)".to_string(),
+                ),
                 FileStatus::Unreadable { error } => ("unreadable", format!(" ({error})")),
             };
             *counts.entry(label).or_insert(0) += 1;
@@ -402,8 +459,18 @@ pub fn run_verify(args: VerifyArgs) -> anyhow::Result<ExitCode> {
         for e in &report.errors {
             eprintln!("error: {e}");
         }
+        let sample_note = match &report.sample {
+            Some(sm) => format!(
+                " (sample only: {} of {} recorded files checked, {}%; the other {} were not re-read)",
+                sm.checked,
+                sm.recorded,
+                sm.percent,
+                sm.recorded.saturating_sub(sm.checked)
+            ),
+            None => String::new(),
+        };
         println!(
-            "{} {}: {}",
+            "{} {}: {}{sample_note}",
             if report.ok { "OK" } else { "FAILED" },
             report.root,
             counts
@@ -412,23 +479,21 @@ pub fn run_verify(args: VerifyArgs) -> anyhow::Result<ExitCode> {
                 .collect::<Vec<_>>()
                 .join(", ")
         );
+        if report.not_recorded.is_some() {
+            println!("history NOT extended (see the warning)");
+        }
         for g in &report.generations_written {
             println!("recorded {g}");
         }
     }
     let recorded = match (&catalog, &label) {
         (Some(target), Some(label)) => {
-            let rec =
-                super::catalog::verify_record(&report, &args.path, label, args.project.clone())?;
+            let rec = super::catalog::verify_record(&report, &args.path, label, project)?;
             super::catalog::record_and_report(target, &rec, "files")
         }
         _ => true,
     };
-    Ok(if report.ok && recorded {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    Ok(exit_code(report.ok, recorded))
 }
 
 pub fn run_scaffold(args: ScaffoldArgs) -> anyhow::Result<ExitCode> {
