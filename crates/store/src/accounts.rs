@@ -1,12 +1,12 @@
 //! Users, sessions, API tokens and the login throttle.
 use crate::entities::{api_token, login_throttle, session, user};
-use crate::{map_unique, now, Result, Store, StoreError};
+use crate::{map_unique, now, Repo, Result, StoreError};
 use chrono::{DateTime, Utc};
 use postflow_core::access::Role;
 use sea_orm::sea_query::{Expr, OnConflict, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    QueryOrder, Set, TransactionSession, TransactionTrait,
 };
 
 pub use crate::entities::api_token::Model as ApiToken;
@@ -30,7 +30,7 @@ impl User {
     }
 }
 
-impl Store {
+impl<C: ConnectionTrait + TransactionTrait> Repo<C> {
     pub async fn create_user(&self, new: NewUser) -> Result<User> {
         let email = new.email.trim().to_lowercase();
         let row = user::ActiveModel {
@@ -44,30 +44,30 @@ impl Store {
             created_at: Set(now()),
             ..Default::default()
         };
-        row.insert(self.connection())
+        row.insert(self.conn())
             .await
             .map_err(|e| map_unique(e, "email", &email))
     }
 
     pub async fn count_users(&self) -> Result<u64> {
-        Ok(user::Entity::find().count(self.connection()).await?)
+        Ok(user::Entity::find().count(self.conn()).await?)
     }
 
     pub async fn user_by_email(&self, email: &str) -> Result<Option<User>> {
         Ok(user::Entity::find()
             .filter(user::Column::Email.eq(email.trim().to_lowercase()))
-            .one(self.connection())
+            .one(self.conn())
             .await?)
     }
 
     pub async fn user_by_id(&self, id: i64) -> Result<Option<User>> {
-        Ok(user::Entity::find_by_id(id).one(self.connection()).await?)
+        Ok(user::Entity::find_by_id(id).one(self.conn()).await?)
     }
 
     pub async fn list_users(&self) -> Result<Vec<User>> {
         Ok(user::Entity::find()
             .order_by_asc(user::Column::Name)
-            .all(self.connection())
+            .all(self.conn())
             .await?)
     }
 
@@ -88,7 +88,7 @@ impl Store {
         row.role = Set(role.as_str().to_string());
         row.client_id = Set(client_id);
         row.title = Set(title);
-        Ok(row.update(self.connection()).await?)
+        Ok(row.update(self.conn()).await?)
     }
 
     /// Sets a new password (an admin reset or `postflow user`): every session of the account
@@ -115,7 +115,7 @@ impl Store {
         hash: String,
         keep_session: Option<&str>,
     ) -> Result<u64> {
-        let tx = self.connection().begin().await?;
+        let tx = self.conn().begin().await?;
         let changed = user::Entity::update_many()
             .col_expr(user::Column::PasswordHash, Expr::value(hash))
             .filter(user::Column::Id.eq(id))
@@ -136,7 +136,7 @@ impl Store {
 
     /// Disabling ends every session and revokes every API token (re-enabling revives neither).
     pub async fn set_user_disabled(&self, id: i64, disabled: bool) -> Result<()> {
-        let tx = self.connection().begin().await?;
+        let tx = self.conn().begin().await?;
         let changed = user::Entity::update_many()
             .col_expr(user::Column::Disabled, Expr::value(disabled))
             .filter(user::Column::Id.eq(id))
@@ -172,20 +172,20 @@ impl Store {
             created_at: Set(now()),
             expires_at: Set(expires_at),
         };
-        Ok(row.insert(self.connection()).await?)
+        Ok(row.insert(self.conn()).await?)
     }
 
     /// A live session and its (enabled) user, or `None`.
     pub async fn session_user(&self, id_hash: &str) -> Result<Option<(Session, User)>> {
         let Some(s) = session::Entity::find_by_id(id_hash.to_string())
-            .one(self.connection())
+            .one(self.conn())
             .await?
         else {
             return Ok(None);
         };
         if s.expires_at <= now() {
             session::Entity::delete_by_id(id_hash.to_string())
-                .exec(self.connection())
+                .exec(self.conn())
                 .await?;
             return Ok(None);
         }
@@ -197,7 +197,7 @@ impl Store {
 
     pub async fn delete_session(&self, id_hash: &str) -> Result<()> {
         session::Entity::delete_by_id(id_hash.to_string())
-            .exec(self.connection())
+            .exec(self.conn())
             .await?;
         Ok(())
     }
@@ -205,7 +205,7 @@ impl Store {
     pub async fn delete_expired_sessions(&self) -> Result<u64> {
         Ok(session::Entity::delete_many()
             .filter(session::Column::ExpiresAt.lte(now()))
-            .exec(self.connection())
+            .exec(self.conn())
             .await?
             .rows_affected)
     }
@@ -227,14 +227,14 @@ impl Store {
             revoked_at: Set(None),
             ..Default::default()
         };
-        Ok(row.insert(self.connection()).await?)
+        Ok(row.insert(self.conn()).await?)
     }
 
     pub async fn list_api_tokens(&self, user_id: i64) -> Result<Vec<ApiToken>> {
         Ok(api_token::Entity::find()
             .filter(api_token::Column::UserId.eq(user_id))
             .order_by_desc(api_token::Column::CreatedAt)
-            .all(self.connection())
+            .all(self.conn())
             .await?)
     }
 
@@ -242,12 +242,12 @@ impl Store {
     pub async fn revoke_api_token(&self, user_id: i64, token_id: i64) -> Result<()> {
         let t = api_token::Entity::find_by_id(token_id)
             .filter(api_token::Column::UserId.eq(user_id))
-            .one(self.connection())
+            .one(self.conn())
             .await?
             .ok_or_else(|| StoreError::NotFound(format!("API token {token_id}")))?;
         let mut row: api_token::ActiveModel = t.into();
         row.revoked_at = Set(Some(now()));
-        row.update(self.connection()).await?;
+        row.update(self.conn()).await?;
         Ok(())
     }
 
@@ -256,7 +256,7 @@ impl Store {
         let Some(t) = api_token::Entity::find()
             .filter(api_token::Column::TokenHash.eq(token_hash))
             .filter(api_token::Column::RevokedAt.is_null())
-            .one(self.connection())
+            .one(self.conn())
             .await?
         else {
             return Ok(None);
@@ -264,7 +264,7 @@ impl Store {
         let user_id = t.user_id;
         let mut row: api_token::ActiveModel = t.into();
         row.last_used_at = Set(Some(now()));
-        row.update(self.connection()).await?;
+        row.update(self.conn()).await?;
         Ok(self.user_by_id(user_id).await?.filter(|u| !u.disabled))
     }
 
@@ -322,10 +322,10 @@ impl Store {
             .on_conflict(on_conflict)
             .returning_col(C::Failures)
             .to_owned();
-        let admitted = self.connection().query_one(&upsert).await?;
+        let admitted = self.conn().query_one(&upsert).await?;
         login_throttle::Entity::delete_many()
             .filter(C::LastFailureAt.lt(window_start))
-            .exec(self.connection())
+            .exec(self.conn())
             .await?;
         if let Some(row) = admitted {
             return Ok(Attempt::Admitted {
@@ -333,7 +333,7 @@ impl Store {
             });
         }
         let until = login_throttle::Entity::find_by_id(key)
-            .one(self.connection())
+            .one(self.conn())
             .await?
             .and_then(|r| r.locked_until)
             .unwrap_or(t);
@@ -343,7 +343,7 @@ impl Store {
     /// Attempts counted against `key` within the window (0 when none).
     pub async fn login_attempts(&self, key: &str) -> Result<i32> {
         let row = login_throttle::Entity::find_by_id(stored_throttle_key(key))
-            .one(self.connection())
+            .one(self.conn())
             .await?;
         Ok(row
             .filter(|r| r.last_failure_at > now() - throttle_window())
@@ -353,13 +353,13 @@ impl Store {
     /// How many keys the throttle holds (expired ones are deleted as attempts come in).
     pub async fn login_throttle_rows(&self) -> Result<u64> {
         Ok(login_throttle::Entity::find()
-            .count(self.connection())
+            .count(self.conn())
             .await?)
     }
 
     pub async fn clear_login_failures(&self, key: &str) -> Result<()> {
         login_throttle::Entity::delete_by_id(stored_throttle_key(key))
-            .exec(self.connection())
+            .exec(self.conn())
             .await?;
         Ok(())
     }
