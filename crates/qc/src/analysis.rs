@@ -425,10 +425,25 @@ pub fn analyse(probe: &Probe, decoded: &Decoded, settings: &DetectSettings) -> A
         let frames: &[FrameStat] = &v.analyzer.frames;
         let s = v.analyzer.settings();
         video_duration = frames.len() as f64 * frame_s;
+        let min_freeze = (settings.freeze_min_s / frame_s).round().max(2.0) as usize;
         let bars = runs(frames, 1, |f| f.bars);
-        if let Some((0, end)) = bars.first().copied() {
+        // Bars at the top of the file are the line-up; bars anywhere else are a fault in the
+        // programme, reported as bars there (when at least as long as a freeze) and as a freeze.
+        let head_bars = bars.first().copied().filter(|(a, _)| *a == 0);
+        if let Some((_, end)) = head_bars {
             head_bars_s = end as f64 * frame_s;
             events.push(ev(EventKind::Bars, 0.0, head_bars_s, None, None));
+        }
+        for &(a, b) in bars.iter().skip(usize::from(head_bars.is_some())) {
+            if b - a >= min_freeze {
+                events.push(ev(
+                    EventKind::Bars,
+                    a as f64 * frame_s,
+                    b as f64 * frame_s,
+                    None,
+                    None,
+                ));
+            }
         }
         for (a, b) in black_runs(frames, &s) {
             events.push(ev(
@@ -439,13 +454,13 @@ pub fn analyse(probe: &Probe, decoded: &Decoded, settings: &DetectSettings) -> A
                 None,
             ));
         }
-        let min_freeze = (settings.freeze_min_s / frame_s).round().max(2.0) as usize;
         let blacks = black_runs(frames, &s);
         for (a, b) in freeze_runs(frames, &s, min_freeze) {
-            // A black stretch is also a still picture; report it once, as black. Bars too.
+            // A black stretch is also a still picture; report it once, as black. The head's
+            // line-up bars too; bars inside the programme stay a freeze, as freezedetect says.
             let covered = blacks
                 .iter()
-                .chain(bars.iter())
+                .chain(head_bars.iter())
                 .any(|(x, y)| *x <= a + 1 && *y >= b);
             if !covered {
                 events.push(ev(
@@ -625,7 +640,12 @@ fn ev(
 /// Head: starts at the top of the file or right after the bars/tone; tail: runs to the end.
 fn classify(e: &Event, p: &Programme) -> Position {
     let tol = p.frame_s * 1.5;
-    if matches!(e.kind, EventKind::Bars | EventKind::Tone)
+    let line_up = match e.kind {
+        EventKind::Tone => true,
+        EventKind::Bars => e.start_s <= tol,
+        _ => false,
+    };
+    if line_up
         || e.start_s <= tol
         || (p.start_s > 0.0 && (e.start_s - p.start_s).abs() <= tol)
     {
