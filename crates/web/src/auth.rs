@@ -68,7 +68,12 @@ pub fn verify_password(password: &str, phc: &str) -> bool {
             memory.resize(blocks, Block::default());
         }
         let ok = Argon2::new(algorithm, version, params)
-            .hash_password_into_with_memory(password.as_bytes(), salt, &mut out, &mut memory[..blocks])
+            .hash_password_into_with_memory(
+                password.as_bytes(),
+                salt,
+                &mut out,
+                &mut memory[..blocks],
+            )
             .is_ok();
         // Nothing derived from the password stays behind.
         memory[..blocks].fill(Block::default());
@@ -353,15 +358,13 @@ fn read_flash(headers: &HeaderMap) -> Option<String> {
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(raw.as_bytes())
         .ok()?;
-    String::from_utf8(bytes).ok().filter(|t| !t.trim().is_empty())
+    String::from_utf8(bytes)
+        .ok()
+        .filter(|t| !t.trim().is_empty())
 }
 
 /// A redirect after a form that worked, with the one-time message the next page shows.
-pub fn redirect_with_flash(
-    to: &str,
-    message: &str,
-    secure: bool,
-) -> axum::response::Response {
+pub fn redirect_with_flash(to: &str, message: &str, secure: bool) -> axum::response::Response {
     use axum::response::IntoResponse;
     (
         [(header::SET_COOKIE, flash_cookie(message, secure))],
@@ -527,7 +530,10 @@ mod tests {
         let proxy: std::net::IpAddr = "10.0.0.2".parse().unwrap();
         let stranger: std::net::IpAddr = "192.0.2.9".parse().unwrap();
         let mut h = HeaderMap::new();
-        h.insert("x-forwarded-for", "203.0.113.7, 198.51.100.4".parse().unwrap());
+        h.insert(
+            "x-forwarded-for",
+            "203.0.113.7, 198.51.100.4".parse().unwrap(),
+        );
         // The proxy appends the address it saw last; earlier entries are the client's claims.
         assert_eq!(
             client_address(&h, proxy, &[proxy]).to_string(),
@@ -585,6 +591,9 @@ mod tests {
                 assert_eq!(verify_password(pw, h), library, "{h} {pw:?}");
             }
         }
-        assert!(!verify_password("x", "$argon2id$v=19$m=999999999,t=1,p=1$c2FsdHNhbHQ$aGFzaA"));
+        assert!(!verify_password(
+            "x",
+            "$argon2id$v=19$m=999999999,t=1,p=1$c2FsdHNhbHQ$aGFzaA"
+        ));
     }
 }
