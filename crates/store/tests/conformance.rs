@@ -786,7 +786,22 @@ async fn catalog_identity_includes_the_project(store: &Store) {
         })
         .await
         .unwrap();
-    let a = ingest_record(Some("CAT-IDA"), &["IDA-RAID"], CopyState::Verified, "a1");
+    // Paths no other case uses, so project A's files are the only ones with them.
+    let own_paths = |mut rec: postflow_store::catalog::CatalogRecord| {
+        for f in &mut rec.files {
+            f.path = f.path.replace("A001", "Z009");
+            for c in &mut f.copies {
+                c.path_on_volume = c.path_on_volume.replace("A001", "Z009");
+            }
+        }
+        rec
+    };
+    let a = own_paths(ingest_record(
+        Some("CAT-IDA"),
+        &["IDA-RAID"],
+        CopyState::Verified,
+        "a1",
+    ));
     store.record_catalog(None, "w", &a).await.unwrap();
     let before = store.project_media(id_a.id).await.unwrap();
     let before: Vec<(String, String)> = before
@@ -795,10 +810,15 @@ async fn catalog_identity_includes_the_project(store: &Store) {
         .collect();
 
     // Another card with the same relative paths, recorded without a project.
-    let stray = ingest_record(None, &["STRAY-1"], CopyState::Verified, "f9");
+    let stray = own_paths(ingest_record(None, &["STRAY-1"], CopyState::Verified, "f9"));
     store.record_catalog(None, "w", &stray).await.unwrap();
     // And one recorded for project B.
-    let b = ingest_record(Some("CAT-IDB"), &["IDB-RAID"], CopyState::Verified, "b2");
+    let b = own_paths(ingest_record(
+        Some("CAT-IDB"),
+        &["IDB-RAID"],
+        CopyState::Verified,
+        "b2",
+    ));
     store.record_catalog(None, "w", &b).await.unwrap();
 
     let after = store.project_media(id_a.id).await.unwrap();
@@ -820,7 +840,7 @@ async fn catalog_identity_includes_the_project(store: &Store) {
         .all(|m| m.copies.len() == 1 && m.copies[0].volume.label == "IDB-RAID"));
     assert!(b_media[0].checksums()["xxh64"].starts_with("b2"));
     // The stray card is still there as files of no project, with its own copies.
-    let stray_files = store.search_media("A001C00", None, 50).await.unwrap();
+    let stray_files = store.search_media("Z009C00", None, 50).await.unwrap();
     let orphans: Vec<_> = stray_files
         .iter()
         .filter(|m| m.file.project_id.is_none())
@@ -829,8 +849,9 @@ async fn catalog_identity_includes_the_project(store: &Store) {
         orphans
             .iter()
             .any(|m| m.checksums()["xxh64"].starts_with("f9")
-                && m.copies.iter().any(|c| c.volume.label == "STRAY-1"
-                    && c.state() == CopyState::Verified)),
+                && m.copies
+                    .iter()
+                    .any(|c| c.volume.label == "STRAY-1" && c.state() == CopyState::Verified)),
         "{orphans:?}"
     );
     // The same card (same hashes) named later by its project is adopted, not duplicated.
@@ -859,7 +880,10 @@ async fn catalog_refuses_a_verified_copy_without_checksum(store: &Store) {
         assert!(err.to_string().contains("A001/Clips/A001C001.mov"), "{err}");
     }
     assert!(store.volume_by_label("NOSUM-1").await.unwrap().is_none());
-    assert_eq!(store.catalog_events(None, 1000).await.unwrap().len(), events);
+    assert_eq!(
+        store.catalog_events(None, 1000).await.unwrap().len(),
+        events
+    );
     // A failed copy without checksum is a fact worth keeping: accepted.
     let mut failed = ingest_record(Some("CAT-ONE"), &["NOSUM-1"], CopyState::Failed, "cd");
     for f in &mut failed.files {
