@@ -11,6 +11,9 @@ pub enum AuditEvent {
     MemberAdded { project_id: i64, code: String, user_id: i64, name: String },
     MemberRemoved { project_id: i64, code: String, user_id: i64, name: String },
     VolumeRegistered { volume_id: i64, label: String, updated: bool },
+    UserAdded { user_id: i64, email: String, role: postflow_core::access::Role },
+    PasswordReset { user_id: i64, email: String },
+    UserDisabled { user_id: i64, email: String, disabled: bool },
 }
 
 impl AuditEvent {
@@ -33,6 +36,16 @@ impl AuditEvent {
             }
             MemberRemoved { project_id, code, name, .. } => {
                 ("update", "project", Some(*project_id), format!("removed {name} from {code}"))
+            }
+            UserAdded { user_id, email, role } => {
+                ("create", "user", Some(*user_id), format!("added {email} as {}", role.as_str()))
+            }
+            PasswordReset { user_id, email } => {
+                ("update", "user", Some(*user_id), format!("password of {email} set; their sessions and API tokens ended"))
+            }
+            UserDisabled { user_id, email, disabled } => {
+                let verb = if *disabled { "disabled" } else { "enabled" };
+                ("update", "user", Some(*user_id), format!("{verb} {email}"))
             }
             VolumeRegistered { volume_id, label, updated } => {
                 let what = if *updated { "updated volume" } else { "registered volume" };

@@ -7,6 +7,7 @@
 //! nothing of HTTP, HTML or terminals.
 
 pub mod access;
+pub mod accounts;
 pub mod audit;
 pub mod projects;
 pub mod storage;

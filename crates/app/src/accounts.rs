@@ -1,0 +1,230 @@
+//! People's accounts: the one email rule, the one password rule, argon2id hashing, and the use
+//! cases that add people, set their passwords and disable them — for the admin pages and the
+//! `postflow user` verbs alike.
+use crate::access::audited_user;
+use crate::audit::{record, AuditEvent};
+use crate::{AppError, Context, FieldErrors, Result};
+use argon2::password_hash::{rand_core::OsRng, PasswordHasher, SaltString};
+use argon2::Argon2;
+use postflow_core::access::{authorize, Action, Actor, Role};
+use postflow_store::accounts::{NewUser, User};
+use postflow_store::StoreError;
+
+/// Passwords shorter than this are refused everywhere.
+pub const MIN_PASSWORD_CHARS: usize = 10;
+/// Longer input is refused before hashing (argon2 of a megabyte is a denial of service).
+pub const MAX_PASSWORD_BYTES: usize = 1024;
+/// Addresses longer than this are refused (RFC 5321 allows 254).
+pub const MAX_EMAIL_BYTES: usize = 254;
+
+/// The one email rule: trimmed, lower-cased, `local@domain` with no spaces, at most 254 bytes.
+pub fn normalize_email(input: &str) -> std::result::Result<String, String> {
+    let email = input.trim().to_lowercase();
+    let shown = || {
+        let mut s: String = input.trim().chars().take(60).collect();
+        if input.trim().chars().count() > 60 {
+            s.push('…');
+        }
+        format!("{s:?} is not an email address")
+    };
+    if email.len() > MAX_EMAIL_BYTES {
+        return Err(format!("an email address has at most {MAX_EMAIL_BYTES} characters"));
+    }
+    match email.split_once('@') {
+        Some((local, domain))
+            if !local.is_empty()
+                && !domain.is_empty()
+                && !domain.contains('@')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !email.chars().any(|c| c.is_whitespace() || c.is_control()) =>
+        {
+            Ok(email)
+        }
+        _ => Err(shown()),
+    }
+}
+
+/// The one password rule.
+pub fn password_problem(password: &str) -> Option<String> {
+    if password.len() > MAX_PASSWORD_BYTES {
+        Some(format!("use at most {MAX_PASSWORD_BYTES} characters"))
+    } else if password.chars().count() < MIN_PASSWORD_CHARS {
+        Some(format!("use at least {MIN_PASSWORD_CHARS} characters"))
+    } else {
+        None
+    }
+}
+
+/// A password that passed the rule, hashed with argon2id and a random salt. Only
+/// [`hash_new_password`] makes one, so no account gets a password the rule refused.
+#[derive(Clone)]
+pub struct NewPasswordHash(String);
+
+impl std::fmt::Debug for NewPasswordHash {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("NewPasswordHash(…)")
+    }
+}
+
+/// Checks `password` against the rule and hashes it (slow on purpose: run it off the async
+/// threads). The refusal names the field `field`.
+pub fn hash_new_password(password: &str, field: &'static str) -> Result<NewPasswordHash> {
+    if let Some(problem) = password_problem(password) {
+        return Err(AppError::field(field, problem));
+    }
+    Ok(NewPasswordHash(hash_password(password)?))
+}
+
+/// Hashes a password with argon2id and a random salt (PHC string), without the rule (for
+/// throwaway values such as the hash an unknown email is checked against).
+pub fn hash_password(password: &str) -> Result<String> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| AppError::Store(StoreError::Corrupt(format!("password hashing failed: {e}"))))
+}
+
+/// A one-time password to hand to someone: 16 characters without look-alikes (l, 1, O, 0).
+pub fn generate_password() -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::thread_rng();
+    (0..16).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char).collect()
+}
+
+/// Which company a client user belongs to, as a form (id) or the CLI (code) names it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum CompanyRef {
+    #[default]
+    None,
+    Id(String),
+    Code(String),
+}
+
+/// A person as typed into the admin form or given to `postflow user add`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UserDraft {
+    pub name: String,
+    pub email: String,
+    pub role: String,
+    pub company: CompanyRef,
+    pub title: String,
+}
+
+/// The draft, checked.
+#[derive(Debug, Clone)]
+pub struct ValidUser {
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+    pub client_id: Option<i64>,
+    pub title: Option<String>,
+}
+
+impl UserDraft {
+    pub async fn validate(&self, ctx: &Context) -> Result<ValidUser> {
+        let mut errors = FieldErrors::default();
+        let name = self.name.trim().to_string();
+        if name.is_empty() {
+            errors.add("name", "enter the person's name");
+        } else if name.chars().count() > 200 {
+            errors.add("name", "use at most 200 characters");
+        }
+        let email = normalize_email(&self.email).map_err(|m| errors.add("email", m)).ok();
+        let role = Role::parse(&self.role);
+        if role.is_none() {
+            errors.add("role", format!("{:?} is not a role; choose admin, producer, artist or client", self.role));
+        }
+        let clients = ctx.store.list_clients(true).await?;
+        let client_id = match &self.company {
+            CompanyRef::None => None,
+            CompanyRef::Id(v) if v.trim().is_empty() => None,
+            CompanyRef::Id(v) => match v.trim().parse::<i64>() {
+                Ok(id) if clients.iter().any(|c| c.id == id) => Some(id),
+                _ => {
+                    errors.add("client_id", "choose a client company from the list");
+                    None
+                }
+            },
+            CompanyRef::Code(code) => {
+                let wanted = code.trim().to_ascii_uppercase();
+                match clients.iter().find(|c| c.code == wanted) {
+                    Some(c) => Some(c.id),
+                    None => {
+                        errors.add("client_id", format!("no client company has the code {wanted}; create it first"));
+                        None
+                    }
+                }
+            }
+        };
+        match (role, client_id) {
+            (Some(Role::Client), None) if errors.get("client_id").is_empty() => {
+                errors.add("client_id", "a client user must belong to a client company")
+            }
+            (Some(r), Some(_)) if r != Role::Client => errors.add("client_id", "only client users belong to a client company"),
+            _ => {}
+        }
+        let title = Some(self.title.trim().to_string()).filter(|t| !t.is_empty());
+        match (role, email) {
+            (Some(role), Some(email)) if errors.is_empty() => Ok(ValidUser { name, email, role, client_id, title }),
+            _ => Err(AppError::Invalid(errors)),
+        }
+    }
+}
+
+fn email_taken(e: StoreError) -> AppError {
+    match e {
+        StoreError::Duplicate { value, .. } => AppError::field("email", format!("{value} already has an account")),
+        other => other.into(),
+    }
+}
+
+/// Adds a person. Only admins (and the local operator) manage users.
+pub async fn create_user(ctx: &Context, actor: &Actor, draft: &UserDraft, password: NewPasswordHash) -> Result<User> {
+    let permit = authorize(actor, Action::ManageUsers, None)?;
+    let valid = draft.validate(ctx).await?;
+    let tx = ctx.store.begin().await?;
+    let user = tx
+        .create_user(NewUser {
+            email: valid.email,
+            name: valid.name,
+            role: valid.role,
+            client_id: valid.client_id,
+            title: valid.title,
+            password_hash: password.0,
+        })
+        .await
+        .map_err(email_taken)?;
+    let event = AuditEvent::UserAdded { user_id: user.id, email: user.email.clone(), role: valid.role };
+    record(&tx, audited_user(permit.actor()), event).await?;
+    tx.commit().await?;
+    Ok(user)
+}
+
+/// Sets someone's password (an admin's reset): all their sessions and API tokens end.
+pub async fn reset_password(ctx: &Context, actor: &Actor, user_id: i64, password: NewPasswordHash) -> Result<User> {
+    let permit = authorize(actor, Action::ManageUsers, None)?;
+    let tx = ctx.store.begin().await?;
+    let user = tx.user_by_id(user_id).await?.ok_or_else(|| AppError::NotFound(format!("user {user_id}")))?;
+    tx.set_password_hash(user.id, password.0).await?;
+    record(&tx, audited_user(permit.actor()), AuditEvent::PasswordReset { user_id, email: user.email.clone() }).await?;
+    tx.commit().await?;
+    Ok(user)
+}
+
+/// Disables (or enables again) an account. Disabling ends its sessions and API tokens; an
+/// admin cannot disable themselves (someone must be left to undo it).
+pub async fn set_disabled(ctx: &Context, actor: &Actor, user_id: i64, disabled: bool) -> Result<User> {
+    let permit = authorize(actor, Action::ManageUsers, None)?;
+    if disabled && permit.actor().user_id == user_id {
+        return Err(AppError::Conflict("you cannot disable your own account; ask another admin".into()));
+    }
+    let tx = ctx.store.begin().await?;
+    let user = tx.user_by_id(user_id).await?.ok_or_else(|| AppError::NotFound(format!("user {user_id}")))?;
+    tx.set_user_disabled(user.id, disabled).await?;
+    record(&tx, audited_user(permit.actor()), AuditEvent::UserDisabled { user_id, email: user.email.clone(), disabled }).await?;
+    tx.commit().await?;
+    Ok(user)
+}
