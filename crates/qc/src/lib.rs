@@ -17,6 +17,7 @@ pub mod audio;
 pub mod checks;
 pub mod decode;
 pub mod error;
+pub mod gate;
 pub mod html;
 pub mod layout;
 pub mod loudness;

@@ -168,26 +168,70 @@ impl<C: sea_orm::ConnectionTrait> Repo<C> {
             .await?)
     }
 
-    /// Marks the milestone reached. The caller has checked the gate; `latest_run_id` guards
-    /// against a run recorded in between (then the gate must be checked again).
+    /// Locks a deliverable's row until the transaction ends (`SELECT … FOR UPDATE` on
+    /// PostgreSQL; on SQLite the transaction already holds the write lock, see [`crate::Store::begin`]).
+    pub async fn lock_deliverable(&self, deliverable_id: i64) -> Result<Option<Deliverable>> {
+        use sea_orm::QuerySelect;
+        Ok(deliverable::Entity::find_by_id(deliverable_id)
+            .lock_exclusive()
+            .one(self.conn())
+            .await?)
+    }
+}
+
+/// What the milestone was set on: the run and the signatures the gate saw.
+#[derive(Debug, Clone)]
+pub struct QcPassed {
+    pub run: QcRun,
+    pub signoffs: Vec<QcSignoff>,
+}
+
+impl crate::Store {
+    /// Marks the milestone reached, atomically: in one transaction it locks the deliverable,
+    /// re-reads its latest run and that run's signatures, asks `gate` about exactly those, and
+    /// sets the milestone. A run recorded meanwhile, one other than `reviewed_run_id`, or a
+    /// gate that refuses (its sentence) is a [`StoreError::Conflict`] and changes nothing.
+    /// The audit entry `audit_detail` commits with it.
     pub async fn mark_qc_passed(
         &self,
         deliverable_id: i64,
-        latest_run_id: i64,
+        reviewed_run_id: i64,
         user_id: i64,
-    ) -> Result<()> {
-        let newest = self.latest_qc_run(deliverable_id).await?.map(|r| r.id);
-        if newest != Some(latest_run_id) {
+        audit_detail: String,
+        gate: impl FnOnce(&Deliverable, &QcRun, &[QcSignoff]) -> std::result::Result<(), String>,
+    ) -> Result<QcPassed> {
+        let tx = self.begin().await?;
+        let d = tx
+            .lock_deliverable(deliverable_id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("deliverable {deliverable_id}")))?;
+        let Some(run) = tx.latest_qc_run(deliverable_id).await? else {
+            return Err(StoreError::Conflict(
+                "no QC run has been recorded for this deliverable".into(),
+            ));
+        };
+        if run.id != reviewed_run_id {
             return Err(StoreError::Conflict(
                 "a newer QC run was recorded meanwhile; review it and try again".into(),
             ));
         }
+        let signoffs = tx.signoffs_of(run.id).await?;
+        gate(&d, &run, &signoffs).map_err(StoreError::Conflict)?;
         deliverable::Entity::update_many()
             .col_expr(deliverable::Column::QcPassedAt, Expr::value(Some(now())))
             .col_expr(deliverable::Column::QcPassedBy, Expr::value(Some(user_id)))
             .filter(deliverable::Column::Id.eq(deliverable_id))
-            .exec(self.conn())
+            .exec(tx.conn())
             .await?;
-        Ok(())
+        tx.audit(
+            Some(user_id),
+            "milestone",
+            "deliverable",
+            Some(deliverable_id),
+            audit_detail,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(QcPassed { run, signoffs })
     }
 }

@@ -19,6 +19,7 @@ async fn run_all_cases(location: Location) {
     api_tokens(&store).await;
     audit_and_resources(&store).await;
     deliverables_and_qc_gate(&store).await;
+    mark_qc_passed_rereads_the_latest_run_atomically(&store).await;
     media_catalog(&store).await;
     catalog_refuses_bad_input_atomically(&store).await;
     catalog_of_a_large_card(&store).await;
@@ -1082,10 +1083,15 @@ async fn deliverables_and_qc_gate(store: &Store) {
     );
     // Passing on a stale run is refused.
     assert!(matches!(
-        store.mark_qc_passed(d.id, r1.id, u.id).await,
+        store
+            .mark_qc_passed(d.id, r1.id, u.id, "QC passed".into(), |_, _, _| Ok(()))
+            .await,
         Err(StoreError::Conflict(_))
     ));
-    store.mark_qc_passed(d.id, r2.id, u.id).await.unwrap();
+    store
+        .mark_qc_passed(d.id, r2.id, u.id, "QC passed".into(), |_, _, _| Ok(()))
+        .await
+        .unwrap();
     assert!(store.deliverables_of(p.id).await.unwrap()[0]
         .qc_passed_at
         .is_some());
@@ -1097,4 +1103,108 @@ async fn deliverables_and_qc_gate(store: &Store) {
     assert!(store.deliverables_of(p.id).await.unwrap()[0]
         .qc_passed_at
         .is_none());
+}
+
+/// Mark-QC-passed re-reads the latest run and its signatures in its own transaction: a run
+/// recorded after the page was loaded makes it refuse, a refusing gate sets nothing, and
+/// uploads racing with marks never leave the milestone set on a run that is not the latest.
+async fn mark_qc_passed_rereads_the_latest_run_atomically(store: &Store) {
+    use postflow_store::delivery::DeliverableInput;
+    let p = store
+        .project_by_code(&code("ACME-SPOT"))
+        .await
+        .unwrap()
+        .unwrap();
+    let u = store
+        .user_by_email("ana@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    let d = store
+        .create_deliverable(DeliverableInput {
+            project_id: p.id,
+            name: "Race master".into(),
+            profiles: vec!["basic".into()],
+            layout: None,
+        })
+        .await
+        .unwrap();
+    let passed = |store: &Store| {
+        let store = store.clone();
+        async move {
+            store
+                .deliverables_of(p.id)
+                .await
+                .unwrap()
+                .into_iter()
+                .find(|x| x.id == d.id)
+                .unwrap()
+                .qc_passed_at
+                .is_some()
+        }
+    };
+    // The page is loaded on run 1 …
+    let reviewed = store
+        .record_qc_run(d.id, "v1.mov".into(), true, "{}".into(), None)
+        .await
+        .unwrap();
+    store
+        .sign_off(reviewed.id, "manual.safe_area", u.id, String::new())
+        .await
+        .unwrap();
+    // … a new run arrives before the producer presses the button.
+    let newer = store
+        .record_qc_run(d.id, "v2.mov".into(), true, "{}".into(), None)
+        .await
+        .unwrap();
+    let mut gate_saw = None;
+    let err = store
+        .mark_qc_passed(d.id, reviewed.id, u.id, "QC passed".into(), |_, run, _| {
+            gate_saw = Some(run.id);
+            Ok(())
+        })
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err}");
+    assert!(err.to_string().contains("newer QC run"), "{err}");
+    assert_eq!(gate_saw, None, "the gate is never asked about a stale run");
+    assert!(!passed(store).await);
+
+    // The gate sees the latest run and the signatures given on it (none on run 2), and its
+    // refusal sets nothing.
+    let mut seen = (0, usize::MAX);
+    let err = store
+        .mark_qc_passed(d.id, newer.id, u.id, "QC passed".into(), |_, run, signs| {
+            seen = (run.id, signs.len());
+            Err("manual check manual.safe_area is not signed off".into())
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(seen, (newer.id, 0));
+    assert!(err.to_string().contains("not signed off"), "{err}");
+    assert!(!passed(store).await);
+
+    // Uploads racing with marks: whatever interleaving, the milestone is never left set while
+    // a run newer than the one it was set on exists.
+    for round in 0..8 {
+        let latest = store.latest_qc_run(d.id).await.unwrap().unwrap();
+        let (s1, s2) = (store.clone(), store.clone());
+        let mark = tokio::spawn(async move {
+            s1.mark_qc_passed(d.id, latest.id, u.id, "QC passed".into(), |_, _, _| Ok(()))
+                .await
+                .map(|p| p.run.id)
+        });
+        let upload = tokio::spawn(async move {
+            s2.record_qc_run(d.id, format!("r{round}.mov"), true, "{}".into(), None)
+                .await
+                .unwrap()
+                .id
+        });
+        let (marked, uploaded) = (mark.await.unwrap(), upload.await.unwrap());
+        let now_latest = store.latest_qc_run(d.id).await.unwrap().unwrap().id;
+        assert_eq!(now_latest, uploaded);
+        if passed(store).await {
+            panic!("round {round}: QC passed is set (on {marked:?}) though run {uploaded} came after");
+        }
+    }
 }
