@@ -469,8 +469,10 @@ pub fn record(target: &Target, rec: &CatalogRecord) -> anyhow::Result<RecordOutc
 }
 
 /// Records and tells the user what happened. Returns false when the catalog was not updated.
-pub fn record_and_report(target: &Target, rec: &CatalogRecord, what: &str) -> bool {
-    match record(target, rec) {
+/// `rec` is the record built from the report; a record that could not be built is a catalog
+/// failure like any other (the media is as reported either way).
+pub fn record_and_report(target: &Target, rec: anyhow::Result<CatalogRecord>, what: &str) -> bool {
+    match rec.and_then(|rec| record(target, &rec)) {
         Ok(out) => {
             eprintln!(
                 "catalog: recorded {} files, {} verified and {} failed copies (entry {})",

@@ -322,8 +322,8 @@ pub fn run_ingest(args: IngestArgs) -> anyhow::Result<ExitCode> {
     }
     let recorded = match &catalog {
         Some(target) => {
-            let rec = super::catalog::ingest_record(&report, &labels)?;
-            super::catalog::record_and_report(target, &rec, "copies")
+            let rec = super::catalog::ingest_record(&report, &labels);
+            super::catalog::record_and_report(target, rec, "copies")
         }
         None => true,
     };
@@ -488,8 +488,8 @@ pub fn run_verify(args: VerifyArgs) -> anyhow::Result<ExitCode> {
     }
     let recorded = match (&catalog, &label) {
         (Some(target), Some(label)) => {
-            let rec = super::catalog::verify_record(&report, &args.path, label, project)?;
-            super::catalog::record_and_report(target, &rec, "files")
+            let rec = super::catalog::verify_record(&report, &args.path, label, project);
+            super::catalog::record_and_report(target, rec, "files")
         }
         _ => true,
     };
