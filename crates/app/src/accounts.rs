@@ -86,12 +86,22 @@ pub fn hash_password(password: &str) -> Result<String> {
         .map_err(|e| AppError::Store(StoreError::Corrupt(format!("password hashing failed: {e}"))))
 }
 
-/// A one-time password to hand to someone: 16 characters without look-alikes (l, 1, O, 0).
+/// A one-time password to hand to someone: four groups of five characters from the OS's
+/// random source, without look-alikes (`xk3mp-…`), easy to read out and type.
 pub fn generate_password() -> String {
-    use rand::Rng;
-    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-    let mut rng = rand::thread_rng();
-    (0..16).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char).collect()
+    use rand::RngCore;
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
+    let mut rng = rand::rngs::OsRng;
+    let mut out = String::new();
+    for group in 0..4 {
+        if group > 0 {
+            out.push('-');
+        }
+        for _ in 0..5 {
+            out.push(ALPHABET[(rng.next_u32() as usize) % ALPHABET.len()] as char);
+        }
+    }
+    out
 }
 
 /// Which company a client user belongs to, as a form (id) or the CLI (code) names it.
@@ -135,7 +145,7 @@ impl UserDraft {
         let email = normalize_email(&self.email).map_err(|m| errors.add("email", m)).ok();
         let role = Role::parse(&self.role);
         if role.is_none() {
-            errors.add("role", format!("{:?} is not a role; choose admin, producer, artist or client", self.role));
+            errors.add("role", format!("unknown role {:?}; choose admin, producer, artist or client", self.role));
         }
         let clients = ctx.store.list_clients(true).await?;
         let client_id = match &self.company {
@@ -227,4 +237,26 @@ pub async fn set_disabled(ctx: &Context, actor: &Actor, user_id: i64, disabled: 
     record(&tx, audited_user(permit.actor()), AuditEvent::UserDisabled { user_id, email: user.email.clone(), disabled }).await?;
     tx.commit().await?;
     Ok(user)
+}
+
+/// Changes a person's name, role, company and title (the email is their sign-in and stays).
+/// An admin cannot take away their own admin role (someone must be left to undo it).
+pub async fn update_user(ctx: &Context, actor: &Actor, user_id: i64, draft: &UserDraft) -> Result<User> {
+    let permit = authorize(actor, Action::ManageUsers, None)?;
+    let existing = ctx.store.user_by_id(user_id).await?.ok_or_else(|| AppError::NotFound(format!("user {user_id}")))?;
+    let draft = UserDraft { email: existing.email.clone(), ..draft.clone() };
+    let valid = draft.validate(ctx).await?;
+    if permit.actor().user_id == user_id && valid.role != Role::Admin {
+        return Err(AppError::field("role", "you cannot remove your own admin role; ask another admin"));
+    }
+    let tx = ctx.store.begin().await?;
+    tx.update_user(user_id, valid.name, valid.role, valid.client_id, valid.title).await?;
+    let event = AuditEvent::UserEdited { user_id, email: existing.email.clone(), role: valid.role };
+    record(&tx, audited_user(permit.actor()), event).await?;
+    tx.commit().await?;
+    Ok(tx_user(ctx, user_id).await?)
+}
+
+async fn tx_user(ctx: &Context, user_id: i64) -> Result<User> {
+    ctx.store.user_by_id(user_id).await?.ok_or_else(|| AppError::NotFound(format!("user {user_id}")))
 }

@@ -11,7 +11,10 @@ pub enum AuditEvent {
     MemberAdded { project_id: i64, code: String, user_id: i64, name: String },
     MemberRemoved { project_id: i64, code: String, user_id: i64, name: String },
     VolumeRegistered { volume_id: i64, label: String, updated: bool },
+    ClientSaved { client_id: i64, code: String, name: String },
+    ClientArchived { client_id: i64, name: String, archived: bool },
     UserAdded { user_id: i64, email: String, role: postflow_core::access::Role },
+    UserEdited { user_id: i64, email: String, role: postflow_core::access::Role },
     PasswordReset { user_id: i64, email: String },
     UserDisabled { user_id: i64, email: String, disabled: bool },
 }
@@ -40,12 +43,22 @@ impl AuditEvent {
             UserAdded { user_id, email, role } => {
                 ("create", "user", Some(*user_id), format!("added {email} as {}", role.as_str()))
             }
+            UserEdited { user_id, email, role } => {
+                ("update", "user", Some(*user_id), format!("edited {email} ({})", role.as_str()))
+            }
             PasswordReset { user_id, email } => {
                 ("update", "user", Some(*user_id), format!("password of {email} set; their sessions and API tokens ended"))
             }
             UserDisabled { user_id, email, disabled } => {
                 let verb = if *disabled { "disabled" } else { "enabled" };
                 ("update", "user", Some(*user_id), format!("{verb} {email}"))
+            }
+            ClientSaved { client_id, code, name } => {
+                ("save", "client", Some(*client_id), format!("saved client {name} ({code})"))
+            }
+            ClientArchived { client_id, name, archived } => {
+                let (verb, done) = if *archived { ("archive", "archived") } else { ("restore", "restored") };
+                (verb, "client", Some(*client_id), format!("{done} client {name}"))
             }
             VolumeRegistered { volume_id, label, updated } => {
                 let what = if *updated { "updated volume" } else { "registered volume" };

@@ -249,7 +249,7 @@ fn user_commands_manage_accounts() {
         "client",
     ]);
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("needs --client"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--client: a client user must belong to a client company"));
     let out = run(&[
         "user",
         "add",
@@ -260,7 +260,7 @@ fn user_commands_manage_accounts() {
         "artist",
     ]);
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("already taken"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("already has an account"));
 
     let out = run(&["user", "disable", "ed@studio.test"]);
     assert!(out.status.success());

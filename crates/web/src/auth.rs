@@ -1,6 +1,6 @@
 //! Passwords (argon2id), sessions in the store, CSRF tokens and API bearer tokens.
 use crate::{AppError, AppState};
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, SaltString};
+use argon2::password_hash::PasswordHash;
 use argon2::Argon2;
 use axum::extract::{FromRef, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
@@ -14,13 +14,9 @@ use sha2::{Digest, Sha256};
 pub const SESSION_COOKIE: &str = "pf_session";
 pub const LOGIN_CSRF_COOKIE: &str = "pf_login";
 
-/// Hashes a password with argon2id and a random salt (PHC string).
+/// Hashes a password with argon2id and a random salt (PHC string): the application layer's.
 pub fn hash_password(password: &str) -> Result<String, AppError> {
-    let salt = SaltString::generate(&mut OsRng);
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| AppError::Internal(format!("password hashing failed: {e}")))
+    Ok(postflow_app::accounts::hash_password(password)?)
 }
 
 /// Checks a password against a PHC hash; a malformed hash never verifies.
@@ -96,21 +92,7 @@ pub fn random_token(bytes: usize) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(buf)
 }
 
-/// A readable one-time password for new accounts: four groups of five letters and digits.
-pub fn generate_password() -> String {
-    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
-    let mut rng = rand::rngs::OsRng;
-    let mut out = String::new();
-    for group in 0..4 {
-        if group > 0 {
-            out.push('-');
-        }
-        for _ in 0..5 {
-            out.push(ALPHABET[(rng.next_u32() as usize) % ALPHABET.len()] as char);
-        }
-    }
-    out
-}
+pub use postflow_app::accounts::generate_password;
 
 pub fn sha256_hex(s: &str) -> String {
     hex::encode(Sha256::digest(s.as_bytes()))
@@ -210,6 +192,16 @@ impl PasswordGate {
 
     pub async fn hash(&self, password: String) -> Result<String, AppError> {
         self.enter()?.hash(password).await
+    }
+
+    /// Checks a new password against the one rule and hashes it, on the password threads.
+    pub async fn hash_new(
+        &self,
+        password: String,
+        field: &'static str,
+    ) -> Result<postflow_app::accounts::NewPasswordHash, AppError> {
+        let turn = self.enter()?;
+        Ok(turn.run(move || postflow_app::accounts::hash_new_password(&password, field)).await??)
     }
 }
 
@@ -482,6 +474,7 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    use argon2::password_hash::{rand_core::OsRng, PasswordHasher, SaltString};
 
     #[test]
     fn passwords_hash_with_argon2id_and_verify() {

@@ -1,11 +1,10 @@
 //! `postflow serve`, `postflow demo` and `postflow user …`: the store and the web app.
 use anyhow::{bail, Context};
 use clap::{Args, Subcommand};
-use postflow_core::access::Role;
-use postflow_core::project::Code;
-use postflow_store::accounts::NewUser;
+use postflow_app::access::local_operator;
+use postflow_app::accounts::{self, generate_password, hash_new_password, CompanyRef, UserDraft};
+use postflow_app::{AppError, Context as UseCases};
 use postflow_store::{Location, Store};
-use postflow_web::auth::{generate_password, hash_password};
 use postflow_web::WebConfig;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -118,26 +117,16 @@ async fn ensure_first_admin(store: &Store, args: &ServeArgs) -> anyhow::Result<(
         return Ok(());
     }
     let (password, generated) = password_from(&args.admin_password_file)?;
-    let hash = hash_password(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
-    store
-        .create_user(NewUser {
-            email: args.admin_email.clone(),
-            name: "Administrator".into(),
-            role: Role::Admin,
-            client_id: None,
-            title: None,
-            password_hash: hash,
-        })
-        .await?;
-    store
-        .audit(
-            None,
-            "create",
-            "user",
-            None,
-            format!("first admin {} created", args.admin_email),
-        )
-        .await?;
+    let draft = UserDraft {
+        name: "Administrator".into(),
+        email: args.admin_email.clone(),
+        role: "admin".into(),
+        ..Default::default()
+    };
+    let hash = hash_new_password(&password, "password").map_err(user_error)?;
+    accounts::create_user(&UseCases::new(store.clone()), &local_operator(), &draft, hash)
+        .await
+        .map_err(user_error)?;
     if generated {
         eprintln!("First start: created admin account {} with one-time password:\n\n    {password}\n\nIt is shown only now. Sign in and change it on your account page.", args.admin_email);
     } else {
@@ -266,11 +255,8 @@ fn password_from(file: &Option<PathBuf>) -> anyhow::Result<(String, bool)> {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("cannot read the password file {}", path.display()))?;
             let pw = text.trim_end_matches(['\n', '\r']).to_string();
-            if pw.chars().count() < 10 {
-                bail!(
-                    "the password in {} is shorter than 10 characters; use a longer one",
-                    path.display()
-                );
+            if let Some(problem) = accounts::password_problem(&pw) {
+                bail!("the password in {} is refused: {problem}", path.display());
             }
             Ok((pw, false))
         }
@@ -282,28 +268,19 @@ pub fn run_user(cmd: UserCommand) -> anyhow::Result<ExitCode> {
     runtime()?.block_on(async move {
         match cmd {
             UserCommand::Add(a) => {
-                let role = Role::parse(&a.role).with_context(|| format!("unknown role {:?}; use admin, producer, artist or client", a.role))?;
-                if !a.email.contains('@') {
-                    bail!("{:?} is not an email address", a.email);
-                }
                 let store = a.store.open().await?;
-                let client_id = match (&a.client, role) {
-                    (Some(code), Role::Client) => {
-                        let code = Code::parse(code).map_err(|e| anyhow::anyhow!("--client: {e}"))?;
-                        let clients = store.list_clients(true).await?;
-                        Some(clients.iter().find(|c| c.code == code.as_str()).map(|c| c.id).with_context(|| format!("no client company with code {code}; create it in Admin → Client companies first"))?)
-                    }
-                    (None, Role::Client) => bail!("a client user needs --client CODE (their company)"),
-                    (Some(_), _) => bail!("--client only applies to the client role"),
-                    (None, _) => None,
+                let draft = UserDraft {
+                    name: a.name,
+                    email: a.email,
+                    role: a.role,
+                    company: a.client.map(CompanyRef::Code).unwrap_or_default(),
+                    title: a.title.unwrap_or_default(),
                 };
                 let (password, generated) = password_from(&a.password_file)?;
-                let hash = hash_password(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
-                let u = store
-                    .create_user(NewUser { email: a.email.clone(), name: a.name, role, client_id, title: a.title, password_hash: hash })
+                let hash = hash_new_password(&password, "password").map_err(user_error)?;
+                let u = accounts::create_user(&UseCases::new(store), &local_operator(), &draft, hash)
                     .await
-                    .map_err(|e| anyhow::anyhow!("{e}"))?;
-                store.audit(None, "create", "user", Some(u.id), format!("added {} as {} (CLI)", u.email, u.role)).await?;
+                    .map_err(user_error)?;
                 if generated {
                     println!("Created {} ({}). One-time password: {password}", u.email, u.role);
                 } else {
@@ -329,8 +306,8 @@ pub fn run_user(cmd: UserCommand) -> anyhow::Result<ExitCode> {
                 let store = a.store.open().await?;
                 let u = store.user_by_email(&a.email).await?.with_context(|| format!("no account with email {}", a.email))?;
                 let (password, generated) = password_from(&a.password_file)?;
-                store.set_password_hash(u.id, hash_password(&password).map_err(|e| anyhow::anyhow!("{e}"))?).await?;
-                store.audit(None, "update", "user", Some(u.id), format!("password of {} set (CLI)", u.email)).await?;
+                let hash = hash_new_password(&password, "password").map_err(user_error)?;
+                accounts::reset_password(&UseCases::new(store), &local_operator(), u.id, hash).await.map_err(user_error)?;
                 if generated {
                     println!("New one-time password for {}: {password}", u.email);
                 } else {
@@ -340,12 +317,27 @@ pub fn run_user(cmd: UserCommand) -> anyhow::Result<ExitCode> {
             UserCommand::Disable(a) => {
                 let store = a.store.open().await?;
                 let u = store.user_by_email(&a.email).await?.with_context(|| format!("no account with email {}", a.email))?;
-                store.set_user_disabled(u.id, !a.enable).await?;
+                accounts::set_disabled(&UseCases::new(store), &local_operator(), u.id, !a.enable).await.map_err(user_error)?;
                 let verb = if a.enable { "enabled" } else { "disabled" };
-                store.audit(None, "update", "user", Some(u.id), format!("{verb} {} (CLI)", u.email)).await?;
                 println!("{} {verb}.", u.email);
             }
         }
         Ok(ExitCode::SUCCESS)
     })
+}
+
+/// A use case's refusal as one sentence for the terminal: the fields named as the flags are.
+fn user_error(e: AppError) -> anyhow::Error {
+    match e {
+        AppError::Invalid(fields) => {
+            let flag = |f: &str| match f {
+                "client_id" => "--client".to_string(),
+                "password" => "the password".to_string(),
+                other => format!("--{other}"),
+            };
+            let parts: Vec<String> = fields.0.iter().map(|(f, m)| format!("{}: {m}", flag(f))).collect();
+            anyhow::anyhow!("{}", parts.join("; "))
+        }
+        other => anyhow::anyhow!("{other}"),
+    }
 }

@@ -2,6 +2,9 @@
 use super::{render, render_status, Chrome, FieldErrors};
 use crate::auth::{self, CurrentUser, Posted};
 use crate::guard;
+use postflow_app::accounts::{self, CompanyRef, UserDraft};
+use postflow_app::clients::{self, ClientDraft};
+use postflow_app::AppError as UseCaseError;
 use crate::{AppError, AppState};
 use askama::Template;
 use axum::extract::{Path, State};
@@ -10,10 +13,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use postflow_core::access::{Action, Role};
-use postflow_core::project::Code;
-use postflow_store::accounts::NewUser;
-use postflow_store::studio::ClientInput;
-use postflow_store::StoreError;
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -179,64 +178,6 @@ struct UserForm {
     title: String,
 }
 
-struct ValidUser {
-    name: String,
-    email: String,
-    role: Role,
-    client_id: Option<i64>,
-    title: Option<String>,
-}
-
-impl UserForm {
-    fn validate(&self, client_ids: &[i64]) -> Result<ValidUser, FieldErrors> {
-        let mut errors = FieldErrors::default();
-        let name = self.name.trim().to_string();
-        if name.is_empty() {
-            errors.add("name", "enter the person's name");
-        }
-        let email = self.email.trim().to_lowercase();
-        let at = email.find('@');
-        if !at.is_some_and(|i| i > 0 && i < email.len() - 1) || email.contains(char::is_whitespace)
-        {
-            errors.add("email", format!("{:?} is not an email address", self.email));
-        }
-        let role = Role::parse(&self.role);
-        if role.is_none() {
-            errors.add("role", "choose a role");
-        }
-        let client_id = match self.client_id.trim() {
-            "" => None,
-            v => match v.parse::<i64>() {
-                Ok(id) if client_ids.contains(&id) => Some(id),
-                _ => {
-                    errors.add("client_id", "choose a client company from the list");
-                    None
-                }
-            },
-        };
-        match (role, client_id) {
-            (Some(Role::Client), None) => {
-                errors.add("client_id", "a client user must belong to a client company")
-            }
-            (Some(r), Some(_)) if r != Role::Client => {
-                errors.add("client_id", "only client users belong to a client company")
-            }
-            _ => {}
-        }
-        let title = Some(self.title.trim().to_string()).filter(|t| !t.is_empty());
-        match role {
-            Some(role) if errors.is_empty() => Ok(ValidUser {
-                name,
-                email,
-                role,
-                client_id,
-                title,
-            }),
-            _ => Err(errors),
-        }
-    }
-}
-
 #[derive(Template)]
 #[template(path = "user_form.html")]
 struct UserFormPage {
@@ -375,73 +316,25 @@ async fn create_user(
     posted: Posted<UserForm>,
 ) -> Result<Response, AppError> {
     let Posted { who, form } = posted;
-    require(&state, &who, Action::ManageUsers).await?;
-    let ids: Vec<i64> = client_choices(&state)
-        .await?
-        .into_iter()
-        .map(|c| c.0)
-        .collect();
-    let valid = match form.validate(&ids) {
-        Ok(v) => v,
-        Err(errors) => {
-            return user_form(
-                &state,
-                &who,
-                StatusCode::BAD_REQUEST,
-                "New user".into(),
-                "/admin/users".into(),
-                form,
-                errors,
-                None,
-                false,
-                false,
-            )
-            .await
-        }
+    let actor = guard::actor_for(&state, &who.user).await?;
+    let draft = UserDraft {
+        name: form.name.clone(),
+        email: form.email.clone(),
+        role: form.role.clone(),
+        company: CompanyRef::Id(form.client_id.clone()),
+        title: form.title.clone(),
     };
     let password = auth::generate_password();
-    let hash = state.passwords.hash(password.clone()).await?;
-    let created = state
-        .store
-        .create_user(NewUser {
-            email: valid.email,
-            name: valid.name,
-            role: valid.role,
-            client_id: valid.client_id,
-            title: valid.title,
-            password_hash: hash,
-        })
-        .await;
-    match created {
-        Ok(u) => {
-            state
-                .store
-                .audit(
-                    Some(who.user.id),
-                    "create",
-                    "user",
-                    Some(u.id),
-                    format!("added {} as {}", u.email, u.role),
-                )
-                .await?;
-            users_page(&state, &who, Some((u.email, password))).await
-        }
-        Err(StoreError::Duplicate { value, .. }) => {
-            let mut errors = FieldErrors::default();
-            errors.add("email", format!("{value} already has an account"));
-            user_form(
-                &state,
-                &who,
-                StatusCode::CONFLICT,
-                "New user".into(),
-                "/admin/users".into(),
-                form,
-                errors,
-                None,
-                false,
-                false,
-            )
-            .await
+    let hash = state.passwords.hash_new(password.clone(), "password").await?;
+    match accounts::create_user(&state.app(), &actor, &draft, hash).await {
+        Ok(u) => users_page(&state, &who, Some((u.email, password))).await,
+        Err(UseCaseError::Invalid(errors)) => {
+            let status = if errors.get("email").contains("already has an account") {
+                StatusCode::CONFLICT
+            } else {
+                StatusCode::BAD_REQUEST
+            };
+            user_form(&state, &who, status, "New user".into(), "/admin/users".into(), form, errors, None, false, false).await
         }
         Err(e) => Err(e.into()),
     }
@@ -486,70 +379,25 @@ async fn update_user(
     posted: Posted<UserForm>,
 ) -> Result<Response, AppError> {
     let Posted { who, mut form } = posted;
+    let actor = guard::actor_for(&state, &who.user).await?;
     require(&state, &who, Action::ManageUsers).await?;
-    let u = state
-        .store
-        .user_by_id(id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let u = state.store.user_by_id(id).await?.ok_or(AppError::NotFound)?;
     form.email = u.email.clone();
-    let ids: Vec<i64> = client_choices(&state)
-        .await?
-        .into_iter()
-        .map(|c| c.0)
-        .collect();
-    let valid = match form.validate(&ids) {
-        Ok(v) => v,
-        Err(errors) => {
-            return user_form(
-                &state,
-                &who,
-                StatusCode::BAD_REQUEST,
-                format!("Edit {}", u.name),
-                format!("/admin/users/{id}"),
-                form,
-                errors,
-                None,
-                true,
-                u.disabled,
-            )
-            .await
-        }
+    let draft = UserDraft {
+        name: form.name.clone(),
+        email: u.email.clone(),
+        role: form.role.clone(),
+        company: CompanyRef::Id(form.client_id.clone()),
+        title: form.title.clone(),
     };
-    if u.id == who.user.id && valid.role != Role::Admin {
-        return user_form(
-            &state,
-            &who,
-            StatusCode::BAD_REQUEST,
-            format!("Edit {}", u.name),
-            format!("/admin/users/{id}"),
-            form,
-            FieldErrors::default(),
-            Some("You cannot remove your own admin role; ask another admin.".into()),
-            true,
-            u.disabled,
-        )
-        .await;
+    match accounts::update_user(&state.app(), &actor, id, &draft).await {
+        Ok(_) => Ok(auth::redirect_with_flash("/admin/users", &format!("Saved {}.", u.email), state.config.secure_cookies)),
+        Err(UseCaseError::Invalid(errors)) => {
+            let (heading, action) = (format!("Edit {}", u.name), format!("/admin/users/{id}"));
+            user_form(&state, &who, StatusCode::BAD_REQUEST, heading, action, form, errors, None, true, u.disabled).await
+        }
+        Err(e) => Err(e.into()),
     }
-    state
-        .store
-        .update_user(id, valid.name, valid.role, valid.client_id, valid.title)
-        .await?;
-    state
-        .store
-        .audit(
-            Some(who.user.id),
-            "update",
-            "user",
-            Some(id),
-            format!("edited {} ({})", u.email, valid.role.as_str()),
-        )
-        .await?;
-    Ok(auth::redirect_with_flash(
-        "/admin/users",
-        &format!("Saved {}.", u.email),
-        state.config.secure_cookies,
-    ))
 }
 
 async fn reset_password(
@@ -564,20 +412,9 @@ async fn reset_password(
         .await?
         .ok_or(AppError::NotFound)?;
     let password = auth::generate_password();
-    state
-        .store
-        .set_password_hash(id, state.passwords.hash(password.clone()).await?)
-        .await?;
-    state
-        .store
-        .audit(
-            Some(posted.who.user.id),
-            "update",
-            "user",
-            Some(id),
-            format!("reset the password of {}", u.email),
-        )
-        .await?;
+    let hash = state.passwords.hash_new(password.clone(), "password").await?;
+    let actor = guard::actor_for(&state, &posted.who.user).await?;
+    accounts::reset_password(&state.app(), &actor, u.id, hash).await?;
     users_page(&state, &posted.who, Some((u.email, password))).await
 }
 
@@ -612,18 +449,8 @@ async fn set_disabled(
             format!("/admin/users/{id}"),
         );
     }
-    state.store.set_user_disabled(id, disabled).await?;
-    let verb = if disabled { "disabled" } else { "enabled" };
-    state
-        .store
-        .audit(
-            Some(posted.who.user.id),
-            "update",
-            "user",
-            Some(id),
-            format!("{verb} {}", u.email),
-        )
-        .await?;
+    let actor = guard::actor_for(&state, &posted.who.user).await?;
+    accounts::set_disabled(&state.app(), &actor, id, disabled).await?;
     let message = if disabled {
         format!("Disabled {}; their sessions ended and their API tokens were revoked.", u.email)
     } else {
@@ -744,30 +571,8 @@ struct ClientForm {
 }
 
 impl ClientForm {
-    fn validate(&self) -> Result<ClientInput, FieldErrors> {
-        let mut errors = FieldErrors::default();
-        let code = Code::parse(&self.code)
-            .map_err(|e| errors.add("code", e.to_string()))
-            .ok();
-        let name = self.name.trim().to_string();
-        if name.is_empty() {
-            errors.add("name", "enter the company's name");
-        }
-        let email = self.contact_email.trim().to_string();
-        if !email.is_empty() && !email.contains('@') {
-            errors.add(
-                "contact_email",
-                format!("{email:?} is not an email address"),
-            );
-        }
-        match code {
-            Some(code) if errors.is_empty() => Ok(ClientInput {
-                code,
-                name,
-                contact_email: Some(email).filter(|e| !e.is_empty()),
-            }),
-            _ => Err(errors),
-        }
+    fn draft(&self) -> ClientDraft {
+        ClientDraft { code: self.code.clone(), name: self.name.clone(), contact_email: self.contact_email.clone() }
     }
 }
 
@@ -849,38 +654,16 @@ async fn save_client(
             "/admin/clients".to_string(),
         ),
     };
-    let input = match form.validate() {
-        Ok(i) => i,
-        Err(errors) => {
-            return client_form(who, StatusCode::BAD_REQUEST, heading, action, form, errors)
-        }
-    };
-    let saved = match id {
-        Some(id) => state.store.update_client(id, input).await,
-        None => state.store.create_client(input).await,
-    };
-    match saved {
-        Ok(c) => {
-            state
-                .store
-                .audit(
-                    Some(who.user.id),
-                    "save",
-                    "client",
-                    Some(c.id),
-                    format!("saved client {} ({})", c.name, c.code),
-                )
-                .await?;
-            Ok(auth::redirect_with_flash(
-                "/admin/clients",
-                &format!("Saved client {} ({}).", c.name, c.code),
-                state.config.secure_cookies,
-            ))
-        }
-        Err(StoreError::Duplicate { value, .. }) => {
-            let mut errors = FieldErrors::default();
-            errors.add("code", format!("{value} is already used by another client"));
-            client_form(who, StatusCode::CONFLICT, heading, action, form, errors)
+    let actor = guard::actor_for(state, &who.user).await?;
+    match clients::save(&state.app(), &actor, id, &form.draft()).await {
+        Ok(c) => Ok(auth::redirect_with_flash(
+            "/admin/clients",
+            &format!("Saved client {} ({}).", c.name, c.code),
+            state.config.secure_cookies,
+        )),
+        Err(UseCaseError::Invalid(errors)) => {
+            let status = if errors.get("code").contains("already used") { StatusCode::CONFLICT } else { StatusCode::BAD_REQUEST };
+            client_form(who, status, heading, action, form, errors)
         }
         Err(e) => Err(e.into()),
     }
@@ -970,27 +753,9 @@ async fn set_client_archived(
     archived: bool,
 ) -> Result<Response, AppError> {
     require(state, who, Action::ManageClients).await?;
-    state.store.set_client_archived(id, archived).await?;
-    let (verb, done) = if archived {
-        ("archive", "archived")
-    } else {
-        ("restore", "restored")
-    };
-    state
-        .store
-        .audit(
-            Some(who.user.id),
-            verb,
-            "client",
-            Some(id),
-            format!("{done} client {id}"),
-        )
-        .await?;
-    let name = state
-        .store
-        .client_by_id(id)
-        .await?
-        .map_or_else(|| format!("client {id}"), |c| c.name);
+    let actor = guard::actor_for(state, &who.user).await?;
+    let client = clients::set_archived(&state.app(), &actor, id, archived).await?;
+    let (name, done) = (client.name, if archived { "archived" } else { "restored" });
     Ok(auth::redirect_with_flash(
         "/admin/clients",
         &format!("{name} {done}."),
