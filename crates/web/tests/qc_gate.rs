@@ -332,3 +332,190 @@ async fn qc_passed_needs_passing_checks_and_signed_manual_items() {
         .qc_passed_at
         .is_none());
 }
+
+fn qc_json_with(path: &Path, profile: &str) -> serde_json::Value {
+    let profiles = postflow_qc::ProfileSet::builtin();
+    let p = profiles.get(profile).unwrap().clone();
+    let report =
+        postflow_qc::run_qc(path, &postflow_qc::QcOptions::new(vec![p]), &mut |_| {}).unwrap();
+    serde_json::from_str(&report.to_json()).unwrap()
+}
+
+/// A project's new YouTube deliverable, a producer and an API upload for it.
+struct Gate {
+    producer: reqwest::Client,
+    csrf: String,
+    page: String,
+    runs_url: String,
+    token: String,
+}
+
+impl Gate {
+    async fn new(app: &TestApp, name: &str) -> Gate {
+        let producer = signed_in(app, "producer@demo.postflow").await;
+        let base = format!("{}/projects/ACME-SPRING", app.base);
+        let csrf = csrf_of(&producer, &base).await;
+        let (status, _) = post_form(
+            &producer,
+            format!("{base}/deliverables"),
+            &[("csrf", &csrf), ("name", name), ("profile", "youtube"), ("layout", "stereo")],
+        )
+        .await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        let project = app
+            .store
+            .project_by_code(&postflow_core::project::Code::parse("ACME-SPRING").unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        let d = app
+            .store
+            .deliverables_of(project.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|d| d.name == name)
+            .unwrap();
+        let token = create_token(app, &producer).await;
+        Gate {
+            producer,
+            csrf,
+            page: format!("{base}/deliverables/{}", d.id),
+            runs_url: format!(
+                "{}/api/v1/projects/ACME-SPRING/deliverables/{}/qc-runs",
+                app.base, d.id
+            ),
+            token,
+        }
+    }
+
+    /// Uploads a report; returns the run id.
+    async fn upload(&self, report: &serde_json::Value) -> String {
+        let r = reqwest::Client::new()
+            .post(&self.runs_url)
+            .bearer_auth(&self.token)
+            .json(report)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED);
+        let body: serde_json::Value = r.json().await.unwrap();
+        body["run_id"].as_i64().unwrap().to_string()
+    }
+
+    async fn sign_manual_items(&self, run_id: &str) {
+        for item in ["manual.captions", "manual.thumbnail"] {
+            let (status, _) = post_form(
+                &self.producer,
+                format!("{}/signoff", self.page),
+                &[("csrf", &self.csrf), ("run_id", run_id), ("check_id", item)],
+            )
+            .await;
+            assert_eq!(status, StatusCode::SEE_OTHER, "sign {item}");
+        }
+    }
+
+    async fn mark(&self, run_id: &str) -> (StatusCode, String) {
+        post_form(
+            &self.producer,
+            format!("{}/qc-passed", self.page),
+            &[("csrf", &self.csrf), ("run_id", run_id)],
+        )
+        .await
+    }
+}
+
+async fn a_run_of_another_profile_or_without_checks_does_not_pass(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let dir = tempfile::tempdir().unwrap();
+    let master = dir.path().join("master.mp4");
+    make_master(&master, "high");
+    let g = Gate::new(&app, "YouTube master").await;
+
+    // Evaluated against `basic` (what `qc --deliverable` used to default to): every check of
+    // that run passes, but it says nothing about YouTube's rules.
+    let basic = qc_json_with(&master, "basic");
+    assert_eq!(basic["status"], "pass");
+    let run = g.upload(&basic).await;
+    let (status, html) = g.mark(&run).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{html}");
+    assert!(
+        html.contains("not evaluated against profile youtube"),
+        "{html}"
+    );
+
+    // A YouTube report whose checks were dropped.
+    let mut empty = qc_json_with(&master, "youtube");
+    empty["checks"] = serde_json::json!([]);
+    let run = g.upload(&empty).await;
+    let (status, html) = g.mark(&run).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{html}");
+    assert!(html.contains("lacks check video.codec of profile youtube"), "{html}");
+
+    // A report with one passing check removed is caught too.
+    let mut partial = qc_json_with(&master, "youtube");
+    partial["checks"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|c| c["id"] != "video.profile");
+    let run = g.upload(&partial).await;
+    g.sign_manual_items(&run).await;
+    let (status, html) = g.mark(&run).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{html}");
+    assert!(html.contains("lacks check video.profile"), "{html}");
+
+    // The whole YouTube run, signed, passes.
+    let run = g.upload(&qc_json_with(&master, "youtube")).await;
+    g.sign_manual_items(&run).await;
+    let (status, html) = g.mark(&run).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{html}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_of_another_profile_or_without_checks_does_not_pass_on_sqlite() {
+    a_run_of_another_profile_or_without_checks_does_not_pass(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_of_another_profile_or_without_checks_does_not_pass_on_postgresql() {
+    a_run_of_another_profile_or_without_checks_does_not_pass(Backend::Postgres).await;
+}
+
+async fn a_run_attached_after_the_page_was_loaded_makes_the_mark_refuse(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let dir = tempfile::tempdir().unwrap();
+    let master = dir.path().join("master.mp4");
+    make_master(&master, "high");
+    let report = qc_json_with(&master, "youtube");
+    let g = Gate::new(&app, "YouTube master").await;
+    let reviewed = g.upload(&report).await;
+    g.sign_manual_items(&reviewed).await;
+    // The producer loads the page: the form carries the run they review.
+    let html = g.producer.get(&g.page).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains(&format!("value=\"{reviewed}\"")), "{html}");
+    // Meanwhile a new (passing, but unsigned and unreviewed) run is attached.
+    let newer = g.upload(&report).await;
+    assert_ne!(newer, reviewed);
+    let (status, html) = g.mark(&reviewed).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{html}");
+    assert!(html.contains("A newer QC run arrived"), "{html}");
+    let d = app
+        .store
+        .latest_qc_run(g.page.rsplit('/').next().unwrap().parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(d.id.to_string(), newer);
+    let html = g.producer.get(&g.page).send().await.unwrap().text().await.unwrap();
+    assert!(!html.contains("QC passed on"), "{html}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_attached_after_the_page_was_loaded_makes_the_mark_refuse_on_sqlite() {
+    a_run_attached_after_the_page_was_loaded_makes_the_mark_refuse(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_attached_after_the_page_was_loaded_makes_the_mark_refuse_on_postgresql() {
+    a_run_attached_after_the_page_was_loaded_makes_the_mark_refuse(Backend::Postgres).await;
+}

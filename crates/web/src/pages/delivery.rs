@@ -11,7 +11,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use postflow_core::access::{can, Action, Role};
-use postflow_core::qc_gate::{qc_passed_blockers, AutomatedVerdict, GateBlocker};
+use postflow_core::qc_gate::{qc_passed_blockers, GateBlocker};
 use postflow_qc::{CheckStatus, QcReport};
 use postflow_store::delivery::{Deliverable, DeliverableInput, QcRun};
 use serde::Deserialize;
@@ -52,17 +52,7 @@ pub(crate) async fn gate_state(state: &AppState, d: &Deliverable) -> Result<Gate
             blockers: qc_passed_blockers(None, &[], &[]),
         });
     };
-    let mut report = QcReport::from_json(&latest.report_json).map_err(|e| {
-        AppError::Internal(format!("stored QC report {} unreadable: {e}", latest.id))
-    })?;
-    // The verdict is recomputed from the checks, never taken from what was uploaded.
-    report.tally();
-    let failed: Vec<String> = report
-        .checks
-        .iter()
-        .filter(|c| c.status == CheckStatus::Fail)
-        .map(|c| c.id.clone())
-        .collect();
+    let report = stored_report(&latest)?;
     let mut manual: Vec<String> = report
         .checks
         .iter()
@@ -79,12 +69,7 @@ pub(crate) async fn gate_state(state: &AppState, d: &Deliverable) -> Result<Gate
         .collect();
     let signoffs = state.store.signoffs_of(latest.id).await?;
     let signed_ids: Vec<String> = signoffs.iter().map(|s| s.check_id.clone()).collect();
-    let verdict = if failed.is_empty() {
-        AutomatedVerdict::Pass
-    } else {
-        AutomatedVerdict::Fail
-    };
-    let blockers = qc_passed_blockers(Some((verdict, failed)), &manual, &signed_ids);
+    let blockers = gate_blockers(d, &report, &signed_ids);
     let signed = signoffs
         .into_iter()
         .map(|s| {
@@ -101,6 +86,33 @@ pub(crate) async fn gate_state(state: &AppState, d: &Deliverable) -> Result<Gate
         signed,
         blockers,
     })
+}
+
+/// A stored run's report, its verdict recomputed from its checks (never taken from the upload).
+fn stored_report(run: &QcRun) -> Result<QcReport, AppError> {
+    let mut report = QcReport::from_json(&run.report_json)
+        .map_err(|e| AppError::Internal(format!("stored QC report {} unreadable: {e}", run.id)))?;
+    report.tally();
+    Ok(report)
+}
+
+/// What blocks "QC passed" for `d` given its latest run's report and the items signed on it:
+/// the run must have been evaluated against every profile of the deliverable, with every check
+/// each profile defines for that file.
+fn gate_blockers(d: &Deliverable, report: &QcReport, signed: &[String]) -> Vec<GateBlocker> {
+    let facts = postflow_qc::gate::run_facts(report);
+    let set = postflow_qc::ProfileSet::builtin();
+    // The checks the profiles define (the declared mix format adds no required check).
+    match postflow_qc::gate::requirements(&d.profile_names(), &set, report, None) {
+        Ok(required) => qc_passed_blockers(Some(&facts), &required, signed),
+        // A profile this build does not know: nothing can say the run covers it.
+        Err(_) => d
+            .profile_names()
+            .into_iter()
+            .filter(|p| set.get(p).is_err())
+            .map(|profile| GateBlocker::ProfileNotEvaluated { profile })
+            .collect(),
+    }
 }
 
 struct CheckRow {
@@ -406,65 +418,47 @@ async fn mark_passed(
         .deliverable_in(project.id, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let gate = gate_state(&state, &d).await?;
-    if !gate.blockers.is_empty() {
-        let why = gate
-            .blockers
-            .iter()
-            .map(|b| b.to_string())
-            .collect::<Vec<_>>()
-            .join("; ");
+    // The run the producer reviewed; the store re-reads the latest run and its signatures in
+    // the transaction that sets the milestone, and the gate is asked again about exactly those.
+    let Ok(reviewed) = posted.form.run_id.trim().parse::<i64>() else {
         return show_page(
             &state,
             &posted.who,
             &code,
             id,
             StatusCode::CONFLICT,
-            Some(format!("QC passed cannot be set yet: {why}.")),
+            Some("The form did not say which QC run you reviewed; reload the page.".into()),
         )
         .await;
-    }
-    let run_id = gate.run.as_ref().map(|(r, _)| r.id).unwrap_or_default();
-    if posted.form.run_id.trim() != run_id.to_string() {
-        return show_page(
-            &state,
-            &posted.who,
-            &code,
-            id,
-            StatusCode::CONFLICT,
-            Some("A newer QC run arrived while you were reviewing; check it first.".into()),
-        )
-        .await;
-    }
-    match state
+    };
+    let detail = format!("QC passed: {} / {}", project.code, d.name);
+    let result = state
         .store
-        .mark_qc_passed(d.id, run_id, posted.who.user.id)
-        .await
-    {
-        Ok(()) => {}
+        .mark_qc_passed(d.id, reviewed, posted.who.user.id, detail, |d, run, signoffs| {
+            let report = stored_report(run).map_err(|e| e.to_string())?;
+            let signed: Vec<String> = signoffs.iter().map(|s| s.check_id.clone()).collect();
+            let blockers = gate_blockers(d, &report, &signed);
+            if blockers.is_empty() {
+                Ok(())
+            } else {
+                let why: Vec<String> = blockers.iter().map(|b| b.to_string()).collect();
+                Err(format!("QC passed cannot be set yet: {}.", why.join("; ")))
+            }
+        })
+        .await;
+    match result {
+        Ok(_) => {}
         Err(postflow_store::StoreError::Conflict(m)) => {
-            return show_page(
-                &state,
-                &posted.who,
-                &code,
-                id,
-                StatusCode::CONFLICT,
-                Some(m),
-            )
-            .await
+            let m = if m.contains("newer QC run") {
+                "A newer QC run arrived while you were reviewing; check it first.".to_string()
+            } else {
+                m
+            };
+            return show_page(&state, &posted.who, &code, id, StatusCode::CONFLICT, Some(m))
+                .await;
         }
         Err(e) => return Err(e.into()),
     }
-    state
-        .store
-        .audit(
-            Some(posted.who.user.id),
-            "milestone",
-            "deliverable",
-            Some(d.id),
-            format!("QC passed: {} / {}", project.code, d.name),
-        )
-        .await?;
     Ok(Redirect::to(&format!("/projects/{}/deliverables/{}", project.code, d.id)).into_response())
 }
 
