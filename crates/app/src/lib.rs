@@ -9,6 +9,7 @@
 pub mod access;
 pub mod accounts;
 pub mod audit;
+pub mod catalog;
 pub mod clients;
 pub mod projects;
 pub mod storage;

@@ -414,19 +414,7 @@ async fn record_catalog(
     let actor = guard::actor_for(&state, &user).await?;
     let record: postflow_store::catalog::CatalogRecord = serde_json::from_value(body)
         .map_err(|e| AppError::BadRequest(format!("the catalog record could not be read: {e}")))?;
-    match record.project.as_deref() {
-        // A project's catalog is recorded by its staff; like every project route, a project
-        // the person may not see answers 404.
-        Some(code) => {
-            guard::project_for(&state, &actor, code, Action::RecordCatalog).await?;
-        }
-        // Files of no project are the studio's storage.
-        None => guard::require(&actor, Action::ManageStorage)?,
-    }
-    let out = state
-        .store
-        .record_catalog(Some(user.id), &user.email, &record)
-        .await?;
+    let out = postflow_app::catalog::record(&state.app(), &actor, &user.email, &record).await?;
     Ok(Json(RecordedDto {
         event_id: out.event_id,
         files: out.files,

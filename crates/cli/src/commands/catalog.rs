@@ -10,10 +10,10 @@ use super::server::StoreArgs;
 use anyhow::{bail, Context};
 use clap::parser::ValueSource;
 use clap::{ArgMatches, Args, Subcommand};
-use postflow_core::integrity::{CopyState, MediaType, Site, VolumeKind, VolumeLabel};
+use postflow_core::integrity::{CopyState, VolumeLabel};
 use postflow_ingest::{FileStatus, IngestReport, VerifyReport};
 use postflow_store::catalog::{
-    CatalogRecord, EventKind, RecordOutcome, RecordedCopy, RecordedFile, VolumeInput, VolumeRef,
+    CatalogRecord, EventKind, RecordOutcome, RecordedCopy, RecordedFile, VolumeRef,
 };
 use serde::Deserialize;
 use std::path::Path;
@@ -450,8 +450,8 @@ pub fn record(target: &Target, rec: &CatalogRecord) -> anyhow::Result<RecordOutc
     match target {
         Target::Store(store) => runtime()?.block_on(async {
             let s = store.open().await?;
-            let out = s
-                .record_catalog(None, &who(), rec)
+            let ctx = postflow_app::Context::new(s.clone());
+            let out = postflow_app::catalog::record(&ctx, &postflow_app::access::local_operator(), &who(), rec)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             s.close().await.ok();
@@ -577,22 +577,22 @@ pub fn run_volume(cmd: VolumeCommand) -> anyhow::Result<ExitCode> {
 }
 
 fn volume_add(a: VolumeAddArgs) -> anyhow::Result<ExitCode> {
-    let label = VolumeLabel::parse(&a.label).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let kind = VolumeKind::parse(&a.kind).ok_or_else(|| {
-        anyhow::anyhow!("--kind {:?} is not one of drive, lto, nas, cloud", a.kind)
-    })?;
-    let media = match &a.media {
-        Some(m) => MediaType::parse(m).map_err(|e| anyhow::anyhow!("{e}"))?,
-        None => kind.default_media(),
-    };
-    let site = Site::parse(&a.site)
-        .ok_or_else(|| anyhow::anyhow!("--site {:?} is not onsite or offsite", a.site))?;
     let capacity = a.capacity.as_deref().map(parse_capacity).transpose()?;
+    let draft = postflow_app::storage::VolumeDraft {
+        label: a.label.clone(),
+        kind: a.kind.clone(),
+        media_type: a.media.clone(),
+        location: a.site.clone(),
+        capacity_bytes: capacity,
+        notes: a.notes.clone(),
+    };
+    // The same refusals as the server gives, before anything is sent or opened.
+    let input = draft.validate().map_err(volume_refusal)?;
     match server_target(&a.remote)? {
         Some(Target::Server { url, token }) => {
             let body = serde_json::json!({
-                "label": label.as_str(), "kind": kind.as_str(), "media_type": media.as_str(),
-                "location": site.as_str(), "capacity_bytes": capacity, "notes": a.notes,
+                "label": input.label.as_str(), "kind": input.kind.as_str(), "media_type": input.media.as_str(),
+                "location": input.site.as_str(), "capacity_bytes": capacity, "notes": a.notes,
             });
             let resp = http()?
                 .post(format!("{url}/api/v1/volumes"))
@@ -603,26 +603,34 @@ fn volume_add(a: VolumeAddArgs) -> anyhow::Result<ExitCode> {
         }
         _ => runtime()?.block_on(async {
             let s = a.store.open().await?;
-            s.upsert_volume(VolumeInput {
-                label: label.clone(),
-                kind,
-                media: media.clone(),
-                site,
-                capacity_bytes: capacity,
-                notes: a.notes.clone(),
-            })
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let ctx = postflow_app::Context::new(s.clone());
+            postflow_app::storage::register_volume(&ctx, &postflow_app::access::local_operator(), &draft)
+                .await
+                .map_err(volume_refusal)?;
             s.close().await.ok();
             anyhow::Ok(())
         })?,
     }
-    println!(
-        "volume {label}: {} · {media} · {}",
-        kind.as_str(),
-        site.as_str()
-    );
+    println!("volume {}: {} · {} · {}", input.label, input.kind.as_str(), input.media, input.site.as_str());
     Ok(ExitCode::SUCCESS)
+}
+
+/// A refused volume as one sentence naming the flags.
+fn volume_refusal(e: postflow_app::AppError) -> anyhow::Error {
+    match e {
+        postflow_app::AppError::Invalid(fields) => {
+            let flag = |f: &str| match f {
+                "media_type" => "--media",
+                "location" => "--site",
+                "capacity_bytes" => "--capacity",
+                "kind" => "--kind",
+                _ => "LABEL",
+            };
+            let parts: Vec<String> = fields.0.iter().map(|(f, m)| format!("{} {m}", flag(f))).collect();
+            anyhow::anyhow!("{}", parts.join("; "))
+        }
+        other => anyhow::anyhow!("{other}"),
+    }
 }
 
 fn volume_list(a: VolumeListArgs) -> anyhow::Result<ExitCode> {
