@@ -190,6 +190,63 @@ fn qc_result_is_attached_to_the_deliverable() {
     assert_eq!(runs[0].status, "pass");
     assert_eq!(runs[0].file_name, "spring_master.mp4");
 
+    // Without --profile the run is evaluated against the deliverable's own profiles (it used
+    // to be `basic`, which the QC-passed gate must not accept for a YouTube deliverable).
+    let o = postflow(&[
+        "qc",
+        file,
+        "--json",
+        "--server",
+        &base,
+        "--token",
+        token,
+        "--deliverable",
+        &target,
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let printed: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        printed["profiles"],
+        serde_json::json!(["youtube"]),
+        "{printed}"
+    );
+    let runs = rt.block_on(store.qc_runs_of(deliverable.id)).unwrap();
+    let stored: serde_json::Value = serde_json::from_str(&runs[0].report_json).unwrap();
+    assert_eq!(stored["profiles"], serde_json::json!(["youtube"]));
+    assert!(
+        stored["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["id"] == "video.profile"),
+        "YouTube's checks are in the stored run"
+    );
+    // Profiles asked for come first; the deliverable's are always added.
+    let o = postflow(&[
+        "qc",
+        file,
+        "--profile",
+        "basic",
+        "--json",
+        "--server",
+        &base,
+        "--token",
+        token,
+        "--deliverable",
+        &target,
+    ]);
+    let printed: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        printed["profiles"],
+        serde_json::json!(["basic", "youtube"]),
+        "{printed}"
+    );
+
     // A project the editor is not on does not exist for this token.
     let o = postflow(&[
         "qc",

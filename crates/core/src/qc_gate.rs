@@ -45,10 +45,19 @@ pub enum GateBlocker {
     NoQcRun,
     /// The deliverable names no profile, so nothing says what "passed" means.
     NoProfile,
-    ProfileNotEvaluated { profile: String },
-    CheckMissing { profile: String, check: String },
-    AutomatedChecksFailed { failed: Vec<String> },
-    ManualItemUnsigned { item: String },
+    ProfileNotEvaluated {
+        profile: String,
+    },
+    CheckMissing {
+        profile: String,
+        check: String,
+    },
+    AutomatedChecksFailed {
+        failed: Vec<String>,
+    },
+    ManualItemUnsigned {
+        item: String,
+    },
 }
 
 impl std::fmt::Display for GateBlocker {
@@ -57,7 +66,10 @@ impl std::fmt::Display for GateBlocker {
             GateBlocker::NoQcRun => write!(f, "no QC run has been recorded for this deliverable"),
             GateBlocker::NoProfile => write!(f, "the deliverable names no delivery profile"),
             GateBlocker::ProfileNotEvaluated { profile } => {
-                write!(f, "the latest run was not evaluated against profile {profile}")
+                write!(
+                    f,
+                    "the latest run was not evaluated against profile {profile}"
+                )
             }
             GateBlocker::CheckMissing { profile, check } => {
                 write!(f, "the latest run lacks check {check} of profile {profile}")
@@ -227,7 +239,10 @@ mod tests {
 
     #[test]
     fn a_run_against_another_profile_does_not_pass_the_deliverable() {
-        let r = run(&["basic"], vec![check("basic", "file.decodes", CheckOutcome::Pass)]);
+        let r = run(
+            &["basic"],
+            vec![check("basic", "file.decodes", CheckOutcome::Pass)],
+        );
         assert_eq!(
             qc_passed_blockers(Some(&r), &[req("ebu_r128", &["file.decodes"])], &[]),
             vec![GateBlocker::ProfileNotEvaluated {
@@ -276,7 +291,10 @@ mod tests {
     fn a_check_of_another_profile_does_not_stand_in() {
         let r = run(
             &["a", "b"],
-            vec![check("a", "x", CheckOutcome::Pass), check("b", "y", CheckOutcome::Pass)],
+            vec![
+                check("a", "x", CheckOutcome::Pass),
+                check("b", "y", CheckOutcome::Pass),
+            ],
         );
         assert_eq!(
             qc_passed_blockers(Some(&r), &[req("a", &["x", "y"]), req("b", &["y"])], &[]),
@@ -285,6 +303,8 @@ mod tests {
                 check: "y".into()
             }]
         );
-        assert!(qc_passed_blockers(Some(&r), &[req("a", &["x"]), req("b", &["y"])], &[]).is_empty());
+        assert!(
+            qc_passed_blockers(Some(&r), &[req("a", &["x"]), req("b", &["y"])], &[]).is_empty()
+        );
     }
 }

@@ -645,10 +645,7 @@ fn classify(e: &Event, p: &Programme) -> Position {
         EventKind::Bars => e.start_s <= tol,
         _ => false,
     };
-    if line_up
-        || e.start_s <= tol
-        || (p.start_s > 0.0 && (e.start_s - p.start_s).abs() <= tol)
-    {
+    if line_up || e.start_s <= tol || (p.start_s > 0.0 && (e.start_s - p.start_s).abs() <= tol) {
         Position::Head
     } else if e.end_s >= p.end_s - tol {
         Position::Tail

@@ -43,7 +43,7 @@ pub fn requirements(
         audio: report.audio.clone(),
         video: report.video.clone(),
         events: report.events.clone(),
-        programme: report.programme.clone(),
+        programme: report.programme,
     };
     let input = CheckInput {
         probe: &report.probe,
@@ -57,8 +57,10 @@ pub fn requirements(
         .iter()
         .map(|name| {
             let profile = set.get(name)?;
-            let mut check_ids: Vec<String> =
-                evaluate(profile, &input).into_iter().map(|c| c.id).collect();
+            let mut check_ids: Vec<String> = evaluate(profile, &input)
+                .into_iter()
+                .map(|c| c.id)
+                .collect();
             check_ids.dedup();
             Ok(Requirement {
                 profile: name.clone(),

@@ -128,9 +128,15 @@ mod tests {
     #[test]
     fn unlabelled_five_and_six_channels_weight_the_surrounds() {
         for layout in ["unknown", ""] {
-            let w5: Vec<f64> = channel_names(layout, 5).iter().map(|n| bs1770_weight(n)).collect();
+            let w5: Vec<f64> = channel_names(layout, 5)
+                .iter()
+                .map(|n| bs1770_weight(n))
+                .collect();
             assert_eq!(w5, vec![1.0, 1.0, 1.0, 1.41, 1.41]);
-            let w6: Vec<f64> = channel_names(layout, 6).iter().map(|n| bs1770_weight(n)).collect();
+            let w6: Vec<f64> = channel_names(layout, 6)
+                .iter()
+                .map(|n| bs1770_weight(n))
+                .collect();
             assert_eq!(w6, vec![1.0, 1.0, 1.0, 0.0, 1.41, 1.41]);
         }
     }

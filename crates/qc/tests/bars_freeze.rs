@@ -30,8 +30,16 @@ fn programme_with_bars(dir: &Path, lead_bars: f64, before: f64, bars: f64, after
     }
     let graph = format!("{}concat=n={}:v=1:a=0[v]", parts.concat(), parts.len());
     args.extend(
-        ["-filter_complex", &graph, "-map", "[v]", "-c:v", "ffv1", &out]
-            .map(String::from),
+        [
+            "-filter_complex",
+            &graph,
+            "-map",
+            "[v]",
+            "-c:v",
+            "ffv1",
+            &out,
+        ]
+        .map(String::from),
     );
     common::ffmpeg(&args.iter().map(String::as_str).collect::<Vec<_>>());
     out
@@ -80,18 +88,33 @@ fn static_bars_mid_programme_are_a_freeze_where_freezedetect_finds_one() {
     let set = ProfileSet::builtin();
     let opts = QcOptions::new(vec![set.get("basic").unwrap().clone()]);
     let r = run_qc(Path::new(&file), &opts, &mut |_| {}).unwrap();
-    let freezes: Vec<_> = r.events.iter().filter(|e| e.kind == EventKind::Freeze).collect();
-    assert_eq!(freezes.len(), reference.len(), "ours: {freezes:?}, ffmpeg: {reference:?}");
+    let freezes: Vec<_> = r
+        .events
+        .iter()
+        .filter(|e| e.kind == EventKind::Freeze)
+        .collect();
+    assert_eq!(
+        freezes.len(),
+        reference.len(),
+        "ours: {freezes:?}, ffmpeg: {reference:?}"
+    );
     near(freezes[0].start_s, reference[0].0, "freeze start");
     near(freezes[0].end_s, reference[0].1, "freeze end");
     assert_eq!(freezes[0].position, Position::Programme);
 
-    let bars: Vec<_> = r.events.iter().filter(|e| e.kind == EventKind::Bars).collect();
+    let bars: Vec<_> = r
+        .events
+        .iter()
+        .filter(|e| e.kind == EventKind::Bars)
+        .collect();
     assert_eq!(bars.len(), 1, "{bars:?}");
     near(bars[0].start_s, 4.0, "bars start");
     near(bars[0].end_s, 7.0, "bars end");
     assert_eq!(bars[0].position, Position::Programme);
-    assert_eq!(r.programme.start_s, 0.0, "mid-programme bars are not a line-up");
+    assert_eq!(
+        r.programme.start_s, 0.0,
+        "mid-programme bars are not a line-up"
+    );
 }
 
 #[test]
@@ -106,7 +129,11 @@ fn head_bars_stay_the_line_up_and_are_no_freeze() {
         "{:?}",
         r.events
     );
-    let bars: Vec<_> = r.events.iter().filter(|e| e.kind == EventKind::Bars).collect();
+    let bars: Vec<_> = r
+        .events
+        .iter()
+        .filter(|e| e.kind == EventKind::Bars)
+        .collect();
     assert_eq!(bars.len(), 1, "{bars:?}");
     assert_eq!(bars[0].position, Position::Head);
     near(r.programme.start_s, 3.0, "programme start");

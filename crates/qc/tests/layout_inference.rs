@@ -61,7 +61,14 @@ fn ffmpeg_integrated(file: &Path) -> f64 {
 
 fn probed_layout(file: &Path) -> String {
     let out = Command::new("ffprobe")
-        .args(["-v", "error", "-show_entries", "stream=channel_layout", "-of", "csv=p=0"])
+        .args([
+            "-v",
+            "error",
+            "-show_entries",
+            "stream=channel_layout",
+            "-of",
+            "csv=p=0",
+        ])
         .arg(file)
         .output()
         .expect("ffprobe runs");
@@ -77,7 +84,11 @@ fn an_unlabelled_five_channel_wav_weights_channels_four_and_five_as_surrounds() 
         5,
         "pan=5c|c0=0.1*c0|c1=0.1*c0|c2=0.1*c0|c3=c0|c4=c0",
     );
-    assert_eq!(probed_layout(&file), "unknown", "the test file must carry no layout");
+    assert_eq!(
+        probed_layout(&file),
+        "unknown",
+        "the test file must carry no layout"
+    );
 
     let reference = ffmpeg_integrated(&file);
     let audio = measure_loudness(&file, 1).unwrap();

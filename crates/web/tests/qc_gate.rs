@@ -358,7 +358,12 @@ impl Gate {
         let (status, _) = post_form(
             &producer,
             format!("{base}/deliverables"),
-            &[("csrf", &csrf), ("name", name), ("profile", "youtube"), ("layout", "stereo")],
+            &[
+                ("csrf", &csrf),
+                ("name", name),
+                ("profile", "youtube"),
+                ("layout", "stereo"),
+            ],
         )
         .await;
         assert_eq!(status, StatusCode::SEE_OTHER);
@@ -450,7 +455,10 @@ async fn a_run_of_another_profile_or_without_checks_does_not_pass(backend: Backe
     let run = g.upload(&empty).await;
     let (status, html) = g.mark(&run).await;
     assert_eq!(status, StatusCode::CONFLICT, "{html}");
-    assert!(html.contains("lacks check video.codec of profile youtube"), "{html}");
+    assert!(
+        html.contains("lacks check video.codec of profile youtube"),
+        "{html}"
+    );
 
     // A report with one passing check removed is caught too.
     let mut partial = qc_json_with(&master, "youtube");
@@ -491,7 +499,15 @@ async fn a_run_attached_after_the_page_was_loaded_makes_the_mark_refuse(backend:
     let reviewed = g.upload(&report).await;
     g.sign_manual_items(&reviewed).await;
     // The producer loads the page: the form carries the run they review.
-    let html = g.producer.get(&g.page).send().await.unwrap().text().await.unwrap();
+    let html = g
+        .producer
+        .get(&g.page)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(html.contains(&format!("value=\"{reviewed}\"")), "{html}");
     // Meanwhile a new (passing, but unsigned and unreviewed) run is attached.
     let newer = g.upload(&report).await;
@@ -506,7 +522,15 @@ async fn a_run_attached_after_the_page_was_loaded_makes_the_mark_refuse(backend:
         .unwrap()
         .unwrap();
     assert_eq!(d.id.to_string(), newer);
-    let html = g.producer.get(&g.page).send().await.unwrap().text().await.unwrap();
+    let html = g
+        .producer
+        .get(&g.page)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(!html.contains("QC passed on"), "{html}");
 }
 

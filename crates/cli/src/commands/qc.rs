@@ -72,7 +72,8 @@ pub struct QcArgs {
     /// The media file to check.
     #[arg(required_unless_present = "list_profiles")]
     pub file: Option<PathBuf>,
-    /// Delivery profile to check against (repeatable); default "basic".
+    /// Delivery profile to check against (repeatable); default the deliverable's profiles with
+    /// --deliverable, else "basic".
     #[arg(long = "profile", short = 'p', value_name = "NAME")]
     pub profiles: Vec<String>,
     /// A profile TOML file to load and check against (repeatable).
@@ -176,14 +177,36 @@ fn load_profiles(args: &QcArgs) -> anyhow::Result<(ProfileSet, Vec<String>)> {
     for f in &args.profile_file {
         chosen.push(set.add_file(f)?);
     }
-    if chosen.is_empty() {
-        chosen.push("basic".into());
-    }
     Ok((set, chosen))
 }
 
+#[derive(serde::Deserialize)]
+struct DeliverableOnServer {
+    id: i64,
+    profiles: Vec<String>,
+    #[serde(default)]
+    layout: Option<String>,
+}
+
+/// The deliverable as the server has it (its profiles and declared mix format), read before
+/// the QC runs so the run is evaluated against what the deliverable needs.
+fn fetch_deliverable(
+    server: &str,
+    token: &str,
+    code: &str,
+    id: i64,
+) -> anyhow::Result<DeliverableOnServer> {
+    let base = server.trim_end_matches('/');
+    let url = format!("{base}/api/v1/projects/{code}/deliverables");
+    let resp = super::catalog::http()?.get(&url).bearer_auth(token).send();
+    let list: Vec<DeliverableOnServer> = super::catalog::api_result(base, resp)?;
+    list.into_iter().find(|d| d.id == id).with_context(|| {
+        format!("project {code} on {base} has no deliverable {id}; check the PROJECT/ID on the deliverable's page")
+    })
+}
+
 pub fn run_qc(args: QcArgs) -> anyhow::Result<ExitCode> {
-    let (set, chosen) = load_profiles(&args)?;
+    let (set, mut chosen) = load_profiles(&args)?;
     if args.list_profiles {
         let mut out = std::io::stdout().lock();
         for (source, p) in &set.profiles {
@@ -204,12 +227,31 @@ pub fn run_qc(args: QcArgs) -> anyhow::Result<ExitCode> {
         .as_deref()
         .map(parse_deliverable)
         .transpose()?;
+    // A run attached to a deliverable is evaluated against every profile of the deliverable
+    // (after any asked for), and its declared mix format unless --layout says otherwise.
+    let mut layout = args.layout.clone();
+    if let (Some((code, id)), Some(server), Some(token)) = (&attach_to, &args.server, &args.token) {
+        let d = fetch_deliverable(server, token, code, *id).map_err(|e| {
+            e.context(format!("the QC result was not attached to {code}/{id}: the deliverable's profiles could not be read from the server, so the QC did not run"))
+        })?;
+        for p in d.profiles {
+            if !chosen.contains(&p) {
+                chosen.push(p);
+            }
+        }
+        if layout.is_none() {
+            layout = d.layout;
+        }
+    }
+    if chosen.is_empty() {
+        chosen.push("basic".into());
+    }
     let mut profiles = Vec::new();
     for name in &chosen {
         profiles.push(set.get(name)?.clone());
     }
     let mut opts = QcOptions::new(profiles);
-    if let Some(l) = &args.layout {
+    if let Some(l) = &layout {
         opts.declared_layout = Some(DeclaredLayout::parse(l).with_context(|| {
             format!("--layout `{l}` is not a known layout; use mono, stereo, 5.1, 7.1 or combinations like stereo+5.1")
         })?);

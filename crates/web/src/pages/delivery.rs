@@ -434,17 +434,23 @@ async fn mark_passed(
     let detail = format!("QC passed: {} / {}", project.code, d.name);
     let result = state
         .store
-        .mark_qc_passed(d.id, reviewed, posted.who.user.id, detail, |d, run, signoffs| {
-            let report = stored_report(run).map_err(|e| e.to_string())?;
-            let signed: Vec<String> = signoffs.iter().map(|s| s.check_id.clone()).collect();
-            let blockers = gate_blockers(d, &report, &signed);
-            if blockers.is_empty() {
-                Ok(())
-            } else {
-                let why: Vec<String> = blockers.iter().map(|b| b.to_string()).collect();
-                Err(format!("QC passed cannot be set yet: {}.", why.join("; ")))
-            }
-        })
+        .mark_qc_passed(
+            d.id,
+            reviewed,
+            posted.who.user.id,
+            detail,
+            |d, run, signoffs| {
+                let report = stored_report(run).map_err(|e| e.to_string())?;
+                let signed: Vec<String> = signoffs.iter().map(|s| s.check_id.clone()).collect();
+                let blockers = gate_blockers(d, &report, &signed);
+                if blockers.is_empty() {
+                    Ok(())
+                } else {
+                    let why: Vec<String> = blockers.iter().map(|b| b.to_string()).collect();
+                    Err(format!("QC passed cannot be set yet: {}.", why.join("; ")))
+                }
+            },
+        )
         .await;
     match result {
         Ok(_) => {}
@@ -454,8 +460,15 @@ async fn mark_passed(
             } else {
                 m
             };
-            return show_page(&state, &posted.who, &code, id, StatusCode::CONFLICT, Some(m))
-                .await;
+            return show_page(
+                &state,
+                &posted.who,
+                &code,
+                id,
+                StatusCode::CONFLICT,
+                Some(m),
+            )
+            .await;
         }
         Err(e) => return Err(e.into()),
     }
