@@ -1,5 +1,5 @@
 //! Admin: users (admins only) and client companies (admins and producers), with the audit trail.
-use super::{render, render_status, Chrome, FieldErrors};
+use super::{confirm_page, confirmed, render, render_status, Chrome, FieldErrors};
 use crate::auth::{self, CurrentUser, Posted};
 use crate::guard;
 use postflow_app::accounts::{self, CompanyRef, UserDraft};
@@ -52,41 +52,6 @@ async fn require(state: &AppState, who: &CurrentUser, action: Action) -> Result<
 }
 
 // --- confirmation of destructive one-click actions -------------------------------------------
-
-#[derive(Template)]
-#[template(path = "confirm.html")]
-struct ConfirmPage {
-    chrome: Chrome,
-    heading: String,
-    question: String,
-    action: String,
-    button: &'static str,
-    cancel: String,
-}
-
-/// Whether a one-click form was confirmed (by the page's JavaScript or the confirmation page).
-fn confirmed(form: &HashMap<String, String>) -> bool {
-    form.get("confirmed").is_some_and(|v| v == "yes")
-}
-
-fn confirm_page(
-    who: &CurrentUser,
-    section: &str,
-    heading: String,
-    question: String,
-    action: String,
-    button: &'static str,
-    cancel: String,
-) -> Result<Response, AppError> {
-    render(&ConfirmPage {
-        chrome: Chrome::new(who, section),
-        heading,
-        question,
-        action,
-        button,
-        cancel,
-    })
-}
 
 // --- users ---------------------------------------------------------------------------------------
 

@@ -88,6 +88,42 @@ pub(crate) fn render_status<T: Template>(status: StatusCode, t: &T) -> Result<Re
 /// Field-level form errors, shown next to the fields (the application layer's own).
 pub(crate) use postflow_app::FieldErrors;
 
+#[derive(Template)]
+#[template(path = "confirm.html")]
+struct ConfirmPage {
+    chrome: Chrome,
+    heading: String,
+    question: String,
+    action: String,
+    button: &'static str,
+    cancel: String,
+}
+
+/// Whether a one-click form was confirmed (by the page's JavaScript or the confirmation page).
+pub(crate) fn confirmed(form: &HashMap<String, String>) -> bool {
+    form.get("confirmed").is_some_and(|v| v == "yes")
+}
+
+/// Asks before a destructive one-click action when the browser ran no JavaScript.
+pub(crate) fn confirm_page(
+    who: &CurrentUser,
+    section: &str,
+    heading: String,
+    question: String,
+    action: String,
+    button: &'static str,
+    cancel: String,
+) -> Result<Response, AppError> {
+    render(&ConfirmPage {
+        chrome: Chrome::new(who, section),
+        heading,
+        question,
+        action,
+        button,
+        cancel,
+    })
+}
+
 pub(crate) fn date_text(d: Option<chrono::NaiveDate>) -> String {
     d.map(|d| d.format("%Y-%m-%d").to_string())
         .unwrap_or_else(|| "—".into())

@@ -1,5 +1,5 @@
 //! Projects: list with filters, detail, create, edit (with a stale-edit guard), archive, team.
-use super::{project_row, render, render_status, Chrome, FieldErrors, ProjectRow};
+use super::{confirm_page, confirmed, project_row, render, render_status, Chrome, FieldErrors, ProjectRow};
 use crate::auth::{CurrentUser, Posted};
 use crate::guard;
 use crate::{AppError, AppState};
@@ -448,6 +448,19 @@ async fn remove_member(
     posted: Posted<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
     let actor = guard::actor_for(&state, &posted.who.user).await?;
+    if !confirmed(&posted.form) {
+        let project = guard::project_for(&state, &actor, &code, Action::EditProject).await?;
+        let name = state.store.user_by_id(user_id).await?.map_or_else(|| format!("user {user_id}"), |u| u.name);
+        return confirm_page(
+            &posted.who,
+            "Projects",
+            format!("Remove {name} from {}?", project.code),
+            format!("{name} no longer sees {} unless they are added again.", project.name),
+            format!("/projects/{}/members/{user_id}/remove", project.code),
+            "Remove from team",
+            format!("/projects/{}", project.code),
+        );
+    }
     let project = projects::remove_member(&state.app(), &actor, &code, user_id).await?;
     Ok(Redirect::to(&format!("/projects/{}", project.code)).into_response())
 }
