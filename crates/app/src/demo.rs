@@ -1,6 +1,7 @@
 //! A believable studio for `postflow demo` and for tests: rooms, people, clients, projects.
-use crate::auth::hash_password;
+use crate::accounts::hash_password;
 use crate::AppError;
+use postflow_store::{StoreError, Tx};
 use postflow_core::access::Role;
 use postflow_core::project::{Code, ProjectStatus};
 use postflow_store::accounts::NewUser;
@@ -84,12 +85,25 @@ pub const DEMO_PEOPLE: &[(&str, &str, Role, &str, Option<&str>)] = &[
     ),
 ];
 
+/// The demo's own data is wrong: a bug in this file, reported rather than half-seeded.
+fn bug(what: impl Into<String>) -> AppError {
+    AppError::Store(StoreError::Corrupt(format!("demo data: {}", what.into())))
+}
+
 fn code(s: &str) -> Result<Code, AppError> {
-    Code::parse(s).map_err(|e| AppError::Internal(e.to_string()))
+    Code::parse(s).map_err(|e| bug(e.to_string()))
 }
 
 /// Seeds an empty store. Dates are relative to `today` so the demo always looks current.
+/// All of it in one transaction: an interrupted seed leaves an empty store, not half a studio.
 pub async fn seed(store: &Store, today: chrono::NaiveDate) -> Result<(), AppError> {
+    let tx = store.begin().await?;
+    seed_into(&tx, today).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn seed_into(store: &Tx, today: chrono::NaiveDate) -> Result<(), AppError> {
     let hash = hash_password(DEMO_PASSWORD)?;
     let clients = [
         ("ACME", "Acme Films", "studio@acme.example"),
@@ -193,7 +207,7 @@ pub async fn seed(store: &Store, today: chrono::NaiveDate) -> Result<(), AppErro
         let client_id = client_ids
             .get(client)
             .copied()
-            .ok_or_else(|| AppError::Internal("demo client".into()))?;
+            .ok_or_else(|| bug("demo client"))?;
         let p = store
             .create_project(ProjectInput {
                 code: code(c)?,
@@ -218,11 +232,11 @@ pub async fn seed(store: &Store, today: chrono::NaiveDate) -> Result<(), AppErro
 }
 
 /// Volumes of a typical facility and the deliverables of the projects in finishing.
-async fn seed_media_and_deliverables(store: &Store) -> Result<(), AppError> {
+async fn seed_media_and_deliverables(store: &Tx) -> Result<(), AppError> {
     use postflow_core::integrity::{MediaType, Site, VolumeKind, VolumeLabel};
     use postflow_store::catalog::VolumeInput;
     use postflow_store::delivery::DeliverableInput;
-    let bad = |e: String| AppError::Internal(format!("demo data: {e}"));
+    let bad = |e: String| bug(e);
     for (label, kind, media, site, tb, notes) in [
         (
             "RAID-A",

@@ -8,7 +8,10 @@
 pub mod api;
 mod api_error;
 pub mod auth;
-pub mod demo;
+/// The demo studio (seeded by the application layer).
+pub mod demo {
+    pub use postflow_app::demo::*;
+}
 mod error;
 pub mod guard;
 mod pages;

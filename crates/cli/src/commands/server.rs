@@ -155,7 +155,7 @@ pub fn run_demo(args: DemoArgs) -> anyhow::Result<ExitCode> {
         let store = Store::open(&Location::SqliteDir(dir.path().to_path_buf()))
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
-        postflow_web::demo::seed(&store, chrono::Local::now().date_naive())
+        postflow_app::demo::seed(&store, chrono::Local::now().date_naive())
             .await
             .map_err(|e| anyhow::anyhow!("cannot seed the demo studio: {e}"))?;
         let listener = bind(&args.bind).await?;
@@ -167,9 +167,9 @@ pub fn run_demo(args: DemoArgs) -> anyhow::Result<ExitCode> {
         );
         println!(
             "Every demo login uses the password: {}",
-            postflow_web::demo::DEMO_PASSWORD
+            postflow_app::demo::DEMO_PASSWORD
         );
-        for (email, name, role, _, _) in postflow_web::demo::DEMO_PEOPLE {
+        for (email, name, role, _, _) in postflow_app::demo::DEMO_PEOPLE {
             println!("  {:<10} {email:<30} {name}", role.as_str());
         }
         use std::io::Write;
