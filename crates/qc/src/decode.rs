@@ -3,7 +3,7 @@
 //! in a private temporary directory; one thread per FIFO reads and analyses, with audio channels
 //! spread over worker threads. ffmpeg is killed when it stalls or when this function returns.
 //! Audio-only PCM WAV files skip ffmpeg and are read directly.
-use crate::analysis::DetectSettings;
+use crate::detection::DetectSettings;
 use crate::audio::{ChannelAnalyzer, ChannelData, PairCorrelation};
 use crate::error::QcError;
 use crate::layout;

@@ -339,7 +339,7 @@ fn detection_section(h: &mut String, r: &QcReport) {
         return;
     };
     h.push_str("<h2>Detection thresholds</h2><table class=\"kv\">");
-    for s in crate::analysis::SETTINGS {
+    for s in crate::detection::SETTINGS {
         let Some(v) = d.settings.get(s.key) else {
             continue;
         };

@@ -16,6 +16,7 @@ pub mod analysis;
 pub mod audio;
 pub mod checks;
 pub mod decode;
+pub mod detection;
 pub mod error;
 pub mod gate;
 pub mod html;
@@ -28,7 +29,7 @@ pub mod report;
 pub mod timecode_track;
 pub mod video;
 
-pub use analysis::DetectSettings;
+pub use detection::DetectSettings;
 pub use decode::DecodeOptions;
 pub use error::QcError;
 pub use html::render_html;

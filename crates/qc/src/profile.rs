@@ -2,6 +2,7 @@
 //!
 //! The built-in profiles are embedded from `crates/qc/profiles/*.toml`; studios add their own with
 //! `--profile-file` or a profiles directory. Unknown keys are errors, reported with file and line.
+use crate::detection::{DetectSettings, SETTINGS};
 use crate::error::QcError;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -162,7 +163,7 @@ pub enum Continuity {
 
 /// The `[detection]` table: thresholds that decide what counts as black, frozen, silent,
 /// clipped or out of range for this delivery. Every key is optional (the default applies); the
-/// keys, ranges and meanings are [`crate::analysis::SETTINGS`] / [`crate::DetectSettings`].
+/// keys, ranges and meanings are [`SETTINGS`] / [`crate::DetectSettings`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DetectionRules {
@@ -370,12 +371,12 @@ fn validate_detection(file: &str, text: &str, p: &Profile) -> Result<(), QcError
             detail: format!("{at}detection.{key}: {why}"),
         }
     };
-    for s in crate::analysis::SETTINGS {
+    for s in SETTINGS {
         if let Some(why) = d.get(s.key).and_then(|v| s.check(v)) {
             return Err(err(s.key, why));
         }
     }
-    let base = crate::analysis::DetectSettings::default();
+    let base = DetectSettings::default();
     for (lo, hi) in [("luma_min", "luma_max"), ("chroma_min", "chroma_max")] {
         let v = |k: &str| d.get(k).or(base.get(k)).unwrap_or(0.0);
         if v(lo) >= v(hi) {
@@ -521,6 +522,47 @@ impl ProfileSet {
     }
 }
 
+impl DetectSettings {
+    /// The thresholds for a run against several profiles.
+    ///
+    /// Each profile asks for its own `[detection]` value of a setting, or `base`'s where it sets
+    /// none; the run uses the most sensitive of those asks (the one that reports the most), so
+    /// every event any one profile's thresholds would find is found, and each profile's checks
+    /// then judge those events by its own limits. Returns the settings and, for each setting a
+    /// profile decided, that profile's name.
+    pub fn for_profiles(
+        base: &DetectSettings,
+        profiles: &[crate::profile::Profile],
+    ) -> (DetectSettings, std::collections::BTreeMap<String, String>) {
+        let mut out = *base;
+        let mut set_by = std::collections::BTreeMap::new();
+        for s in SETTINGS {
+            let Some(default) = base.get(s.key) else {
+                continue;
+            };
+            let mut best: Option<(f64, &str)> = None;
+            for p in profiles {
+                let v = p
+                    .detection
+                    .as_ref()
+                    .and_then(|d| d.get(s.key))
+                    .map(|v| (v, p.name.as_str()));
+                let (v, who) = v.unwrap_or((default, ""));
+                if best.is_none_or(|(b, _)| s.more_sensitive(v, b)) {
+                    best = Some((v, who));
+                }
+            }
+            if let Some((v, who)) = best {
+                out.set(s.key, v);
+                if !who.is_empty() && v != default {
+                    set_by.insert(s.key.to_string(), who.to_string());
+                }
+            }
+        }
+        (out, set_by)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -544,8 +586,8 @@ mod tests {
         )
         .unwrap_or_else(|e| panic!("{e}"));
         let d = p.detection.unwrap();
-        let defaults = crate::analysis::DetectSettings::default();
-        for s in crate::analysis::SETTINGS {
+        let defaults = DetectSettings::default();
+        for s in SETTINGS {
             assert_eq!(d.get(s.key), defaults.get(s.key), "{}", s.key);
         }
         assert_eq!(ProfileSet::builtin().profiles.len(), BUILTIN.len());
@@ -607,7 +649,7 @@ mod tests {
 
     #[test]
     fn several_profiles_use_the_most_sensitive_threshold_of_each() {
-        use crate::analysis::DetectSettings;
+        use crate::detection::DetectSettings;
         let p = |name: &str, det: &str| {
             parse_profile(
                 "p.toml",

@@ -1,6 +1,6 @@
 //! The QC result: plain serde types, stable as JSON (schema `postflow.qc/1`), so the web app can
 //! store a [`QcReport`] as one JSON document and read it back.
-use crate::analysis::DetectSettings;
+use crate::detection::DetectSettings;
 use crate::audio::Tone;
 use crate::loudness::{Loudness, LoudnessTimeline};
 use crate::probe::Probe;
