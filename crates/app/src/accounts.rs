@@ -260,3 +260,20 @@ pub async fn update_user(ctx: &Context, actor: &Actor, user_id: i64, draft: &Use
 async fn tx_user(ctx: &Context, user_id: i64) -> Result<User> {
     ctx.store.user_by_id(user_id).await?.ok_or_else(|| AppError::NotFound(format!("user {user_id}")))
 }
+
+/// Revokes one of `user_id`'s API tokens: people revoke their own, admins anyone's. A token of
+/// someone else that an actor may not manage is "not found", like any token that does not exist.
+pub async fn revoke_token(ctx: &Context, actor: &Actor, user_id: i64, token_id: i64) -> Result<postflow_store::accounts::ApiToken> {
+    if actor.user_id != user_id {
+        authorize(actor, Action::ManageUsers, None)?;
+    }
+    let not_found = || AppError::NotFound(format!("API token {token_id}"));
+    let tx = ctx.store.begin().await?;
+    let owner = tx.user_by_id(user_id).await?.ok_or_else(not_found)?;
+    tx.revoke_api_token(user_id, token_id).await?;
+    let token = tx.list_api_tokens(user_id).await?.into_iter().find(|t| t.id == token_id).ok_or_else(not_found)?;
+    let event = AuditEvent::TokenRevoked { token_id, email: owner.email.clone(), by_owner: actor.user_id == user_id };
+    record(&tx, audited_user(actor), event).await?;
+    tx.commit().await?;
+    Ok(token)
+}

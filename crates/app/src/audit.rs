@@ -16,6 +16,7 @@ pub enum AuditEvent {
     UserAdded { user_id: i64, email: String, role: postflow_core::access::Role },
     UserEdited { user_id: i64, email: String, role: postflow_core::access::Role },
     PasswordReset { user_id: i64, email: String },
+    TokenRevoked { token_id: i64, email: String, by_owner: bool },
     UserDisabled { user_id: i64, email: String, disabled: bool },
 }
 
@@ -45,6 +46,14 @@ impl AuditEvent {
             }
             UserEdited { user_id, email, role } => {
                 ("update", "user", Some(*user_id), format!("edited {email} ({})", role.as_str()))
+            }
+            TokenRevoked { token_id, email, by_owner } => {
+                let detail = if *by_owner {
+                    format!("{email} revoked API token {token_id}")
+                } else {
+                    format!("revoked API token {token_id} of {email}")
+                };
+                ("revoke", "api_token", Some(*token_id), detail)
             }
             PasswordReset { user_id, email } => {
                 ("update", "user", Some(*user_id), format!("password of {email} set; their sessions and API tokens ended"))

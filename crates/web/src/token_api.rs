@@ -75,28 +75,7 @@ async fn revoke_token(
     ApiPath((id, token_id)): ApiPath<(i64, i64)>,
 ) -> Result<Json<TokenDto>, ApiError> {
     admin_of(&state, &api_user).await?;
-    let owner = state
-        .store
-        .user_by_id(id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    state.store.revoke_api_token(id, token_id).await?;
-    state
-        .store
-        .audit(
-            Some(api_user.0.id),
-            "revoke",
-            "api_token",
-            Some(token_id),
-            format!("revoked API token {token_id} of {}", owner.email),
-        )
-        .await?;
-    let token = state
-        .store
-        .list_api_tokens(id)
-        .await?
-        .into_iter()
-        .find(|t| t.id == token_id)
-        .ok_or(AppError::NotFound)?;
+    let actor = guard::actor_for(&state, &api_user.0).await?;
+    let token = postflow_app::accounts::revoke_token(&state.app(), &actor, id, token_id).await?;
     Ok(Json(token.into()))
 }

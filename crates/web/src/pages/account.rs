@@ -228,17 +228,8 @@ async fn revoke_token(
     Path(id): Path<i64>,
     posted: Posted<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
-    state.store.revoke_api_token(posted.who.user.id, id).await?;
-    state
-        .store
-        .audit(
-            Some(posted.who.user.id),
-            "revoke",
-            "api_token",
-            Some(id),
-            format!("{} revoked API token {id}", posted.who.user.email),
-        )
-        .await?;
+    let actor = crate::guard::actor_for(&state, &posted.who.user).await?;
+    postflow_app::accounts::revoke_token(&state.app(), &actor, posted.who.user.id, id).await?;
     Ok(auth::redirect_with_flash(
         "/account",
         "API token revoked.",

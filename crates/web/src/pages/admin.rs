@@ -439,17 +439,8 @@ async fn revoke_user_token(
         .user_by_id(id)
         .await?
         .ok_or(AppError::NotFound)?;
-    state.store.revoke_api_token(id, token_id).await?;
-    state
-        .store
-        .audit(
-            Some(posted.who.user.id),
-            "revoke",
-            "api_token",
-            Some(token_id),
-            format!("revoked API token {token_id} of {}", u.email),
-        )
-        .await?;
+    let actor = guard::actor_for(&state, &posted.who.user).await?;
+    accounts::revoke_token(&state.app(), &actor, id, token_id).await?;
     Ok(auth::redirect_with_flash(
         &format!("/admin/users/{id}"),
         &format!("Revoked an API token of {}.", u.email),
