@@ -1,6 +1,7 @@
 //! Test helpers: a real server on 127.0.0.1:0 over a real store (SQLite in a temp dir, or a
 //! throwaway PostgreSQL cluster), seeded with the demo studio, driven over HTTP.
 #![allow(dead_code)]
+pub mod chromium;
 use postflow_store::testing::TempPostgres;
 use postflow_store::{Location, Store};
 use postflow_web::WebConfig;
