@@ -1,5 +1,5 @@
 //! The signed-in person's own page: password and personal API tokens.
-use super::{render, render_status, Chrome, FieldErrors};
+use super::{render, render_status, token_rows, Chrome, FieldErrors, TokenRow};
 use crate::auth::{self, CurrentUser, Posted};
 use crate::{AppError, AppState};
 use askama::Template;
@@ -17,14 +17,6 @@ pub fn routes() -> Router<AppState> {
         .route("/account/password", post(change_password))
         .route("/account/tokens", post(create_token))
         .route("/account/tokens/{id}/revoke", post(revoke_token))
-}
-
-struct TokenRow {
-    id: i64,
-    name: String,
-    created: String,
-    last_used: String,
-    revoked: bool,
 }
 
 #[derive(Template)]
@@ -73,20 +65,7 @@ async fn page(
     status: StatusCode,
     shown: Shown,
 ) -> Result<Response, AppError> {
-    let fmt = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%d %H:%M").to_string();
-    let tokens = state
-        .store
-        .list_api_tokens(who.user.id)
-        .await?
-        .into_iter()
-        .map(|t| TokenRow {
-            id: t.id,
-            name: t.name,
-            created: fmt(t.created_at),
-            last_used: t.last_used_at.map(fmt).unwrap_or_else(|| "never".into()),
-            revoked: t.revoked_at.is_some(),
-        })
-        .collect();
+    let tokens = token_rows(state, who.user.id).await?;
     let p = AccountPage {
         chrome: Chrome::new(who, ""),
         name: who.user.name.clone(),

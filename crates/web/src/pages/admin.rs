@@ -1,5 +1,5 @@
 //! Admin: users (admins only) and client companies (admins and producers), with the audit trail.
-use super::{confirm_page, confirmed, render, render_status, Chrome, FieldErrors};
+use super::{confirm_page, confirmed, render, render_status, token_rows, Chrome, FieldErrors, TokenRow};
 use crate::auth::{self, CurrentUser, Posted};
 use crate::guard;
 use postflow_app::accounts::{self, CompanyRef, UserDraft};
@@ -161,14 +161,6 @@ struct UserFormPage {
 }
 
 /// One of the user's API tokens as the admin's edit page lists it.
-struct TokenRow {
-    id: i64,
-    name: String,
-    created: String,
-    last_used: String,
-    revoked: bool,
-}
-
 impl UserFormPage {
     fn err(&self, field: &str) -> &str {
         self.errors.get(field)
@@ -185,22 +177,6 @@ impl UserFormPage {
     }
 }
 
-async fn token_rows(state: &AppState, user_id: i64) -> Result<Vec<TokenRow>, AppError> {
-    let fmt = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%d %H:%M").to_string();
-    Ok(state
-        .store
-        .list_api_tokens(user_id)
-        .await?
-        .into_iter()
-        .map(|t| TokenRow {
-            id: t.id,
-            name: t.name,
-            created: fmt(t.created_at),
-            last_used: t.last_used_at.map(fmt).unwrap_or_else(|| "never".into()),
-            revoked: t.revoked_at.is_some(),
-        })
-        .collect())
-}
 
 async fn client_choices(state: &AppState) -> Result<Vec<(i64, String)>, AppError> {
     Ok(state

@@ -124,6 +124,33 @@ pub(crate) fn confirm_page(
     })
 }
 
+/// An API token as the account and admin pages list it.
+pub(crate) struct TokenRow {
+    pub id: i64,
+    pub name: String,
+    pub created: String,
+    pub last_used: String,
+    pub revoked: bool,
+}
+
+/// A person's API tokens, newest first as the store lists them.
+pub(crate) async fn token_rows(state: &AppState, user_id: i64) -> Result<Vec<TokenRow>, AppError> {
+    let fmt = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%d %H:%M").to_string();
+    Ok(state
+        .store
+        .list_api_tokens(user_id)
+        .await?
+        .into_iter()
+        .map(|t| TokenRow {
+            id: t.id,
+            name: t.name,
+            created: fmt(t.created_at),
+            last_used: t.last_used_at.map(fmt).unwrap_or_else(|| "never".into()),
+            revoked: t.revoked_at.is_some(),
+        })
+        .collect())
+}
+
 pub(crate) fn date_text(d: Option<chrono::NaiveDate>) -> String {
     d.map(|d| d.format("%Y-%m-%d").to_string())
         .unwrap_or_else(|| "—".into())
