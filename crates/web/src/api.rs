@@ -448,7 +448,7 @@ async fn deliverables(
     let p = guard::project_for(&state, &actor, &code, Action::ViewProject).await?;
     let mut out = Vec::new();
     for d in state.store.deliverables_of(p.id).await? {
-        let gate = crate::pages::gate_state(&state, &d).await?;
+        let gate = postflow_app::delivery::gate_state(&state.app(), &d).await?;
         out.push(DeliverableDto {
             id: d.id,
             name: d.name.clone(),

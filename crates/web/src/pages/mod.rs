@@ -2,7 +2,6 @@
 mod account;
 mod admin;
 mod delivery;
-pub(crate) use delivery::gate_state;
 mod media;
 mod projects;
 
