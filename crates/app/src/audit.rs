@@ -11,6 +11,7 @@ pub enum AuditEvent {
     MemberAdded { project_id: i64, code: String, user_id: i64, name: String },
     MemberRemoved { project_id: i64, code: String, user_id: i64, name: String },
     VolumeRegistered { volume_id: i64, label: String, updated: bool },
+    DeliverableAdded { deliverable_id: i64, name: String, code: String },
     ClientSaved { client_id: i64, code: String, name: String },
     ClientArchived { client_id: i64, name: String, archived: bool },
     UserAdded { user_id: i64, email: String, role: postflow_core::access::Role },
@@ -68,6 +69,9 @@ impl AuditEvent {
             ClientArchived { client_id, name, archived } => {
                 let (verb, done) = if *archived { ("archive", "archived") } else { ("restore", "restored") };
                 (verb, "client", Some(*client_id), format!("{done} client {name}"))
+            }
+            DeliverableAdded { deliverable_id, name, code } => {
+                ("create", "deliverable", Some(*deliverable_id), format!("added deliverable {name} to {code}"))
             }
             VolumeRegistered { volume_id, label, updated } => {
                 let what = if *updated { "updated volume" } else { "registered volume" };

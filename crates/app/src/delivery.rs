@@ -4,7 +4,10 @@
 use crate::{AppError, Context, Result};
 use postflow_core::qc_gate::{qc_passed_blockers, GateBlocker};
 use postflow_qc::{CheckStatus, QcReport};
-use postflow_store::delivery::{Deliverable, QcRun};
+use postflow_store::delivery::{Deliverable, DeliverableInput, QcRun};
+use crate::{access, FieldErrors};
+use crate::audit::{record, AuditEvent};
+use postflow_core::access::{Action, Actor};
 use postflow_store::StoreError;
 use std::collections::HashMap;
 
@@ -88,3 +91,51 @@ pub fn gate_blockers(d: &Deliverable, report: &QcReport, signed: &[String]) -> V
     }
 }
 
+
+/// The mix formats a deliverable may declare.
+pub const LAYOUTS: &[&str] = &["stereo", "5.1", "7.1", "stereo+5.1"];
+
+/// A deliverable as typed into the project page's form.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DeliverableDraft {
+    pub name: String,
+    pub profile: String,
+    pub layout: String,
+}
+
+/// Adds a deliverable to the project, checked against the delivery profiles this build knows.
+pub async fn add_deliverable(ctx: &Context, actor: &Actor, code: &str, draft: &DeliverableDraft) -> Result<Deliverable> {
+    let mut errors = FieldErrors::default();
+    let name = draft.name.trim();
+    if name.is_empty() {
+        errors.add("name", "give the deliverable a name, e.g. \"Broadcast master\"");
+    } else if name.chars().count() > 200 {
+        errors.add("name", "use at most 200 characters");
+    }
+    if postflow_qc::ProfileSet::builtin().get(draft.profile.trim()).is_err() {
+        errors.add("profile", format!("{:?} is not a known delivery profile", draft.profile.trim()));
+    }
+    let layout = match draft.layout.trim() {
+        "" => None,
+        l if LAYOUTS.contains(&l) => Some(l.to_string()),
+        l => {
+            errors.add("layout", format!("{l:?} is not one of {}", LAYOUTS.join(", ")));
+            None
+        }
+    };
+    let tx = ctx.store.begin().await?;
+    let (project, permit) = access::project_in(&tx, actor, code, Action::EditProject).await?;
+    errors.into_result()?;
+    let d = tx
+        .create_deliverable(DeliverableInput {
+            project_id: project.id,
+            name: name.to_string(),
+            profiles: vec![draft.profile.trim().to_string()],
+            layout,
+        })
+        .await?;
+    let event = AuditEvent::DeliverableAdded { deliverable_id: d.id, name: d.name.clone(), code: project.code.clone() };
+    record(&tx, access::audited_user(permit.actor()), event).await?;
+    tx.commit().await?;
+    Ok(d)
+}

@@ -66,3 +66,38 @@ async fn the_project_list_is_searched_and_paged_by_the_server() {
     assert_eq!(one.matches("class=\"project-row\"").count(), 1);
     assert!(!one.contains("rel=\"next\""));
 }
+
+/// A refused deliverable comes back on the project page with the reason beside the form, the
+/// input kept and the focus on the refused field; nothing is created.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_deliverable_keeps_its_input() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let c = signed_in(&app, "producer@demo.postflow").await;
+    let code = postflow_core::project::Code::parse("ACME-BRAND").unwrap();
+    let project = app.store.project_by_code(&code).await.unwrap().unwrap();
+    let before = app.store.deliverables_of(project.id).await.unwrap().len();
+    let csrf = csrf_of(&c, &format!("{}/projects/ACME-BRAND", app.base)).await;
+    let r = c
+        .post(format!("{}/projects/ACME-BRAND/deliverables", app.base))
+        .form(&[("csrf", csrf.as_str()), ("name", "Cinema DCP reel 1"), ("profile", "youtube"), ("layout", "9.1.6")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("value=\"Cinema DCP reel 1\""), "the name is kept");
+    assert!(html.contains("<option value=\"youtube\" selected"), "the profile is kept");
+    assert!(html.contains("layout: &quot;9.1.6&quot; is not one of") || html.contains("layout: &#34;9.1.6&#34; is not one of"), "{html}");
+    assert!(html.contains("aria-label=\"Mix format\" aria-invalid=\"true\" aria-describedby=\"deliverable-error\" autofocus"));
+    assert_eq!(app.store.deliverables_of(project.id).await.unwrap().len(), before);
+
+    let r = c
+        .post(format!("{}/projects/ACME-BRAND/deliverables", app.base))
+        .form(&[("csrf", csrf.as_str()), ("name", "Cinema DCP reel 1"), ("profile", "youtube"), ("layout", "5.1")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.store.deliverables_of(project.id).await.unwrap().len(), before + 1);
+    assert_eq!(app.store.recent_audit(1).await.unwrap()[0].detail, "added deliverable Cinema DCP reel 1 to ACME-BRAND");
+}

@@ -12,7 +12,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use postflow_core::access::{can, Action, Role};
 use postflow_qc::{CheckStatus, QcReport};
-use postflow_store::delivery::{Deliverable, DeliverableInput};
+use postflow_store::delivery::Deliverable;
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -32,7 +32,7 @@ pub fn routes() -> Router<AppState> {
         )
 }
 
-pub(crate) const LAYOUTS: &[&str] = &["stereo", "5.1", "7.1", "stereo+5.1"];
+pub(crate) use postflow_app::delivery::LAYOUTS;
 
 use postflow_app::delivery::{gate_blockers, stored_report, GateState};
 
@@ -197,50 +197,17 @@ async fn create(
     posted: Posted<NewDeliverable>,
 ) -> Result<Response, AppError> {
     let actor = guard::actor_for(&state, &posted.who.user).await?;
-    let project = guard::project_for(&state, &actor, &code, Action::EditProject).await?;
     let f = posted.form;
-    let name = f.name.trim();
-    if name.is_empty() {
-        return Err(AppError::BadRequest(
-            "name: give the deliverable a name, e.g. \"Broadcast master\"".into(),
-        ));
-    }
-    let profiles = postflow_qc::ProfileSet::builtin();
-    if profiles.get(f.profile.trim()).is_err() {
-        return Err(AppError::BadRequest(format!(
-            "profile: {:?} is not a known delivery profile",
-            f.profile
-        )));
-    }
-    let layout = match f.layout.trim() {
-        "" => None,
-        l if LAYOUTS.contains(&l) => Some(l.to_string()),
-        l => {
-            return Err(AppError::BadRequest(format!(
-                "layout: {l:?} is not one of {}",
-                LAYOUTS.join(", ")
-            )))
+    let draft = postflow_app::delivery::DeliverableDraft { name: f.name, profile: f.profile, layout: f.layout };
+    let d = match postflow_app::delivery::add_deliverable(&state.app(), &actor, &code, &draft).await {
+        Ok(d) => d,
+        // The project page again, the error beside the field and the input kept.
+        Err(postflow_app::AppError::Invalid(errors)) => {
+            return super::projects::show_page(&state, &posted.who, &code, StatusCode::BAD_REQUEST, draft, errors).await
         }
+        Err(e) => return Err(e.into()),
     };
-    let d = state
-        .store
-        .create_deliverable(DeliverableInput {
-            project_id: project.id,
-            name: name.to_string(),
-            profiles: vec![f.profile.trim().to_string()],
-            layout,
-        })
-        .await?;
-    state
-        .store
-        .audit(
-            Some(posted.who.user.id),
-            "create",
-            "deliverable",
-            Some(d.id),
-            format!("added deliverable {} to {}", d.name, project.code),
-        )
-        .await?;
+    let project = guard::project_for(&state, &actor, &code, Action::ViewProject).await?;
     Ok(Redirect::to(&format!("/projects/{}/deliverables/{}", project.code, d.id)).into_response())
 }
 

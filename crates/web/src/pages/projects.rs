@@ -128,6 +128,9 @@ struct ShowPage {
     deliverables: Vec<DeliverableRow>,
     profiles: Vec<(String, String)>,
     layouts: &'static [&'static str],
+    /// The add-deliverable form as last typed, and why it was refused.
+    new_deliverable: postflow_app::delivery::DeliverableDraft,
+    errors: FieldErrors,
 }
 
 struct DeliverableRow {
@@ -143,8 +146,21 @@ async fn show(
     who: CurrentUser,
     Path(code): Path<String>,
 ) -> Result<Response, AppError> {
+    show_page(&state, &who, &code, StatusCode::OK, Default::default(), FieldErrors::default()).await
+}
+
+/// The project page; `deliverable` and `errors` refill the add-deliverable form after a refusal.
+pub(crate) async fn show_page(
+    state: &AppState,
+    who: &CurrentUser,
+    code: &str,
+    status: StatusCode,
+    deliverable: postflow_app::delivery::DeliverableDraft,
+    errors: FieldErrors,
+) -> Result<Response, AppError> {
+    let state = state.clone();
     let actor = guard::actor_for(&state, &who.user).await?;
-    let project = guard::project_for(&state, &actor, &code, Action::ViewProject).await?;
+    let project = guard::project_for(&state, &actor, code, Action::ViewProject).await?;
     let can_edit = can(&actor, Action::EditProject, Some(guard::scope(&project)));
     let show_team = can(&actor, Action::ViewTeam, Some(guard::scope(&project)));
     let member_ids = state.store.project_member_ids(project.id).await?;
@@ -191,17 +207,22 @@ async fn show(
         .collect();
     let client_name = state.store.client_by_id(project.client_id).await?.map(|c| c.name).unwrap_or_default();
     let p = project_row(&project, client_name);
-    render(&ShowPage {
-        chrome: Chrome::new(&who, "Projects"),
-        p,
-        can_edit,
-        show_team,
-        members,
-        candidates,
-        deliverables,
-        profiles,
-        layouts: super::delivery::LAYOUTS,
-    })
+    render_status(
+        status,
+        &ShowPage {
+            chrome: Chrome::new(who, "Projects"),
+            p,
+            can_edit,
+            show_team,
+            members,
+            candidates,
+            deliverables,
+            profiles,
+            layouts: super::delivery::LAYOUTS,
+            new_deliverable: deliverable,
+            errors,
+        },
+    )
 }
 
 /// The project form as typed, so a rejected submission comes back exactly as entered.
