@@ -216,3 +216,22 @@ async fn a_project_with_an_unknown_status_is_an_error_not_a_guess(store: &Store)
     let err = projects::list(&ctx, &producer, &Default::default()).await.unwrap_err();
     assert!(matches!(err, AppError::Store(_)), "{err:?}");
 }
+
+backends!(open_projects_are_counted_per_client_by_the_database);
+
+async fn open_projects_are_counted_per_client_by_the_database(store: &Store) {
+    let ctx = Context::new(store.clone());
+    let acme = client(store, "ACME").await;
+    let lumen = client(store, "LUMEN").await;
+    let idle = client(store, "IDLE").await;
+    let producer = actor(store, &user(store, "pat@studio.test", Role::Producer, None).await).await;
+    for code in ["ACME-1", "ACME-2", "ACME-3", "LUMEN-1"] {
+        let c = if code.starts_with("ACME") { acme } else { lumen };
+        projects::create(&ctx, &producer, &draft(code, c)).await.unwrap();
+    }
+    projects::set_archived(&ctx, &producer, "ACME-3", true).await.unwrap();
+    let counts = store.open_project_counts().await.unwrap();
+    assert_eq!(counts.get(&acme), Some(&2), "the archived project is not counted");
+    assert_eq!(counts.get(&lumen), Some(&1));
+    assert_eq!(counts.get(&idle), None);
+}

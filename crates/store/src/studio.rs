@@ -134,6 +134,21 @@ impl<C: ConnectionTrait> Repo<C> {
             .await?)
     }
 
+    /// How many open (not archived) projects each client company has, counted by the database.
+    pub async fn open_project_counts(&self) -> Result<std::collections::HashMap<i64, i64>> {
+        use sea_orm::QuerySelect;
+        let rows: Vec<(i64, i64)> = project::Entity::find()
+            .select_only()
+            .column(project::Column::ClientId)
+            .column_as(project::Column::Id.count(), "open_projects")
+            .filter(project::Column::Archived.eq(false))
+            .group_by(project::Column::ClientId)
+            .into_tuple()
+            .all(self.conn())
+            .await?;
+        Ok(rows.into_iter().collect())
+    }
+
     pub async fn list_clients(&self, include_archived: bool) -> Result<Vec<Client>> {
         let mut q = client::Entity::find().order_by_asc(client::Column::Name);
         if !include_archived {

@@ -447,7 +447,7 @@ struct ClientRow {
     code: String,
     name: String,
     contact: String,
-    projects: usize,
+    projects: i64,
     archived: bool,
 }
 
@@ -461,23 +461,14 @@ struct ClientsPage {
 
 async fn clients(State(state): State<AppState>, who: CurrentUser) -> Result<Response, AppError> {
     require(&state, &who, Action::ManageClients).await?;
-    let projects = state
-        .store
-        .list_projects(&postflow_store::studio::ProjectFilter {
-            include_archived: true,
-            ..Default::default()
-        })
-        .await?;
+    let open_projects = state.store.open_project_counts().await?;
     let clients = state
         .store
         .list_clients(true)
         .await?
         .into_iter()
         .map(|c| ClientRow {
-            projects: projects
-                .iter()
-                .filter(|p| p.client_id == c.id && !p.archived)
-                .count(),
+            projects: open_projects.get(&c.id).copied().unwrap_or(0),
             id: c.id,
             code: c.code,
             name: c.name,
