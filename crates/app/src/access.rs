@@ -24,7 +24,12 @@ pub(crate) async fn actor_in<C: ConnectionTrait>(repo: &Repo<C>, user: &User) ->
 /// database file runs the installation, so it may do what an admin may. The audit log records
 /// such changes as the system's (no user).
 pub fn local_operator() -> Actor {
-    Actor { user_id: 0, role: Role::Admin, client_id: None, member_of: Vec::new() }
+    Actor {
+        user_id: 0,
+        role: Role::Admin,
+        client_id: None,
+        member_of: Vec::new(),
+    }
 }
 
 /// The user an audit line names: `None` for the local operator.
@@ -47,7 +52,12 @@ pub fn studio(actor: &Actor, action: Action) -> Result<Permit> {
 /// Loads a project by code and authorises `action` on it: "not found" when the actor may not
 /// see it (so nobody can probe for other companies' codes), "forbidden" when they may see it but
 /// not do `action`.
-pub async fn project(ctx: &Context, actor: &Actor, code: &str, action: Action) -> Result<(Project, Permit)> {
+pub async fn project(
+    ctx: &Context,
+    actor: &Actor,
+    code: &str,
+    action: Action,
+) -> Result<(Project, Permit)> {
     project_in(&ctx.store, actor, code, action).await
 }
 
@@ -70,22 +80,35 @@ pub(crate) async fn project_in<C: ConnectionTrait>(
 /// The store filter that narrows projects to those the actor may see (`None`: none at all).
 pub fn visibility(actor: &Actor, include_archived: bool) -> Option<ProjectFilter> {
     Some(match actor.role {
-        Role::Admin | Role::Producer => ProjectFilter { include_archived, ..Default::default() },
+        Role::Admin | Role::Producer => ProjectFilter {
+            include_archived,
+            ..Default::default()
+        },
         Role::Artist => ProjectFilter {
             member_user_id: Some(actor.user_id),
             include_archived,
             ..Default::default()
         },
         Role::Client => match actor.client_id {
-            Some(c) => ProjectFilter { client_id: Some(c), include_archived, ..Default::default() },
+            Some(c) => ProjectFilter {
+                client_id: Some(c),
+                include_archived,
+                ..Default::default()
+            },
             None => return None,
         },
     })
 }
 
 /// The projects the actor may see, narrowed by the store rather than filtered afterwards.
-pub async fn visible_projects(ctx: &Context, actor: &Actor, include_archived: bool) -> Result<Vec<Project>> {
-    let Some(filter) = visibility(actor, include_archived) else { return Ok(Vec::new()) };
+pub async fn visible_projects(
+    ctx: &Context,
+    actor: &Actor,
+    include_archived: bool,
+) -> Result<Vec<Project>> {
+    let Some(filter) = visibility(actor, include_archived) else {
+        return Ok(Vec::new());
+    };
     let projects = ctx.store.list_projects(&filter).await?;
     // The rule in core has the last word.
     Ok(projects

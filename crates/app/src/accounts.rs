@@ -28,7 +28,9 @@ pub fn normalize_email(input: &str) -> std::result::Result<String, String> {
         format!("{s:?} is not an email address")
     };
     if email.len() > MAX_EMAIL_BYTES {
-        return Err(format!("an email address has at most {MAX_EMAIL_BYTES} characters"));
+        return Err(format!(
+            "an email address has at most {MAX_EMAIL_BYTES} characters"
+        ));
     }
     match email.split_once('@') {
         Some((local, domain))
@@ -142,10 +144,18 @@ impl UserDraft {
         } else if name.chars().count() > 200 {
             errors.add("name", "use at most 200 characters");
         }
-        let email = normalize_email(&self.email).map_err(|m| errors.add("email", m)).ok();
+        let email = normalize_email(&self.email)
+            .map_err(|m| errors.add("email", m))
+            .ok();
         let role = Role::parse(&self.role);
         if role.is_none() {
-            errors.add("role", format!("unknown role {:?}; choose admin, producer, artist or client", self.role));
+            errors.add(
+                "role",
+                format!(
+                    "unknown role {:?}; choose admin, producer, artist or client",
+                    self.role
+                ),
+            );
         }
         let clients = ctx.store.list_clients(true).await?;
         let client_id = match &self.company {
@@ -163,7 +173,10 @@ impl UserDraft {
                 match clients.iter().find(|c| c.code == wanted) {
                     Some(c) => Some(c.id),
                     None => {
-                        errors.add("client_id", format!("no client company has the code {wanted}; create it first"));
+                        errors.add(
+                            "client_id",
+                            format!("no client company has the code {wanted}; create it first"),
+                        );
                         None
                     }
                 }
@@ -173,12 +186,20 @@ impl UserDraft {
             (Some(Role::Client), None) if errors.get("client_id").is_empty() => {
                 errors.add("client_id", "a client user must belong to a client company")
             }
-            (Some(r), Some(_)) if r != Role::Client => errors.add("client_id", "only client users belong to a client company"),
+            (Some(r), Some(_)) if r != Role::Client => {
+                errors.add("client_id", "only client users belong to a client company")
+            }
             _ => {}
         }
         let title = Some(self.title.trim().to_string()).filter(|t| !t.is_empty());
         match (role, email) {
-            (Some(role), Some(email)) if errors.is_empty() => Ok(ValidUser { name, email, role, client_id, title }),
+            (Some(role), Some(email)) if errors.is_empty() => Ok(ValidUser {
+                name,
+                email,
+                role,
+                client_id,
+                title,
+            }),
             _ => Err(AppError::Invalid(errors)),
         }
     }
@@ -186,13 +207,20 @@ impl UserDraft {
 
 fn email_taken(e: StoreError) -> AppError {
     match e {
-        StoreError::Duplicate { value, .. } => AppError::field("email", format!("{value} already has an account")),
+        StoreError::Duplicate { value, .. } => {
+            AppError::field("email", format!("{value} already has an account"))
+        }
         other => other.into(),
     }
 }
 
 /// Adds a person. Only admins (and the local operator) manage users.
-pub async fn create_user(ctx: &Context, actor: &Actor, draft: &UserDraft, password: NewPasswordHash) -> Result<User> {
+pub async fn create_user(
+    ctx: &Context,
+    actor: &Actor,
+    draft: &UserDraft,
+    password: NewPasswordHash,
+) -> Result<User> {
     let permit = authorize(actor, Action::ManageUsers, None)?;
     let valid = draft.validate(ctx).await?;
     let tx = ctx.store.begin().await?;
@@ -207,63 +235,136 @@ pub async fn create_user(ctx: &Context, actor: &Actor, draft: &UserDraft, passwo
         })
         .await
         .map_err(email_taken)?;
-    let event = AuditEvent::UserAdded { user_id: user.id, email: user.email.clone(), role: valid.role };
+    let event = AuditEvent::UserAdded {
+        user_id: user.id,
+        email: user.email.clone(),
+        role: valid.role,
+    };
     record(&tx, audited_user(permit.actor()), event).await?;
     tx.commit().await?;
     Ok(user)
 }
 
 /// Sets someone's password (an admin's reset): all their sessions and API tokens end.
-pub async fn reset_password(ctx: &Context, actor: &Actor, user_id: i64, password: NewPasswordHash) -> Result<User> {
+pub async fn reset_password(
+    ctx: &Context,
+    actor: &Actor,
+    user_id: i64,
+    password: NewPasswordHash,
+) -> Result<User> {
     let permit = authorize(actor, Action::ManageUsers, None)?;
     let tx = ctx.store.begin().await?;
-    let user = tx.user_by_id(user_id).await?.ok_or_else(|| AppError::NotFound(format!("user {user_id}")))?;
+    let user = tx
+        .user_by_id(user_id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("user {user_id}")))?;
     tx.set_password_hash(user.id, password.0).await?;
-    record(&tx, audited_user(permit.actor()), AuditEvent::PasswordReset { user_id, email: user.email.clone() }).await?;
+    record(
+        &tx,
+        audited_user(permit.actor()),
+        AuditEvent::PasswordReset {
+            user_id,
+            email: user.email.clone(),
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(user)
 }
 
 /// Disables (or enables again) an account. Disabling ends its sessions and API tokens; an
 /// admin cannot disable themselves (someone must be left to undo it).
-pub async fn set_disabled(ctx: &Context, actor: &Actor, user_id: i64, disabled: bool) -> Result<User> {
+pub async fn set_disabled(
+    ctx: &Context,
+    actor: &Actor,
+    user_id: i64,
+    disabled: bool,
+) -> Result<User> {
     let permit = authorize(actor, Action::ManageUsers, None)?;
     if disabled && permit.actor().user_id == user_id {
-        return Err(AppError::Conflict("you cannot disable your own account; ask another admin".into()));
+        return Err(AppError::Conflict(
+            "you cannot disable your own account; ask another admin".into(),
+        ));
     }
     let tx = ctx.store.begin().await?;
-    let user = tx.user_by_id(user_id).await?.ok_or_else(|| AppError::NotFound(format!("user {user_id}")))?;
+    let user = tx
+        .user_by_id(user_id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("user {user_id}")))?;
     tx.set_user_disabled(user.id, disabled).await?;
-    record(&tx, audited_user(permit.actor()), AuditEvent::UserDisabled { user_id, email: user.email.clone(), disabled }).await?;
+    record(
+        &tx,
+        audited_user(permit.actor()),
+        AuditEvent::UserDisabled {
+            user_id,
+            email: user.email.clone(),
+            disabled,
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(user)
 }
 
 /// Changes a person's name, role, company and title (the email is their sign-in and stays).
 /// An admin cannot take away their own admin role (someone must be left to undo it).
-pub async fn update_user(ctx: &Context, actor: &Actor, user_id: i64, draft: &UserDraft) -> Result<User> {
+pub async fn update_user(
+    ctx: &Context,
+    actor: &Actor,
+    user_id: i64,
+    draft: &UserDraft,
+) -> Result<User> {
     let permit = authorize(actor, Action::ManageUsers, None)?;
-    let existing = ctx.store.user_by_id(user_id).await?.ok_or_else(|| AppError::NotFound(format!("user {user_id}")))?;
-    let draft = UserDraft { email: existing.email.clone(), ..draft.clone() };
+    let existing = ctx
+        .store
+        .user_by_id(user_id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("user {user_id}")))?;
+    let draft = UserDraft {
+        email: existing.email.clone(),
+        ..draft.clone()
+    };
     let valid = draft.validate(ctx).await?;
     if permit.actor().user_id == user_id && valid.role != Role::Admin {
-        return Err(AppError::field("role", "you cannot remove your own admin role; ask another admin"));
+        return Err(AppError::field(
+            "role",
+            "you cannot remove your own admin role; ask another admin",
+        ));
     }
     let tx = ctx.store.begin().await?;
-    tx.update_user(user_id, valid.name, valid.role, valid.client_id, valid.title).await?;
-    let event = AuditEvent::UserEdited { user_id, email: existing.email.clone(), role: valid.role };
+    tx.update_user(
+        user_id,
+        valid.name,
+        valid.role,
+        valid.client_id,
+        valid.title,
+    )
+    .await?;
+    let event = AuditEvent::UserEdited {
+        user_id,
+        email: existing.email.clone(),
+        role: valid.role,
+    };
     record(&tx, audited_user(permit.actor()), event).await?;
     tx.commit().await?;
     Ok(tx_user(ctx, user_id).await?)
 }
 
 async fn tx_user(ctx: &Context, user_id: i64) -> Result<User> {
-    ctx.store.user_by_id(user_id).await?.ok_or_else(|| AppError::NotFound(format!("user {user_id}")))
+    ctx.store
+        .user_by_id(user_id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("user {user_id}")))
 }
 
 /// Revokes one of `user_id`'s API tokens: people revoke their own, admins anyone's. A token of
 /// someone else that an actor may not manage is "not found", like any token that does not exist.
-pub async fn revoke_token(ctx: &Context, actor: &Actor, user_id: i64, token_id: i64) -> Result<postflow_store::accounts::ApiToken> {
+pub async fn revoke_token(
+    ctx: &Context,
+    actor: &Actor,
+    user_id: i64,
+    token_id: i64,
+) -> Result<postflow_store::accounts::ApiToken> {
     if actor.user_id != user_id {
         authorize(actor, Action::ManageUsers, None)?;
     }
@@ -271,8 +372,17 @@ pub async fn revoke_token(ctx: &Context, actor: &Actor, user_id: i64, token_id: 
     let tx = ctx.store.begin().await?;
     let owner = tx.user_by_id(user_id).await?.ok_or_else(not_found)?;
     tx.revoke_api_token(user_id, token_id).await?;
-    let token = tx.list_api_tokens(user_id).await?.into_iter().find(|t| t.id == token_id).ok_or_else(not_found)?;
-    let event = AuditEvent::TokenRevoked { token_id, email: owner.email.clone(), by_owner: actor.user_id == user_id };
+    let token = tx
+        .list_api_tokens(user_id)
+        .await?
+        .into_iter()
+        .find(|t| t.id == token_id)
+        .ok_or_else(not_found)?;
+    let event = AuditEvent::TokenRevoked {
+        token_id,
+        email: owner.email.clone(),
+        by_owner: actor.user_id == user_id,
+    };
     record(&tx, audited_user(actor), event).await?;
     tx.commit().await?;
     Ok(token)

@@ -5,20 +5,75 @@ use postflow_store::{ConnectionTrait, Repo, Result};
 /// Something that happened, worth a line in the audit log.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AuditEvent {
-    ProjectCreated { project_id: i64, code: String },
-    ProjectEdited { project_id: i64, code: String },
-    ProjectArchived { project_id: i64, code: String, archived: bool },
-    MemberAdded { project_id: i64, code: String, user_id: i64, name: String },
-    MemberRemoved { project_id: i64, code: String, user_id: i64, name: String },
-    VolumeRegistered { volume_id: i64, label: String, updated: bool },
-    DeliverableAdded { deliverable_id: i64, name: String, code: String },
-    ClientSaved { client_id: i64, code: String, name: String },
-    ClientArchived { client_id: i64, name: String, archived: bool },
-    UserAdded { user_id: i64, email: String, role: postflow_core::access::Role },
-    UserEdited { user_id: i64, email: String, role: postflow_core::access::Role },
-    PasswordReset { user_id: i64, email: String },
-    TokenRevoked { token_id: i64, email: String, by_owner: bool },
-    UserDisabled { user_id: i64, email: String, disabled: bool },
+    ProjectCreated {
+        project_id: i64,
+        code: String,
+    },
+    ProjectEdited {
+        project_id: i64,
+        code: String,
+    },
+    ProjectArchived {
+        project_id: i64,
+        code: String,
+        archived: bool,
+    },
+    MemberAdded {
+        project_id: i64,
+        code: String,
+        user_id: i64,
+        name: String,
+    },
+    MemberRemoved {
+        project_id: i64,
+        code: String,
+        user_id: i64,
+        name: String,
+    },
+    VolumeRegistered {
+        volume_id: i64,
+        label: String,
+        updated: bool,
+    },
+    DeliverableAdded {
+        deliverable_id: i64,
+        name: String,
+        code: String,
+    },
+    ClientSaved {
+        client_id: i64,
+        code: String,
+        name: String,
+    },
+    ClientArchived {
+        client_id: i64,
+        name: String,
+        archived: bool,
+    },
+    UserAdded {
+        user_id: i64,
+        email: String,
+        role: postflow_core::access::Role,
+    },
+    UserEdited {
+        user_id: i64,
+        email: String,
+        role: postflow_core::access::Role,
+    },
+    PasswordReset {
+        user_id: i64,
+        email: String,
+    },
+    TokenRevoked {
+        token_id: i64,
+        email: String,
+        by_owner: bool,
+    },
+    UserDisabled {
+        user_id: i64,
+        email: String,
+        disabled: bool,
+    },
 }
 
 impl AuditEvent {
@@ -26,29 +81,78 @@ impl AuditEvent {
     pub fn row(&self) -> (&'static str, &'static str, Option<i64>, String) {
         use AuditEvent::*;
         match self {
-            ProjectCreated { project_id, code } => {
-                ("create", "project", Some(*project_id), format!("created project {code}"))
-            }
-            ProjectEdited { project_id, code } => {
-                ("update", "project", Some(*project_id), format!("edited project {code}"))
-            }
-            ProjectArchived { project_id, code, archived } => {
+            ProjectCreated { project_id, code } => (
+                "create",
+                "project",
+                Some(*project_id),
+                format!("created project {code}"),
+            ),
+            ProjectEdited { project_id, code } => (
+                "update",
+                "project",
+                Some(*project_id),
+                format!("edited project {code}"),
+            ),
+            ProjectArchived {
+                project_id,
+                code,
+                archived,
+            } => {
                 let verb = if *archived { "archive" } else { "restore" };
-                (verb, "project", Some(*project_id), format!("{verb}d project {code}"))
+                (
+                    verb,
+                    "project",
+                    Some(*project_id),
+                    format!("{verb}d project {code}"),
+                )
             }
-            MemberAdded { project_id, code, name, .. } => {
-                ("update", "project", Some(*project_id), format!("added {name} to {code}"))
-            }
-            MemberRemoved { project_id, code, name, .. } => {
-                ("update", "project", Some(*project_id), format!("removed {name} from {code}"))
-            }
-            UserAdded { user_id, email, role } => {
-                ("create", "user", Some(*user_id), format!("added {email} as {}", role.as_str()))
-            }
-            UserEdited { user_id, email, role } => {
-                ("update", "user", Some(*user_id), format!("edited {email} ({})", role.as_str()))
-            }
-            TokenRevoked { token_id, email, by_owner } => {
+            MemberAdded {
+                project_id,
+                code,
+                name,
+                ..
+            } => (
+                "update",
+                "project",
+                Some(*project_id),
+                format!("added {name} to {code}"),
+            ),
+            MemberRemoved {
+                project_id,
+                code,
+                name,
+                ..
+            } => (
+                "update",
+                "project",
+                Some(*project_id),
+                format!("removed {name} from {code}"),
+            ),
+            UserAdded {
+                user_id,
+                email,
+                role,
+            } => (
+                "create",
+                "user",
+                Some(*user_id),
+                format!("added {email} as {}", role.as_str()),
+            ),
+            UserEdited {
+                user_id,
+                email,
+                role,
+            } => (
+                "update",
+                "user",
+                Some(*user_id),
+                format!("edited {email} ({})", role.as_str()),
+            ),
+            TokenRevoked {
+                token_id,
+                email,
+                by_owner,
+            } => {
                 let detail = if *by_owner {
                     format!("{email} revoked API token {token_id}")
                 } else {
@@ -56,33 +160,84 @@ impl AuditEvent {
                 };
                 ("revoke", "api_token", Some(*token_id), detail)
             }
-            PasswordReset { user_id, email } => {
-                ("update", "user", Some(*user_id), format!("password of {email} set; their sessions and API tokens ended"))
-            }
-            UserDisabled { user_id, email, disabled } => {
+            PasswordReset { user_id, email } => (
+                "update",
+                "user",
+                Some(*user_id),
+                format!("password of {email} set; their sessions and API tokens ended"),
+            ),
+            UserDisabled {
+                user_id,
+                email,
+                disabled,
+            } => {
                 let verb = if *disabled { "disabled" } else { "enabled" };
                 ("update", "user", Some(*user_id), format!("{verb} {email}"))
             }
-            ClientSaved { client_id, code, name } => {
-                ("save", "client", Some(*client_id), format!("saved client {name} ({code})"))
+            ClientSaved {
+                client_id,
+                code,
+                name,
+            } => (
+                "save",
+                "client",
+                Some(*client_id),
+                format!("saved client {name} ({code})"),
+            ),
+            ClientArchived {
+                client_id,
+                name,
+                archived,
+            } => {
+                let (verb, done) = if *archived {
+                    ("archive", "archived")
+                } else {
+                    ("restore", "restored")
+                };
+                (
+                    verb,
+                    "client",
+                    Some(*client_id),
+                    format!("{done} client {name}"),
+                )
             }
-            ClientArchived { client_id, name, archived } => {
-                let (verb, done) = if *archived { ("archive", "archived") } else { ("restore", "restored") };
-                (verb, "client", Some(*client_id), format!("{done} client {name}"))
-            }
-            DeliverableAdded { deliverable_id, name, code } => {
-                ("create", "deliverable", Some(*deliverable_id), format!("added deliverable {name} to {code}"))
-            }
-            VolumeRegistered { volume_id, label, updated } => {
-                let what = if *updated { "updated volume" } else { "registered volume" };
-                ("upsert", "volume", Some(*volume_id), format!("{what} {label}"))
+            DeliverableAdded {
+                deliverable_id,
+                name,
+                code,
+            } => (
+                "create",
+                "deliverable",
+                Some(*deliverable_id),
+                format!("added deliverable {name} to {code}"),
+            ),
+            VolumeRegistered {
+                volume_id,
+                label,
+                updated,
+            } => {
+                let what = if *updated {
+                    "updated volume"
+                } else {
+                    "registered volume"
+                };
+                (
+                    "upsert",
+                    "volume",
+                    Some(*volume_id),
+                    format!("{what} {label}"),
+                )
             }
         }
     }
 }
 
 /// Writes `event` as done by `user_id` (None: the system), on the use case's transaction.
-pub async fn record<C: ConnectionTrait>(repo: &Repo<C>, user_id: Option<i64>, event: AuditEvent) -> Result<()> {
+pub async fn record<C: ConnectionTrait>(
+    repo: &Repo<C>,
+    user_id: Option<i64>,
+    event: AuditEvent,
+) -> Result<()> {
     let (action, entity, entity_id, detail) = event.row();
     repo.audit(user_id, action, entity, entity_id, detail).await
 }

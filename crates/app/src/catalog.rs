@@ -9,10 +9,22 @@ use postflow_store::catalog::{CatalogRecord, RecordOutcome};
 /// Records `record` as done by `who` (the name shown in the catalog's log). A project's
 /// catalog is recorded by its staff (a project the actor may not see is "not found"); files of
 /// no project are the studio's storage, for producers and admins.
-pub async fn record(ctx: &Context, actor: &Actor, who: &str, record: &CatalogRecord) -> Result<RecordOutcome> {
+pub async fn record(
+    ctx: &Context,
+    actor: &Actor,
+    who: &str,
+    record: &CatalogRecord,
+) -> Result<RecordOutcome> {
     let permit = match record.project.as_deref() {
-        Some(code) => access::project(ctx, actor, code, Action::RecordCatalog).await?.1,
+        Some(code) => {
+            access::project(ctx, actor, code, Action::RecordCatalog)
+                .await?
+                .1
+        }
         None => authorize(actor, Action::ManageStorage, None)?,
     };
-    Ok(ctx.store.record_catalog(access::audited_user(permit.actor()), who, record).await?)
+    Ok(ctx
+        .store
+        .record_catalog(access::audited_user(permit.actor()), who, record)
+        .await?)
 }

@@ -18,12 +18,18 @@ pub struct ClientDraft {
 
 impl ClientDraft {
     pub fn of(c: &Client) -> ClientDraft {
-        ClientDraft { code: c.code.clone(), name: c.name.clone(), contact_email: c.contact_email.clone().unwrap_or_default() }
+        ClientDraft {
+            code: c.code.clone(),
+            name: c.name.clone(),
+            contact_email: c.contact_email.clone().unwrap_or_default(),
+        }
     }
 
     pub fn validate(&self) -> Result<ClientInput> {
         let mut errors = FieldErrors::default();
-        let code = Code::parse(&self.code).map_err(|e| errors.add("code", e.to_string())).ok();
+        let code = Code::parse(&self.code)
+            .map_err(|e| errors.add("code", e.to_string()))
+            .ok();
         let name = self.name.trim().to_string();
         if name.is_empty() {
             errors.add("name", "enter the company's name");
@@ -32,10 +38,16 @@ impl ClientDraft {
         }
         let contact_email = match self.contact_email.trim() {
             "" => None,
-            given => normalize_email(given).map_err(|m| errors.add("contact_email", m)).ok(),
+            given => normalize_email(given)
+                .map_err(|m| errors.add("contact_email", m))
+                .ok(),
         };
         match code {
-            Some(code) if errors.is_empty() => Ok(ClientInput { code, name, contact_email }),
+            Some(code) if errors.is_empty() => Ok(ClientInput {
+                code,
+                name,
+                contact_email,
+            }),
             _ => Err(AppError::Invalid(errors)),
         }
     }
@@ -43,13 +55,20 @@ impl ClientDraft {
 
 fn code_taken(e: StoreError) -> AppError {
     match e {
-        StoreError::Duplicate { value, .. } => AppError::field("code", format!("{value} is already used by another client")),
+        StoreError::Duplicate { value, .. } => {
+            AppError::field("code", format!("{value} is already used by another client"))
+        }
         other => other.into(),
     }
 }
 
 /// Creates the company (`id` None) or saves changes to it.
-pub async fn save(ctx: &Context, actor: &Actor, id: Option<i64>, draft: &ClientDraft) -> Result<Client> {
+pub async fn save(
+    ctx: &Context,
+    actor: &Actor,
+    id: Option<i64>,
+    draft: &ClientDraft,
+) -> Result<Client> {
     let permit = authorize(actor, Action::ManageClients, None)?;
     let input = draft.validate()?;
     let tx = ctx.store.begin().await?;
@@ -57,7 +76,11 @@ pub async fn save(ctx: &Context, actor: &Actor, id: Option<i64>, draft: &ClientD
         Some(id) => tx.update_client(id, input).await.map_err(code_taken)?,
         None => tx.create_client(input).await.map_err(code_taken)?,
     };
-    let event = AuditEvent::ClientSaved { client_id: client.id, code: client.code.clone(), name: client.name.clone() };
+    let event = AuditEvent::ClientSaved {
+        client_id: client.id,
+        code: client.code.clone(),
+        name: client.name.clone(),
+    };
     record(&tx, audited_user(permit.actor()), event).await?;
     tx.commit().await?;
     Ok(client)
@@ -66,9 +89,16 @@ pub async fn save(ctx: &Context, actor: &Actor, id: Option<i64>, draft: &ClientD
 pub async fn set_archived(ctx: &Context, actor: &Actor, id: i64, archived: bool) -> Result<Client> {
     let permit = authorize(actor, Action::ManageClients, None)?;
     let tx = ctx.store.begin().await?;
-    let client = tx.client_by_id(id).await?.ok_or_else(|| AppError::NotFound(format!("client {id}")))?;
+    let client = tx
+        .client_by_id(id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("client {id}")))?;
     tx.set_client_archived(id, archived).await?;
-    let event = AuditEvent::ClientArchived { client_id: id, name: client.name.clone(), archived };
+    let event = AuditEvent::ClientArchived {
+        client_id: id,
+        name: client.name.clone(),
+        archived,
+    };
     record(&tx, audited_user(permit.actor()), event).await?;
     tx.commit().await?;
     Ok(client)

@@ -1,13 +1,13 @@
 //! Deliverables and the QC gate as the application sees them: a stored run's report read back
 //! (its verdict recomputed, never taken from the upload) and what still blocks "QC passed".
 //! Pages and the API show the same [`GateState`]; the store's atomic mark asks [`gate_blockers`].
+use crate::audit::{record, AuditEvent};
+use crate::{access, FieldErrors};
 use crate::{AppError, Context, Result};
+use postflow_core::access::{Action, Actor};
 use postflow_core::qc_gate::{qc_passed_blockers, GateBlocker};
 use postflow_qc::{CheckStatus, QcReport};
 use postflow_store::delivery::{Deliverable, DeliverableInput, QcRun};
-use crate::{access, FieldErrors};
-use crate::audit::{record, AuditEvent};
-use postflow_core::access::{Action, Actor};
 use postflow_store::StoreError;
 use std::collections::HashMap;
 
@@ -66,8 +66,12 @@ pub async fn gate_state(ctx: &Context, d: &Deliverable) -> Result<GateState> {
 
 /// A stored run's report, its verdict recomputed from its checks (never taken from the upload).
 pub fn stored_report(run: &QcRun) -> Result<QcReport> {
-    let mut report = QcReport::from_json(&run.report_json)
-        .map_err(|e| AppError::Store(StoreError::Corrupt(format!("stored QC report {} unreadable: {e}", run.id))))?;
+    let mut report = QcReport::from_json(&run.report_json).map_err(|e| {
+        AppError::Store(StoreError::Corrupt(format!(
+            "stored QC report {} unreadable: {e}",
+            run.id
+        )))
+    })?;
     report.tally();
     Ok(report)
 }
@@ -91,7 +95,6 @@ pub fn gate_blockers(d: &Deliverable, report: &QcReport, signed: &[String]) -> V
     }
 }
 
-
 /// The mix formats a deliverable may declare.
 pub const LAYOUTS: &[&str] = &["stereo", "5.1", "7.1", "stereo+5.1"];
 
@@ -104,22 +107,39 @@ pub struct DeliverableDraft {
 }
 
 /// Adds a deliverable to the project, checked against the delivery profiles this build knows.
-pub async fn add_deliverable(ctx: &Context, actor: &Actor, code: &str, draft: &DeliverableDraft) -> Result<Deliverable> {
+pub async fn add_deliverable(
+    ctx: &Context,
+    actor: &Actor,
+    code: &str,
+    draft: &DeliverableDraft,
+) -> Result<Deliverable> {
     let mut errors = FieldErrors::default();
     let name = draft.name.trim();
     if name.is_empty() {
-        errors.add("name", "give the deliverable a name, e.g. \"Broadcast master\"");
+        errors.add(
+            "name",
+            "give the deliverable a name, e.g. \"Broadcast master\"",
+        );
     } else if name.chars().count() > 200 {
         errors.add("name", "use at most 200 characters");
     }
-    if postflow_qc::ProfileSet::builtin().get(draft.profile.trim()).is_err() {
-        errors.add("profile", format!("{:?} is not a known delivery profile", draft.profile.trim()));
+    if postflow_qc::ProfileSet::builtin()
+        .get(draft.profile.trim())
+        .is_err()
+    {
+        errors.add(
+            "profile",
+            format!("{:?} is not a known delivery profile", draft.profile.trim()),
+        );
     }
     let layout = match draft.layout.trim() {
         "" => None,
         l if LAYOUTS.contains(&l) => Some(l.to_string()),
         l => {
-            errors.add("layout", format!("{l:?} is not one of {}", LAYOUTS.join(", ")));
+            errors.add(
+                "layout",
+                format!("{l:?} is not one of {}", LAYOUTS.join(", ")),
+            );
             None
         }
     };
@@ -134,7 +154,11 @@ pub async fn add_deliverable(ctx: &Context, actor: &Actor, code: &str, draft: &D
             layout,
         })
         .await?;
-    let event = AuditEvent::DeliverableAdded { deliverable_id: d.id, name: d.name.clone(), code: project.code.clone() };
+    let event = AuditEvent::DeliverableAdded {
+        deliverable_id: d.id,
+        name: d.name.clone(),
+        code: project.code.clone(),
+    };
     record(&tx, access::audited_user(permit.actor()), event).await?;
     tx.commit().await?;
     Ok(d)

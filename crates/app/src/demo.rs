@@ -1,12 +1,12 @@
 //! A believable studio for `postflow demo` and for tests: rooms, people, clients, projects.
 use crate::accounts::hash_password;
 use crate::AppError;
-use postflow_store::{StoreError, Tx};
 use postflow_core::access::Role;
 use postflow_core::project::{Code, ProjectStatus};
 use postflow_store::accounts::NewUser;
 use postflow_store::studio::{ClientInput, ProjectInput};
 use postflow_store::Store;
+use postflow_store::{StoreError, Tx};
 
 /// The fixed demo password (a throwaway demo on localhost; listed in the README).
 pub const DEMO_PASSWORD: &str = "postflow-demo";

@@ -105,7 +105,10 @@ impl FieldErrors {
             return None;
         }
         let fields: Vec<&str> = self.0.keys().copied().collect();
-        Some(format!("Please correct: {}.", fields.join(", ").replace('_', " ")))
+        Some(format!(
+            "Please correct: {}.",
+            fields.join(", ").replace('_', " ")
+        ))
     }
     /// `Ok(())` when nothing was refused.
     pub fn into_result(self) -> Result<()> {

@@ -22,7 +22,10 @@ pub struct ProjectDraft {
 
 impl ProjectDraft {
     pub fn of(p: &Project) -> ProjectDraft {
-        let d = |d: Option<NaiveDate>| d.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default();
+        let d = |d: Option<NaiveDate>| {
+            d.map(|d| d.format("%Y-%m-%d").to_string())
+                .unwrap_or_default()
+        };
         ProjectDraft {
             code: p.code.clone(),
             name: p.name.clone(),
@@ -35,7 +38,9 @@ impl ProjectDraft {
 
     pub fn validate(&self) -> Result<ProjectInput> {
         let mut errors = FieldErrors::default();
-        let code = Code::parse(&self.code).map_err(|e| errors.add("code", e.to_string())).ok();
+        let code = Code::parse(&self.code)
+            .map_err(|e| errors.add("code", e.to_string()))
+            .ok();
         let name = self.name.trim().to_string();
         if name.is_empty() {
             errors.add("name", "give the project a name");
@@ -83,10 +88,13 @@ impl ProjectDraft {
 /// A refusal of the code field when another project has it.
 fn code_taken(e: StoreError) -> AppError {
     match e {
-        StoreError::Duplicate { value, .. } => {
-            AppError::field("code", format!("{value} is already used by another project"))
+        StoreError::Duplicate { value, .. } => AppError::field(
+            "code",
+            format!("{value} is already used by another project"),
+        ),
+        StoreError::NotFound(what) if what.starts_with("client") => {
+            AppError::field("client_id", "choose a client")
         }
-        StoreError::NotFound(what) if what.starts_with("client") => AppError::field("client_id", "choose a client"),
         other => other.into(),
     }
 }
@@ -96,7 +104,10 @@ pub async fn create(ctx: &Context, actor: &Actor, draft: &ProjectDraft) -> Resul
     let input = draft.validate()?;
     let tx = ctx.store.begin().await?;
     let project = tx.create_project(input).await.map_err(code_taken)?;
-    let event = AuditEvent::ProjectCreated { project_id: project.id, code: project.code.clone() };
+    let event = AuditEvent::ProjectCreated {
+        project_id: project.id,
+        code: project.code.clone(),
+    };
     record(&tx, access::audited_user(permit.actor()), event).await?;
     tx.commit().await?;
     Ok(project)
@@ -104,22 +115,43 @@ pub async fn create(ctx: &Context, actor: &Actor, draft: &ProjectDraft) -> Resul
 
 /// Saves an edit made from `expected_version`; refused with a conflict when the project
 /// changed since.
-pub async fn update(ctx: &Context, actor: &Actor, code: &str, expected_version: i64, draft: &ProjectDraft) -> Result<Project> {
+pub async fn update(
+    ctx: &Context,
+    actor: &Actor,
+    code: &str,
+    expected_version: i64,
+    draft: &ProjectDraft,
+) -> Result<Project> {
     let input = draft.validate()?;
     let tx = ctx.store.begin().await?;
     let (project, permit) = access::project_in(&tx, actor, code, Action::EditProject).await?;
-    let saved = tx.update_project(project.id, expected_version, input).await.map_err(code_taken)?;
-    let event = AuditEvent::ProjectEdited { project_id: saved.id, code: saved.code.clone() };
+    let saved = tx
+        .update_project(project.id, expected_version, input)
+        .await
+        .map_err(code_taken)?;
+    let event = AuditEvent::ProjectEdited {
+        project_id: saved.id,
+        code: saved.code.clone(),
+    };
     record(&tx, access::audited_user(permit.actor()), event).await?;
     tx.commit().await?;
     Ok(saved)
 }
 
-pub async fn set_archived(ctx: &Context, actor: &Actor, code: &str, archived: bool) -> Result<Project> {
+pub async fn set_archived(
+    ctx: &Context,
+    actor: &Actor,
+    code: &str,
+    archived: bool,
+) -> Result<Project> {
     let tx = ctx.store.begin().await?;
     let (project, permit) = access::project_in(&tx, actor, code, Action::EditProject).await?;
     tx.set_project_archived(project.id, archived).await?;
-    let event = AuditEvent::ProjectArchived { project_id: project.id, code: project.code.clone(), archived };
+    let event = AuditEvent::ProjectArchived {
+        project_id: project.id,
+        code: project.code.clone(),
+        archived,
+    };
     record(&tx, access::audited_user(permit.actor()), event).await?;
     tx.commit().await?;
     Ok(project)
@@ -127,8 +159,16 @@ pub async fn set_archived(ctx: &Context, actor: &Actor, code: &str, archived: bo
 
 /// Puts a studio person on the project's team. Client users see their company's projects
 /// already and are refused.
-pub async fn add_member(ctx: &Context, actor: &Actor, code: &str, user_id: &str) -> Result<Project> {
-    let user_id: i64 = user_id.trim().parse().map_err(|_| AppError::field("user_id", "choose a person"))?;
+pub async fn add_member(
+    ctx: &Context,
+    actor: &Actor,
+    code: &str,
+    user_id: &str,
+) -> Result<Project> {
+    let user_id: i64 = user_id
+        .trim()
+        .parse()
+        .map_err(|_| AppError::field("user_id", "choose a person"))?;
     let tx = ctx.store.begin().await?;
     let (project, permit) = access::project_in(&tx, actor, code, Action::EditProject).await?;
     let user = ctx
@@ -137,19 +177,35 @@ pub async fn add_member(ctx: &Context, actor: &Actor, code: &str, user_id: &str)
         .await?
         .ok_or_else(|| AppError::field("user_id", "no such person"))?;
     if user.role() == Role::Client {
-        return Err(AppError::field("user_id", "client users see their company's projects already"));
+        return Err(AppError::field(
+            "user_id",
+            "client users see their company's projects already",
+        ));
     }
     if user.disabled {
-        return Err(AppError::field("user_id", format!("{} is disabled; enable the account first", user.name)));
+        return Err(AppError::field(
+            "user_id",
+            format!("{} is disabled; enable the account first", user.name),
+        ));
     }
     tx.add_project_member(project.id, user.id).await?;
-    let event = AuditEvent::MemberAdded { project_id: project.id, code: project.code.clone(), user_id, name: user.name };
+    let event = AuditEvent::MemberAdded {
+        project_id: project.id,
+        code: project.code.clone(),
+        user_id,
+        name: user.name,
+    };
     record(&tx, access::audited_user(permit.actor()), event).await?;
     tx.commit().await?;
     Ok(project)
 }
 
-pub async fn remove_member(ctx: &Context, actor: &Actor, code: &str, user_id: i64) -> Result<Project> {
+pub async fn remove_member(
+    ctx: &Context,
+    actor: &Actor,
+    code: &str,
+    user_id: i64,
+) -> Result<Project> {
     let tx = ctx.store.begin().await?;
     let (project, permit) = access::project_in(&tx, actor, code, Action::EditProject).await?;
     let name = match ctx.store.user_by_id(user_id).await? {
@@ -157,7 +213,12 @@ pub async fn remove_member(ctx: &Context, actor: &Actor, code: &str, user_id: i6
         None => format!("user {user_id}"),
     };
     tx.remove_project_member(project.id, user_id).await?;
-    let event = AuditEvent::MemberRemoved { project_id: project.id, code: project.code.clone(), user_id, name };
+    let event = AuditEvent::MemberRemoved {
+        project_id: project.id,
+        code: project.code.clone(),
+        user_id,
+        name,
+    };
     record(&tx, access::audited_user(permit.actor()), event).await?;
     tx.commit().await?;
     Ok(project)
@@ -176,14 +237,24 @@ pub struct ListRequest {
 }
 
 /// The projects the actor may see, filtered, ordered and paginated by the database.
-pub async fn list(ctx: &Context, actor: &Actor, req: &ListRequest) -> Result<ListPage<ProjectListRow>> {
+pub async fn list(
+    ctx: &Context,
+    actor: &Actor,
+    req: &ListRequest,
+) -> Result<ListPage<ProjectListRow>> {
     let Some(filter) = access::visibility(actor, req.include_archived) else {
-        return Ok(ListPage { rows: Vec::new(), total: 0 });
+        return Ok(ListPage {
+            rows: Vec::new(),
+            total: 0,
+        });
     };
-    let status = match req.status.trim() {
-        "" => None,
-        s => Some(ProjectStatus::parse(s).ok_or_else(|| AppError::field("status", format!("{s:?} is not a project status")))?),
-    };
+    let status =
+        match req.status.trim() {
+            "" => None,
+            s => Some(ProjectStatus::parse(s).ok_or_else(|| {
+                AppError::field("status", format!("{s:?} is not a project status"))
+            })?),
+        };
     let per_page = req.per_page.clamp(1, 500);
     let query = ProjectListQuery {
         filter,
@@ -194,6 +265,8 @@ pub async fn list(ctx: &Context, actor: &Actor, req: &ListRequest) -> Result<Lis
     };
     let mut page = ctx.store.project_list(&query).await?;
     // The rule in core has the last word on every row.
-    page.rows.retain(|r| postflow_core::access::can(actor, Action::ViewProject, Some(access::scope(&r.project))));
+    page.rows.retain(|r| {
+        postflow_core::access::can(actor, Action::ViewProject, Some(access::scope(&r.project)))
+    });
     Ok(page)
 }

@@ -249,7 +249,8 @@ fn user_commands_manage_accounts() {
         "client",
     ]);
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--client: a client user must belong to a client company"));
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("--client: a client user must belong to a client company"));
     let out = run(&[
         "user",
         "add",

@@ -288,15 +288,51 @@ pub struct Section {
 
 /// Every section, in nav order.
 pub const SECTIONS: [Section; 9] = [
-    Section { label: "Dashboard", href: "/", opened_by: None },
-    Section { label: "Projects", href: "/projects", opened_by: None },
-    Section { label: "Schedule", href: "/schedule", opened_by: Some(Action::ViewStudio) },
-    Section { label: "Resources", href: "/resources", opened_by: Some(Action::ViewStudio) },
-    Section { label: "Time", href: "/time", opened_by: Some(Action::ViewStudio) },
-    Section { label: "Billing", href: "/billing", opened_by: Some(Action::ViewBilling) },
-    Section { label: "Media", href: "/media", opened_by: Some(Action::ViewStudio) },
-    Section { label: "QC", href: "/qc", opened_by: Some(Action::ViewStudio) },
-    Section { label: "Admin", href: "/admin", opened_by: Some(Action::OpenAdmin) },
+    Section {
+        label: "Dashboard",
+        href: "/",
+        opened_by: None,
+    },
+    Section {
+        label: "Projects",
+        href: "/projects",
+        opened_by: None,
+    },
+    Section {
+        label: "Schedule",
+        href: "/schedule",
+        opened_by: Some(Action::ViewStudio),
+    },
+    Section {
+        label: "Resources",
+        href: "/resources",
+        opened_by: Some(Action::ViewStudio),
+    },
+    Section {
+        label: "Time",
+        href: "/time",
+        opened_by: Some(Action::ViewStudio),
+    },
+    Section {
+        label: "Billing",
+        href: "/billing",
+        opened_by: Some(Action::ViewBilling),
+    },
+    Section {
+        label: "Media",
+        href: "/media",
+        opened_by: Some(Action::ViewStudio),
+    },
+    Section {
+        label: "QC",
+        href: "/qc",
+        opened_by: Some(Action::ViewStudio),
+    },
+    Section {
+        label: "Admin",
+        href: "/admin",
+        opened_by: Some(Action::OpenAdmin),
+    },
 ];
 
 /// The sections the actor's nav shows: derived from [`can`], so the nav never offers a page
@@ -313,12 +349,23 @@ mod tests {
     use super::*;
     use Action::*;
 
-    const OWN: ProjectScope = ProjectScope { project_id: 1, client_id: 7 };
-    const OTHER: ProjectScope = ProjectScope { project_id: 2, client_id: 9 };
+    const OWN: ProjectScope = ProjectScope {
+        project_id: 1,
+        client_id: 7,
+    };
+    const OTHER: ProjectScope = ProjectScope {
+        project_id: 2,
+        client_id: 9,
+    };
 
     /// The people of the table: each role, artists and clients on and off the project.
     fn people() -> Vec<(&'static str, Actor)> {
-        let a = |role, client_id, member_of: Vec<i64>| Actor { user_id: 1, role, client_id, member_of };
+        let a = |role, client_id, member_of: Vec<i64>| Actor {
+            user_id: 1,
+            role,
+            client_id,
+            member_of,
+        };
         vec![
             ("admin", a(Role::Admin, None, vec![])),
             ("producer", a(Role::Producer, None, vec![])),
@@ -337,7 +384,12 @@ mod tests {
         const STAFF_ON_PROJECT: &[&str] = &["admin", "producer", "artist on project"];
         const RUNS_BUSINESS: &[&str] = &["admin", "producer"];
         match action {
-            ViewProject => &["admin", "producer", "artist on project", "client of project"],
+            ViewProject => &[
+                "admin",
+                "producer",
+                "artist on project",
+                "client of project",
+            ],
             EditProject => RUNS_BUSINESS,
             ViewTeam => STAFF_ON_PROJECT,
             ViewInternal => STAFF_ON_PROJECT,
@@ -375,7 +427,9 @@ mod tests {
                         assert!(got);
                         assert_eq!(p.action(), action);
                     }
-                    Err(Denied::Hidden) => assert!(action.is_on_project() && !can(&actor, ViewProject, scope)),
+                    Err(Denied::Hidden) => {
+                        assert!(action.is_on_project() && !can(&actor, ViewProject, scope))
+                    }
                     Err(Denied::Forbidden(a)) => assert!(!got && a == action),
                 }
             }
@@ -387,9 +441,15 @@ mod tests {
     fn project_actions_need_a_project_the_actor_sees() {
         for (who, actor) in people() {
             for action in Action::ALL.into_iter().filter(|a| a.is_on_project()) {
-                assert!(!can(&actor, action, None), "{who} × {action:?} without a project");
+                assert!(
+                    !can(&actor, action, None),
+                    "{who} × {action:?} without a project"
+                );
                 if actor.role == Role::Artist || actor.role == Role::Client {
-                    assert!(!can(&actor, action, Some(OTHER)), "{who} × {action:?} on another project");
+                    assert!(
+                        !can(&actor, action, Some(OTHER)),
+                        "{who} × {action:?} on another project"
+                    );
                 }
             }
         }
@@ -401,13 +461,24 @@ mod tests {
         let permit = authorize(&artist, UploadQc, Some(OWN)).unwrap();
         assert!(permit.covers(UploadQc, Some(1)).is_ok());
         assert!(permit.covers(SignQc, Some(1)).is_ok());
-        assert_eq!(permit.covers(MarkQcPassed, Some(1)), Err(Denied::Forbidden(MarkQcPassed)));
-        assert_eq!(permit.covers(UploadQc, Some(2)), Err(Denied::Forbidden(UploadQc)));
+        assert_eq!(
+            permit.covers(MarkQcPassed, Some(1)),
+            Err(Denied::Forbidden(MarkQcPassed))
+        );
+        assert_eq!(
+            permit.covers(UploadQc, Some(2)),
+            Err(Denied::Forbidden(UploadQc))
+        );
     }
 
     #[test]
     fn the_nav_offers_only_sections_that_open() {
-        let labels = |i: usize| -> Vec<&str> { nav_sections(&people()[i].1).iter().map(|s| s.label).collect() };
+        let labels = |i: usize| -> Vec<&str> {
+            nav_sections(&people()[i].1)
+                .iter()
+                .map(|s| s.label)
+                .collect()
+        };
         assert_eq!(labels(0).len(), SECTIONS.len());
         assert!(!labels(2).contains(&"Billing") && labels(2).contains(&"Media"));
         assert_eq!(labels(4), vec!["Dashboard", "Projects"]);

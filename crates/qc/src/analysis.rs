@@ -2,6 +2,7 @@
 //! channel, clipping, black, freeze and out-of-range runs. Pure.
 use crate::audio::{head_tone, ChannelData, Windows};
 use crate::decode::{AudioData, Decoded};
+pub use crate::detection::{DetectSettings, Sensitive, SettingSpec, SETTINGS};
 use crate::layout::bs1770_weight;
 use crate::loudness::{summarise, ChannelEnergy, SUBBLOCKS_PER_S};
 use crate::probe::Probe;
@@ -9,7 +10,6 @@ use crate::report::{
     AudioReport, ChannelReport, Event, EventKind, PhaseReport, Position, Programme, VideoReport,
 };
 use crate::video::{black_runs, freeze_runs, runs, FrameStat};
-pub use crate::detection::{DetectSettings, Sensitive, SettingSpec, SETTINGS};
 
 const WIN_S: f64 = 1.0 / SUBBLOCKS_PER_S as f64;
 

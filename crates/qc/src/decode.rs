@@ -3,8 +3,8 @@
 //! in a private temporary directory; one thread per FIFO reads and analyses, with audio channels
 //! spread over worker threads. ffmpeg is killed when it stalls or when this function returns.
 //! Audio-only PCM WAV files skip ffmpeg and are read directly.
-use crate::detection::DetectSettings;
 use crate::audio::{ChannelAnalyzer, ChannelData, PairCorrelation};
+use crate::detection::DetectSettings;
 use crate::error::QcError;
 use crate::layout;
 use crate::probe::Probe;

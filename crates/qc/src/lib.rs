@@ -29,8 +29,8 @@ pub mod report;
 pub mod timecode_track;
 pub mod video;
 
-pub use detection::DetectSettings;
 pub use decode::DecodeOptions;
+pub use detection::DetectSettings;
 pub use error::QcError;
 pub use html::render_html;
 pub use layout::DeclaredLayout;

@@ -1,7 +1,7 @@
 //! The QC result: plain serde types, stable as JSON (schema `postflow.qc/1`), so the web app can
 //! store a [`QcReport`] as one JSON document and read it back.
-use crate::detection::DetectSettings;
 use crate::audio::Tone;
+use crate::detection::DetectSettings;
 use crate::loudness::{Loudness, LoudnessTimeline};
 use crate::probe::Probe;
 use crate::timecode_track::TimecodeTrack;

@@ -352,9 +352,7 @@ impl<C: ConnectionTrait + TransactionTrait> Repo<C> {
 
     /// How many keys the throttle holds (expired ones are deleted as attempts come in).
     pub async fn login_throttle_rows(&self) -> Result<u64> {
-        Ok(login_throttle::Entity::find()
-            .count(self.conn())
-            .await?)
+        Ok(login_throttle::Entity::find().count(self.conn()).await?)
     }
 
     pub async fn clear_login_failures(&self, key: &str) -> Result<()> {

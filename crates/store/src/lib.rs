@@ -13,17 +13,16 @@ pub mod studio;
 pub mod testing;
 
 use sea_orm::{
-    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
-    DbErr, EntityTrait, Set, SqliteTransactionMode, TransactionOptions,
-    TransactionTrait,
+    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
+    EntityTrait, Set, SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 use sea_orm_migration::MigratorTrait;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-pub use sea_orm::DatabaseConnection as Connection;
 /// Names any connection a [`Repo`] runs on (the pool or a transaction).
 pub use sea_orm::ConnectionTrait;
+pub use sea_orm::DatabaseConnection as Connection;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

@@ -129,9 +129,7 @@ impl<C: ConnectionTrait> Repo<C> {
     }
 
     pub async fn client_by_id(&self, id: i64) -> Result<Option<Client>> {
-        Ok(client::Entity::find_by_id(id)
-            .one(self.conn())
-            .await?)
+        Ok(client::Entity::find_by_id(id).one(self.conn()).await?)
     }
 
     /// How many open (not archived) projects each client company has, counted by the database.
@@ -244,7 +242,11 @@ impl<C: ConnectionTrait> Repo<C> {
     }
 
     pub async fn project_by_id(&self, id: i64) -> Result<Option<Project>> {
-        project::Entity::find_by_id(id).one(self.conn()).await?.map(checked).transpose()
+        project::Entity::find_by_id(id)
+            .one(self.conn())
+            .await?
+            .map(checked)
+            .transpose()
     }
 
     pub async fn project_by_code(&self, code: &Code) -> Result<Option<Project>> {
@@ -287,9 +289,18 @@ impl<C: ConnectionTrait> Repo<C> {
             let pattern = crate::catalog::contains_pattern(&query.search);
             q = q.filter(
                 sea_orm::Condition::any()
-                    .add(lower(Expr::col((project::Entity, project::Column::Code)).into()).like(pattern.clone()))
-                    .add(lower(Expr::col((project::Entity, project::Column::Name)).into()).like(pattern.clone()))
-                    .add(lower(Expr::col((client::Entity, client::Column::Name)).into()).like(pattern)),
+                    .add(
+                        lower(Expr::col((project::Entity, project::Column::Code)).into())
+                            .like(pattern.clone()),
+                    )
+                    .add(
+                        lower(Expr::col((project::Entity, project::Column::Name)).into())
+                            .like(pattern.clone()),
+                    )
+                    .add(
+                        lower(Expr::col((client::Entity, client::Column::Name)).into())
+                            .like(pattern),
+                    ),
             );
         }
         let total = q.clone().count(self.conn()).await?;

@@ -1204,7 +1204,9 @@ async fn mark_qc_passed_rereads_the_latest_run_atomically(store: &Store) {
         let now_latest = store.latest_qc_run(d.id).await.unwrap().unwrap().id;
         assert_eq!(now_latest, uploaded);
         if passed(store).await {
-            panic!("round {round}: QC passed is set (on {marked:?}) though run {uploaded} came after");
+            panic!(
+                "round {round}: QC passed is set (on {marked:?}) though run {uploaded} came after"
+            );
         }
     }
 }

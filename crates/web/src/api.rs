@@ -20,9 +20,17 @@ pub fn routes() -> OpenApiRouter<AppState> {
     // A large card's report is several megabytes of JSON; a QC report with a loudness series
     // a few.
     let (schemas, paths, upload) = routes!(upload_qc_run);
-    let upload = (schemas, paths, upload.layer(axum::extract::DefaultBodyLimit::max(64 << 20)));
+    let upload = (
+        schemas,
+        paths,
+        upload.layer(axum::extract::DefaultBodyLimit::max(64 << 20)),
+    );
     let (schemas, paths, catalog) = routes!(record_catalog);
-    let catalog = (schemas, paths, catalog.layer(axum::extract::DefaultBodyLimit::max(256 << 20)));
+    let catalog = (
+        schemas,
+        paths,
+        catalog.layer(axum::extract::DefaultBodyLimit::max(256 << 20)),
+    );
     OpenApiRouter::new()
         .routes(routes!(me))
         .routes(routes!(projects))
@@ -66,12 +74,15 @@ pub fn router() -> Router<AppState> {
         .split_for_parts();
     let doc = std::sync::Arc::new(doc);
     router
-        .route("/api/v1/openapi.json", get(move || async move { Json(doc.as_ref().clone()) }))
+        .route(
+            "/api/v1/openapi.json",
+            get(move || async move { Json(doc.as_ref().clone()) }),
+        )
         .route("/api/v1/{*rest}", axum::routing::any(not_found))
 }
 
-pub use crate::api_error::{ApiBytes, ApiError, ApiJson, ApiPath, ErrorDto};
 use crate::api_error::not_found;
+pub use crate::api_error::{ApiBytes, ApiError, ApiJson, ApiPath, ErrorDto};
 
 #[derive(Serialize, ToSchema)]
 pub struct MeDto {
@@ -180,7 +191,9 @@ async fn clients(
     let visible: Vec<_> = if user.role().is_staff() {
         all
     } else {
-        all.into_iter().filter(|c| Some(c.id) == user.client_id).collect()
+        all.into_iter()
+            .filter(|c| Some(c.id) == user.client_id)
+            .collect()
     };
     Ok(Json(
         visible
@@ -341,7 +354,8 @@ async fn project_media(
 ) -> Result<Json<MediaDto>, ApiError> {
     let actor = guard::actor_for(&state, &user).await?;
     let p = guard::project_for(&state, &actor, &code, Action::ViewProject).await?;
-    let show_paths = postflow_core::access::can(&actor, Action::ViewInternalPaths, Some(guard::scope(&p)));
+    let show_paths =
+        postflow_core::access::can(&actor, Action::ViewInternalPaths, Some(guard::scope(&p)));
     let entries = state.store.project_media(p.id).await?;
     let facts: Vec<_> = entries.iter().map(|e| e.facts()).collect();
     let status = postflow_core::integrity::three_two_one(&facts);

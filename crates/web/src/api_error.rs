@@ -44,19 +44,31 @@ impl From<axum::extract::rejection::JsonRejection> for ApiError {
             J::MissingJsonContentType(_) => "unsupported_media_type",
             _ => "bad_request",
         };
-        ApiError::Http(r.status(), code, format!("the request body could not be read: {}", r.body_text()))
+        ApiError::Http(
+            r.status(),
+            code,
+            format!("the request body could not be read: {}", r.body_text()),
+        )
     }
 }
 
 impl From<axum::extract::rejection::PathRejection> for ApiError {
     fn from(r: axum::extract::rejection::PathRejection) -> Self {
-        ApiError::Http(StatusCode::BAD_REQUEST, "bad_path", format!("the address is not valid: {}", r.body_text()))
+        ApiError::Http(
+            StatusCode::BAD_REQUEST,
+            "bad_path",
+            format!("the address is not valid: {}", r.body_text()),
+        )
     }
 }
 
 impl From<axum::extract::rejection::BytesRejection> for ApiError {
     fn from(r: axum::extract::rejection::BytesRejection) -> Self {
-        let code = if r.status() == StatusCode::PAYLOAD_TOO_LARGE { "payload_too_large" } else { "bad_request" };
+        let code = if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            "payload_too_large"
+        } else {
+            "bad_request"
+        };
         ApiError::Http(r.status(), code, r.body_text())
     }
 }
@@ -105,20 +117,35 @@ impl IntoResponse for ApiError {
             ),
             ApiError::App(AppError::Internal(detail)) => {
                 tracing::error!(%detail, "API request failed");
-                (StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error; it has been logged".to_string())
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "internal error; it has been logged".to_string(),
+                )
             }
             ApiError::App(AppError::Invalid(f)) => {
                 let message = f.summary().unwrap_or_default();
-                fields = f.0.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+                fields =
+                    f.0.iter()
+                        .map(|(k, v)| (k.to_string(), v.clone()))
+                        .collect();
                 (StatusCode::BAD_REQUEST, "invalid", message)
             }
             ApiError::App(e) => (e.status(), e.code(), e.to_string()),
             ApiError::Http(status, code, message) => (status, code, message),
         };
-        let body = ErrorDto { code: code.into(), error: message.clone(), message, fields };
+        let body = ErrorDto {
+            code: code.into(),
+            error: message.clone(),
+            message,
+            fields,
+        };
         let mut response = (status, Json(body)).into_response();
         if status == StatusCode::SERVICE_UNAVAILABLE || status == StatusCode::TOO_MANY_REQUESTS {
-            response.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from_static("5"));
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static("5"),
+            );
         }
         response
     }
@@ -126,6 +153,9 @@ impl IntoResponse for ApiError {
 
 /// Unknown addresses under /api/v1 answer a JSON 404 too.
 pub async fn not_found() -> ApiError {
-    ApiError::Http(StatusCode::NOT_FOUND, "not_found", "no such API address; see /api/v1/openapi.json".into())
+    ApiError::Http(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        "no such API address; see /api/v1/openapi.json".into(),
+    )
 }
-

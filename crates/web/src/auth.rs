@@ -201,7 +201,9 @@ impl PasswordGate {
         field: &'static str,
     ) -> Result<postflow_app::accounts::NewPasswordHash, AppError> {
         let turn = self.enter()?;
-        Ok(turn.run(move || postflow_app::accounts::hash_new_password(&password, field)).await??)
+        Ok(turn
+            .run(move || postflow_app::accounts::hash_new_password(&password, field))
+            .await??)
     }
 }
 

@@ -134,4 +134,3 @@ fn error_page(status: StatusCode, message: &str) -> Response {
         Err(_) => (status, message.to_string()).into_response(),
     }
 }
-

@@ -16,13 +16,23 @@ pub fn scope(p: &Project) -> ProjectScope {
 
 /// Loads a project by code for `action`: 404 when the actor may not see it, 403 when they may
 /// see it but not do `action`.
-pub async fn project_for(state: &AppState, actor: &Actor, code: &str, action: Action) -> Result<Project, AppError> {
-    let (project, _permit) = postflow_app::access::project(&state.app(), actor, code, action).await?;
+pub async fn project_for(
+    state: &AppState,
+    actor: &Actor,
+    code: &str,
+    action: Action,
+) -> Result<Project, AppError> {
+    let (project, _permit) =
+        postflow_app::access::project(&state.app(), actor, code, action).await?;
     Ok(project)
 }
 
 /// The projects the actor may see, narrowed by the store rather than filtered afterwards.
-pub async fn visible_projects(state: &AppState, actor: &Actor, include_archived: bool) -> Result<Vec<Project>, AppError> {
+pub async fn visible_projects(
+    state: &AppState,
+    actor: &Actor,
+    include_archived: bool,
+) -> Result<Vec<Project>, AppError> {
     Ok(postflow_app::access::visible_projects(&state.app(), actor, include_archived).await?)
 }
 

@@ -15,7 +15,9 @@ use utoipa_axum::routes;
 
 /// Routes and their OpenAPI paths, collected from the handlers' annotations.
 pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list_tokens)).routes(routes!(revoke_token))
+    OpenApiRouter::new()
+        .routes(routes!(list_tokens))
+        .routes(routes!(revoke_token))
 }
 
 #[derive(Serialize, ToSchema)]

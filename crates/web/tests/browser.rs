@@ -3,10 +3,9 @@
 //! Set POSTFLOW_SCREENSHOT_DIR to keep PNG screenshots of what the browser rendered.
 mod common;
 
-use common::*;
 use common::chromium::{browser, start_chromedriver};
+use common::*;
 use fantoccini::Locator;
-
 
 async fn screenshot(b: &fantoccini::Client, name: &str) {
     if let Ok(dir) = std::env::var("POSTFLOW_SCREENSHOT_DIR") {

@@ -3,10 +3,9 @@
 //! the errored field has the focus, one-click destruction asks first and a save flashes once.
 mod common;
 
-use common::*;
 use common::chromium::{browser, start_chromedriver};
+use common::*;
 use fantoccini::Locator;
-
 
 async fn sign_in_from_form(b: &fantoccini::Client, email: &str, password: &str) {
     b.find(Locator::Id("email"))

@@ -308,8 +308,14 @@ async fn credentials_end_when_they_should(backend: Backend) {
         .await
         .unwrap();
     let paths: Vec<&String> = doc["paths"].as_object().unwrap().keys().collect();
-    for p in ["/api/v1/users/{id}/tokens", "/api/v1/users/{id}/tokens/{token_id}/revoke"] {
-        assert!(paths.iter().any(|k| k.as_str() == p), "{p} missing from {paths:?}");
+    for p in [
+        "/api/v1/users/{id}/tokens",
+        "/api/v1/users/{id}/tokens/{token_id}/revoke",
+    ] {
+        assert!(
+            paths.iter().any(|k| k.as_str() == p),
+            "{p} missing from {paths:?}"
+        );
     }
     // Nobody else may.
     let producer = signed_in(&app, "producer@demo.postflow").await;

@@ -17,15 +17,25 @@ pub struct TestStore {
 
 pub async fn sqlite() -> TestStore {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&Location::SqliteDir(dir.path().to_path_buf())).await.unwrap();
-    TestStore { store, _dir: Some(dir), _pg: None }
+    let store = Store::open(&Location::SqliteDir(dir.path().to_path_buf()))
+        .await
+        .unwrap();
+    TestStore {
+        store,
+        _dir: Some(dir),
+        _pg: None,
+    }
 }
 
 pub async fn postgres() -> TestStore {
     let pg = TempPostgres::start().expect("start a throwaway PostgreSQL");
     let url = pg.create_database("postflow").await.unwrap();
     let store = Store::open(&Location::Url(url)).await.unwrap();
-    TestStore { store, _dir: None, _pg: Some(pg) }
+    TestStore {
+        store,
+        _dir: None,
+        _pg: Some(pg),
+    }
 }
 
 #[macro_export]
@@ -61,12 +71,18 @@ pub async fn user(store: &Store, email: &str, role: Role, client_id: Option<i64>
 }
 
 pub async fn actor(store: &Store, user: &User) -> Actor {
-    postflow_app::access::actor_for(&postflow_app::Context::new(store.clone()), user).await.unwrap()
+    postflow_app::access::actor_for(&postflow_app::Context::new(store.clone()), user)
+        .await
+        .unwrap()
 }
 
 pub async fn client(store: &Store, code: &str) -> i64 {
     store
-        .create_client(ClientInput { code: Code::parse(code).unwrap(), name: code.into(), contact_email: None })
+        .create_client(ClientInput {
+            code: Code::parse(code).unwrap(),
+            name: code.into(),
+            contact_email: None,
+        })
         .await
         .unwrap()
         .id

@@ -451,9 +451,14 @@ pub fn record(target: &Target, rec: &CatalogRecord) -> anyhow::Result<RecordOutc
         Target::Store(store) => runtime()?.block_on(async {
             let s = store.open().await?;
             let ctx = postflow_app::Context::new(s.clone());
-            let out = postflow_app::catalog::record(&ctx, &postflow_app::access::local_operator(), &who(), rec)
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let out = postflow_app::catalog::record(
+                &ctx,
+                &postflow_app::access::local_operator(),
+                &who(),
+                rec,
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
             s.close().await.ok();
             Ok(out)
         }),
@@ -604,14 +609,24 @@ fn volume_add(a: VolumeAddArgs) -> anyhow::Result<ExitCode> {
         _ => runtime()?.block_on(async {
             let s = a.store.open().await?;
             let ctx = postflow_app::Context::new(s.clone());
-            postflow_app::storage::register_volume(&ctx, &postflow_app::access::local_operator(), &draft)
-                .await
-                .map_err(volume_refusal)?;
+            postflow_app::storage::register_volume(
+                &ctx,
+                &postflow_app::access::local_operator(),
+                &draft,
+            )
+            .await
+            .map_err(volume_refusal)?;
             s.close().await.ok();
             anyhow::Ok(())
         })?,
     }
-    println!("volume {}: {} · {} · {}", input.label, input.kind.as_str(), input.media, input.site.as_str());
+    println!(
+        "volume {}: {} · {} · {}",
+        input.label,
+        input.kind.as_str(),
+        input.media,
+        input.site.as_str()
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -626,7 +641,11 @@ fn volume_refusal(e: postflow_app::AppError) -> anyhow::Error {
                 "kind" => "--kind",
                 _ => "LABEL",
             };
-            let parts: Vec<String> = fields.0.iter().map(|(f, m)| format!("{} {m}", flag(f))).collect();
+            let parts: Vec<String> = fields
+                .0
+                .iter()
+                .map(|(f, m)| format!("{} {m}", flag(f)))
+                .collect();
             anyhow::anyhow!("{}", parts.join("; "))
         }
         other => anyhow::anyhow!("{other}"),

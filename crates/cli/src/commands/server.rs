@@ -58,7 +58,12 @@ pub struct ServeArgs {
     /// Address of a reverse proxy in front of postflow (repeat, or separate with commas). Only
     /// requests from these addresses have their X-Forwarded-For believed, for the sign-in
     /// throttle and the logs; without it the header is ignored.
-    #[arg(long = "trusted-proxy", env = "POSTFLOW_TRUSTED_PROXIES", value_delimiter = ',', value_name = "IP")]
+    #[arg(
+        long = "trusted-proxy",
+        env = "POSTFLOW_TRUSTED_PROXIES",
+        value_delimiter = ',',
+        value_name = "IP"
+    )]
     pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
@@ -124,9 +129,14 @@ async fn ensure_first_admin(store: &Store, args: &ServeArgs) -> anyhow::Result<(
         ..Default::default()
     };
     let hash = hash_new_password(&password, "password").map_err(user_error)?;
-    accounts::create_user(&UseCases::new(store.clone()), &local_operator(), &draft, hash)
-        .await
-        .map_err(user_error)?;
+    accounts::create_user(
+        &UseCases::new(store.clone()),
+        &local_operator(),
+        &draft,
+        hash,
+    )
+    .await
+    .map_err(user_error)?;
     if generated {
         eprintln!("First start: created admin account {} with one-time password:\n\n    {password}\n\nIt is shown only now. Sign in and change it on your account page.", args.admin_email);
     } else {
@@ -335,7 +345,11 @@ fn user_error(e: AppError) -> anyhow::Error {
                 "password" => "the password".to_string(),
                 other => format!("--{other}"),
             };
-            let parts: Vec<String> = fields.0.iter().map(|(f, m)| format!("{}: {m}", flag(f))).collect();
+            let parts: Vec<String> = fields
+                .0
+                .iter()
+                .map(|(f, m)| format!("{}: {m}", flag(f)))
+                .collect();
             anyhow::anyhow!("{}", parts.join("; "))
         }
         other => anyhow::anyhow!("{other}"),

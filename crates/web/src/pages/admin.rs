@@ -1,10 +1,9 @@
 //! Admin: users (admins only) and client companies (admins and producers), with the audit trail.
-use super::{confirm_page, confirmed, render, render_status, token_rows, Chrome, FieldErrors, TokenRow};
+use super::{
+    confirm_page, confirmed, render, render_status, token_rows, Chrome, FieldErrors, TokenRow,
+};
 use crate::auth::{self, CurrentUser, Posted};
 use crate::guard;
-use postflow_app::accounts::{self, CompanyRef, UserDraft};
-use postflow_app::clients::{self, ClientDraft};
-use postflow_app::AppError as UseCaseError;
 use crate::{AppError, AppState};
 use askama::Template;
 use axum::extract::{Path, State};
@@ -12,6 +11,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
+use postflow_app::accounts::{self, CompanyRef, UserDraft};
+use postflow_app::clients::{self, ClientDraft};
+use postflow_app::AppError as UseCaseError;
 use postflow_core::access::{Action, Role};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -177,7 +179,6 @@ impl UserFormPage {
     }
 }
 
-
 async fn client_choices(state: &AppState) -> Result<Vec<(i64, String)>, AppError> {
     Ok(state
         .store
@@ -266,7 +267,10 @@ async fn create_user(
         title: form.title.clone(),
     };
     let password = auth::generate_password();
-    let hash = state.passwords.hash_new(password.clone(), "password").await?;
+    let hash = state
+        .passwords
+        .hash_new(password.clone(), "password")
+        .await?;
     match accounts::create_user(&state.app(), &actor, &draft, hash).await {
         Ok(u) => users_page(&state, &who, Some((u.email, password))).await,
         Err(UseCaseError::Invalid(errors)) => {
@@ -275,7 +279,19 @@ async fn create_user(
             } else {
                 StatusCode::BAD_REQUEST
             };
-            user_form(&state, &who, status, "New user".into(), "/admin/users".into(), form, errors, None, false, false).await
+            user_form(
+                &state,
+                &who,
+                status,
+                "New user".into(),
+                "/admin/users".into(),
+                form,
+                errors,
+                None,
+                false,
+                false,
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }
@@ -322,7 +338,11 @@ async fn update_user(
     let Posted { who, mut form } = posted;
     let actor = guard::actor_for(&state, &who.user).await?;
     require(&state, &who, Action::ManageUsers).await?;
-    let u = state.store.user_by_id(id).await?.ok_or(AppError::NotFound)?;
+    let u = state
+        .store
+        .user_by_id(id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     form.email = u.email.clone();
     let draft = UserDraft {
         name: form.name.clone(),
@@ -332,10 +352,26 @@ async fn update_user(
         title: form.title.clone(),
     };
     match accounts::update_user(&state.app(), &actor, id, &draft).await {
-        Ok(_) => Ok(auth::redirect_with_flash("/admin/users", &format!("Saved {}.", u.email), state.config.secure_cookies)),
+        Ok(_) => Ok(auth::redirect_with_flash(
+            "/admin/users",
+            &format!("Saved {}.", u.email),
+            state.config.secure_cookies,
+        )),
         Err(UseCaseError::Invalid(errors)) => {
             let (heading, action) = (format!("Edit {}", u.name), format!("/admin/users/{id}"));
-            user_form(&state, &who, StatusCode::BAD_REQUEST, heading, action, form, errors, None, true, u.disabled).await
+            user_form(
+                &state,
+                &who,
+                StatusCode::BAD_REQUEST,
+                heading,
+                action,
+                form,
+                errors,
+                None,
+                true,
+                u.disabled,
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }
@@ -353,7 +389,10 @@ async fn reset_password(
         .await?
         .ok_or(AppError::NotFound)?;
     let password = auth::generate_password();
-    let hash = state.passwords.hash_new(password.clone(), "password").await?;
+    let hash = state
+        .passwords
+        .hash_new(password.clone(), "password")
+        .await?;
     let actor = guard::actor_for(&state, &posted.who.user).await?;
     accounts::reset_password(&state.app(), &actor, u.id, hash).await?;
     users_page(&state, &posted.who, Some((u.email, password))).await
@@ -393,7 +432,10 @@ async fn set_disabled(
     let actor = guard::actor_for(&state, &posted.who.user).await?;
     accounts::set_disabled(&state.app(), &actor, id, disabled).await?;
     let message = if disabled {
-        format!("Disabled {}; their sessions ended and their API tokens were revoked.", u.email)
+        format!(
+            "Disabled {}; their sessions ended and their API tokens were revoked.",
+            u.email
+        )
     } else {
         format!("Enabled {}. Their old API tokens stay revoked.", u.email)
     };
@@ -495,7 +537,11 @@ struct ClientForm {
 
 impl ClientForm {
     fn draft(&self) -> ClientDraft {
-        ClientDraft { code: self.code.clone(), name: self.name.clone(), contact_email: self.contact_email.clone() }
+        ClientDraft {
+            code: self.code.clone(),
+            name: self.name.clone(),
+            contact_email: self.contact_email.clone(),
+        }
     }
 }
 
@@ -585,7 +631,11 @@ async fn save_client(
             state.config.secure_cookies,
         )),
         Err(UseCaseError::Invalid(errors)) => {
-            let status = if errors.get("code").contains("already used") { StatusCode::CONFLICT } else { StatusCode::BAD_REQUEST };
+            let status = if errors.get("code").contains("already used") {
+                StatusCode::CONFLICT
+            } else {
+                StatusCode::BAD_REQUEST
+            };
             client_form(who, status, heading, action, form, errors)
         }
         Err(e) => Err(e.into()),

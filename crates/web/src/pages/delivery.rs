@@ -198,12 +198,25 @@ async fn create(
 ) -> Result<Response, AppError> {
     let actor = guard::actor_for(&state, &posted.who.user).await?;
     let f = posted.form;
-    let draft = postflow_app::delivery::DeliverableDraft { name: f.name, profile: f.profile, layout: f.layout };
-    let d = match postflow_app::delivery::add_deliverable(&state.app(), &actor, &code, &draft).await {
+    let draft = postflow_app::delivery::DeliverableDraft {
+        name: f.name,
+        profile: f.profile,
+        layout: f.layout,
+    };
+    let d = match postflow_app::delivery::add_deliverable(&state.app(), &actor, &code, &draft).await
+    {
         Ok(d) => d,
         // The project page again, the error beside the field and the input kept.
         Err(postflow_app::AppError::Invalid(errors)) => {
-            return super::projects::show_page(&state, &posted.who, &code, StatusCode::BAD_REQUEST, draft, errors).await
+            return super::projects::show_page(
+                &state,
+                &posted.who,
+                &code,
+                StatusCode::BAD_REQUEST,
+                draft,
+                errors,
+            )
+            .await
         }
         Err(e) => return Err(e.into()),
     };

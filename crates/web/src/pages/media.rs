@@ -303,7 +303,11 @@ async fn project_media(
     } else {
         Vec::new()
     };
-    let section = if can(&actor, Action::ViewStudio, None) { "Media" } else { "Projects" };
+    let section = if can(&actor, Action::ViewStudio, None) {
+        "Media"
+    } else {
+        "Projects"
+    };
     render(&ProjectPage {
         chrome: Chrome::new(&who, section),
         code: project.code.clone(),

@@ -56,7 +56,12 @@ impl Chrome {
     pub fn new(who: &CurrentUser, section: &str) -> Chrome {
         let role = who.user.role();
         // Studio-wide sections do not depend on project membership.
-        let actor = Actor { user_id: who.user.id, role, client_id: who.user.client_id, member_of: Vec::new() };
+        let actor = Actor {
+            user_id: who.user.id,
+            role,
+            client_id: who.user.client_id,
+            member_of: Vec::new(),
+        };
         let nav = postflow_core::access::nav_sections(&actor)
             .into_iter()
             .map(|s| NavItem {
@@ -73,7 +78,6 @@ impl Chrome {
             flash: who.flash.clone(),
         }
     }
-
 }
 
 pub(crate) fn render<T: Template>(t: &T) -> Result<Response, AppError> {
@@ -194,7 +198,10 @@ pub(crate) fn project_row(p: &Project, client_name: String) -> ProjectRow {
         client_name,
         status: st.as_str(),
         status_label: st.label(),
-        status_rank: postflow_core::project::ProjectStatus::ALL.iter().position(|s| *s == st).unwrap_or(0),
+        status_rank: postflow_core::project::ProjectStatus::ALL
+            .iter()
+            .position(|s| *s == st)
+            .unwrap_or(0),
         start: date_text(p.start_date),
         due: date_text(p.due_date),
         archived: p.archived,
@@ -310,8 +317,10 @@ async fn login_submit(
             next,
             Some("The server is busy with other sign-ins. Try again in a moment.".into()),
         )?;
-        resp.headers_mut()
-            .insert(header::RETRY_AFTER, axum::http::HeaderValue::from_static("1"));
+        resp.headers_mut().insert(
+            header::RETRY_AFTER,
+            axum::http::HeaderValue::from_static("1"),
+        );
         Ok::<_, AppError>(resp)
     };
     // A place in the password queue first: a sign-in refused as busy is not counted as a guess.
@@ -336,10 +345,8 @@ async fn login_submit(
                     "Too many failed sign-in attempts. Wait {wait} seconds and try again."
                 )),
             )?;
-            resp.headers_mut().insert(
-                header::RETRY_AFTER,
-                axum::http::HeaderValue::from(wait),
-            );
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, axum::http::HeaderValue::from(wait));
             return Ok(resp);
         }
     }

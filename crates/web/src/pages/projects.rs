@@ -1,5 +1,7 @@
 //! Projects: list with filters, detail, create, edit (with a stale-edit guard), archive, team.
-use super::{confirm_page, confirmed, project_row, render, render_status, Chrome, FieldErrors, ProjectRow};
+use super::{
+    confirm_page, confirmed, project_row, render, render_status, Chrome, FieldErrors, ProjectRow,
+};
 use crate::auth::{CurrentUser, Posted};
 use crate::guard;
 use crate::{AppError, AppState};
@@ -9,10 +11,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use postflow_core::access::{can, Action};
-use postflow_core::project::ProjectStatus;
 use postflow_app::projects::{self, ProjectDraft};
 use postflow_app::AppError as UseCaseError;
+use postflow_core::access::{can, Action};
+use postflow_core::project::ProjectStatus;
 use postflow_store::studio::Project;
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -87,7 +89,11 @@ async fn list(
         per_page: PER_PAGE,
     };
     let found = projects::list(&state.app(), &actor, &request).await?;
-    let rows = found.rows.iter().map(|r| project_row(&r.project, r.client_name.clone())).collect();
+    let rows = found
+        .rows
+        .iter()
+        .map(|r| project_row(&r.project, r.client_name.clone()))
+        .collect();
     let filter_query = serde_urlencoded::to_string([
         ("q", query.q.as_str()),
         ("status", query.status.as_str()),
@@ -146,7 +152,15 @@ async fn show(
     who: CurrentUser,
     Path(code): Path<String>,
 ) -> Result<Response, AppError> {
-    show_page(&state, &who, &code, StatusCode::OK, Default::default(), FieldErrors::default()).await
+    show_page(
+        &state,
+        &who,
+        &code,
+        StatusCode::OK,
+        Default::default(),
+        FieldErrors::default(),
+    )
+    .await
 }
 
 /// The project page; `deliverable` and `errors` refill the add-deliverable form after a refusal.
@@ -205,7 +219,12 @@ pub(crate) async fn show_page(
         .into_iter()
         .map(|(_, p)| (p.name, p.title))
         .collect();
-    let client_name = state.store.client_by_id(project.client_id).await?.map(|c| c.name).unwrap_or_default();
+    let client_name = state
+        .store
+        .client_by_id(project.client_id)
+        .await?
+        .map(|c| c.name)
+        .unwrap_or_default();
     let p = project_row(&project, client_name);
     render_status(
         status,
@@ -365,8 +384,23 @@ async fn create(
     match projects::create(&state.app(), &actor, &form.draft()).await {
         Ok(p) => Ok(Redirect::to(&format!("/projects/{}", p.code)).into_response()),
         Err(UseCaseError::Invalid(errors)) => {
-            let status = if errors.get("code").contains("already used") { StatusCode::CONFLICT } else { StatusCode::BAD_REQUEST };
-            form_error(&state, &who, status, "New project".into(), "/projects".into(), "/projects".into(), form, errors, None).await
+            let status = if errors.get("code").contains("already used") {
+                StatusCode::CONFLICT
+            } else {
+                StatusCode::BAD_REQUEST
+            };
+            form_error(
+                &state,
+                &who,
+                status,
+                "New project".into(),
+                "/projects".into(),
+                "/projects".into(),
+                form,
+                errors,
+                None,
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }
@@ -405,16 +439,45 @@ async fn update(
     let cancel = format!("/projects/{}", project.code);
     let Ok(version) = form.version.trim().parse::<i64>() else {
         let general = Some("The form is missing its version; reload the page.".to_string());
-        return form_error(&state, &who, StatusCode::BAD_REQUEST, heading, action, cancel, form, FieldErrors::default(), general).await;
+        return form_error(
+            &state,
+            &who,
+            StatusCode::BAD_REQUEST,
+            heading,
+            action,
+            cancel,
+            form,
+            FieldErrors::default(),
+            general,
+        )
+        .await;
     };
     match projects::update(&state.app(), &actor, &code, version, &form.draft()).await {
         Ok(p) => Ok(Redirect::to(&format!("/projects/{}", p.code)).into_response()),
         Err(UseCaseError::Invalid(errors)) => {
-            let status = if errors.get("code").contains("already used") { StatusCode::CONFLICT } else { StatusCode::BAD_REQUEST };
-            form_error(&state, &who, status, heading, action, cancel, form, errors, None).await
+            let status = if errors.get("code").contains("already used") {
+                StatusCode::CONFLICT
+            } else {
+                StatusCode::BAD_REQUEST
+            };
+            form_error(
+                &state, &who, status, heading, action, cancel, form, errors, None,
+            )
+            .await
         }
         Err(UseCaseError::Conflict(msg)) => {
-            form_error(&state, &who, StatusCode::CONFLICT, heading, action, cancel, form, FieldErrors::default(), Some(msg)).await
+            form_error(
+                &state,
+                &who,
+                StatusCode::CONFLICT,
+                heading,
+                action,
+                cancel,
+                form,
+                FieldErrors::default(),
+                Some(msg),
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }
@@ -471,12 +534,19 @@ async fn remove_member(
     let actor = guard::actor_for(&state, &posted.who.user).await?;
     if !confirmed(&posted.form) {
         let project = guard::project_for(&state, &actor, &code, Action::EditProject).await?;
-        let name = state.store.user_by_id(user_id).await?.map_or_else(|| format!("user {user_id}"), |u| u.name);
+        let name = state
+            .store
+            .user_by_id(user_id)
+            .await?
+            .map_or_else(|| format!("user {user_id}"), |u| u.name);
         return confirm_page(
             &posted.who,
             "Projects",
             format!("Remove {name} from {}?", project.code),
-            format!("{name} no longer sees {} unless they are added again.", project.name),
+            format!(
+                "{name} no longer sees {} unless they are added again.",
+                project.name
+            ),
             format!("/projects/{}/members/{user_id}/remove", project.code),
             "Remove from team",
             format!("/projects/{}", project.code),
