@@ -101,12 +101,10 @@ async fn change_password(
 ) -> Result<Response, AppError> {
     let Posted { who, form } = posted;
     let mut errors = FieldErrors::default();
-    if form.new_password.chars().count() < 10 {
-        errors.add("new_password", "use at least 10 characters");
-    } else if form.new_password.len() > 1024 {
-        errors.add("new_password", "use at most 1024 characters");
+    if let Some(problem) = postflow_app::accounts::password_problem(&form.new_password) {
+        errors.add("new_password", problem);
     }
-    let ok = form.current.len() <= 1024
+    let ok = form.current.len() <= postflow_app::accounts::MAX_PASSWORD_BYTES
         && state
             .passwords
             .verify(form.current.clone(), who.user.password_hash.clone())
