@@ -82,6 +82,14 @@ pub enum Action {
     MarkQcPassed,
     /// Record an ingest or verification in the project's catalog.
     RecordCatalog,
+    /// See the project's plan: tasks, dependencies, the Gantt, who does what.
+    ViewPlan,
+    /// Change the plan: tasks, durations, dependencies, dates.
+    EditPlan,
+    /// Report progress on the project's tasks: status, percent done, checklist items.
+    ReportProgress,
+    /// Sign off picture lock, or unlock it with a reason.
+    LockPicture,
     // --- studio-wide ---
     CreateProject,
     /// See rates, costs and margins.
@@ -101,7 +109,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 18] = [
+    pub const ALL: [Action; 22] = [
         Action::ViewProject,
         Action::EditProject,
         Action::ViewTeam,
@@ -111,6 +119,10 @@ impl Action {
         Action::SignQc,
         Action::MarkQcPassed,
         Action::RecordCatalog,
+        Action::ViewPlan,
+        Action::EditPlan,
+        Action::ReportProgress,
+        Action::LockPicture,
         Action::CreateProject,
         Action::ViewRates,
         Action::ManageClients,
@@ -136,6 +148,10 @@ impl Action {
                 | SignQc
                 | MarkQcPassed
                 | RecordCatalog
+                | ViewPlan
+                | EditPlan
+                | ReportProgress
+                | LockPicture
         )
     }
 
@@ -152,6 +168,10 @@ impl Action {
             SignQc => "sign QC items of this project",
             MarkQcPassed => "mark this project's deliverables QC passed",
             RecordCatalog => "record media in this project's catalog",
+            ViewPlan => "see this project's plan",
+            EditPlan => "change this project's plan",
+            ReportProgress => "report progress on this project's tasks",
+            LockPicture => "sign off or unlock this project's picture lock",
             CreateProject => "create projects",
             ViewRates => "see rates and costs",
             ManageClients => "manage client companies",
@@ -192,7 +212,7 @@ pub fn can(actor: &Actor, action: Action, project: Option<ProjectScope>) -> bool
         (
             Artist,
             ViewProject | ViewTeam | ViewInternal | ViewInternalPaths | UploadQc | SignQc
-            | RecordCatalog,
+            | RecordCatalog | ViewPlan | ReportProgress,
         ) => true,
         (Artist, ViewStudio) => true,
         (Artist, _) => false,
@@ -398,6 +418,10 @@ mod tests {
             SignQc => STAFF_ON_PROJECT,
             MarkQcPassed => RUNS_BUSINESS,
             RecordCatalog => STAFF_ON_PROJECT,
+            ViewPlan => STAFF_ON_PROJECT,
+            EditPlan => RUNS_BUSINESS,
+            ReportProgress => STAFF_ON_PROJECT,
+            LockPicture => RUNS_BUSINESS,
             CreateProject => RUNS_BUSINESS,
             ViewRates => RUNS_BUSINESS,
             ManageClients => RUNS_BUSINESS,

@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod delivery;
 pub mod entities;
 pub mod migration;
+pub mod plan;
 pub mod studio;
 pub mod testing;
 

@@ -14,6 +14,9 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub qc_passed_at: Option<DateTimeUtc>,
     pub qc_passed_by: Option<i64>,
+    /// Who sees the deliverable through.
+    pub owner_id: Option<i64>,
+    pub due_date: Option<Date>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -15,6 +15,19 @@ pub struct Model {
     pub archived: bool,
     /// Optimistic concurrency: every update bumps it, a stale form is refused.
     pub version: i64,
+    /// The producer responsible for the project.
+    pub owner_id: Option<i64>,
+    /// The template the plan was made from (`commercial`, a studio template's key, …).
+    pub template_key: Option<String>,
+    /// Extra time planned for revision rounds, as a percentage of editorial durations.
+    pub revision_buffer_percent: i64,
+    /// Working hours in a day, for tasks planned in hours.
+    pub hours_per_day: i64,
+    /// Set when the producer signs off picture lock; cleared by a recorded unlock.
+    pub picture_locked_at: Option<DateTimeUtc>,
+    pub picture_locked_by: Option<i64>,
+    /// Bumped by every plan change, so an edit made from a stale page is refused.
+    pub plan_version: i64,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -7,10 +7,11 @@ mod m0002_catalog;
 mod m0003_delivery;
 mod m0004_original_names;
 mod m0005_account_security;
+mod m0006_plans;
 
 /// The schema generation this build writes. A store stamped with a higher one was written by a
 /// newer postflow and is refused rather than risked.
-pub const SCHEMA_GENERATION: i64 = 5;
+pub const SCHEMA_GENERATION: i64 = 6;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0003_delivery::Migration),
             Box::new(m0004_original_names::Migration),
             Box::new(m0005_account_security::Migration),
+            Box::new(m0006_plans::Migration),
         ]
     }
 }
