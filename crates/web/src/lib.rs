@@ -8,6 +8,7 @@
 pub mod api;
 mod api_error;
 pub mod auth;
+pub mod charts;
 /// The demo studio (seeded by the application layer).
 pub mod demo {
     pub use postflow_app::demo::*;
