@@ -74,6 +74,30 @@ pub enum AuditEvent {
         email: String,
         disabled: bool,
     },
+    /// Any change to a project's tasks, dependencies or plan settings, described.
+    TaskChanged {
+        project_id: i64,
+        detail: String,
+    },
+    PlanFromTemplate {
+        project_id: i64,
+        code: String,
+        template: String,
+        tasks: usize,
+    },
+    PictureLock {
+        project_id: i64,
+        code: String,
+        locked: bool,
+        reason: String,
+    },
+    TemplateSaved {
+        key: String,
+        code: String,
+    },
+    CalendarChanged {
+        detail: String,
+    },
 }
 
 impl AuditEvent {
@@ -81,6 +105,49 @@ impl AuditEvent {
     pub fn row(&self) -> (&'static str, &'static str, Option<i64>, String) {
         use AuditEvent::*;
         match self {
+            TaskChanged { project_id, detail } => {
+                ("update", "plan", Some(*project_id), detail.clone())
+            }
+            PlanFromTemplate {
+                project_id,
+                code,
+                template,
+                tasks,
+            } => (
+                "create",
+                "plan",
+                Some(*project_id),
+                format!("planned {code} from the {template} template ({tasks} tasks)"),
+            ),
+            PictureLock {
+                project_id,
+                code,
+                locked,
+                reason,
+            } => {
+                if *locked {
+                    (
+                        "lock",
+                        "plan",
+                        Some(*project_id),
+                        format!("signed off picture lock of {code}"),
+                    )
+                } else {
+                    (
+                        "unlock",
+                        "plan",
+                        Some(*project_id),
+                        format!("unlocked picture of {code}: {reason}"),
+                    )
+                }
+            }
+            TemplateSaved { key, code } => (
+                "create",
+                "template",
+                None,
+                format!("saved the plan of {code} as template {key}"),
+            ),
+            CalendarChanged { detail } => ("update", "calendar", None, detail.clone()),
             ProjectCreated { project_id, code } => (
                 "create",
                 "project",

@@ -13,8 +13,10 @@ pub mod catalog;
 pub mod clients;
 pub mod delivery;
 pub mod demo;
+pub mod plan;
 pub mod projects;
 pub mod storage;
+pub mod templates;
 
 use postflow_core::access::{Action, Denied};
 pub use postflow_core::access::{Actor, Permit};

@@ -98,6 +98,8 @@ pub enum Action {
     ManageUsers,
     /// Register and edit storage volumes.
     ManageStorage,
+    /// Set the studio's working week and holidays, and anyone's days off.
+    ManageCalendar,
     /// Open the studio's internal sections: schedule, resources, media, QC.
     ViewStudio,
     /// Open billing.
@@ -109,7 +111,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 22] = [
+    pub const ALL: [Action; 23] = [
         Action::ViewProject,
         Action::EditProject,
         Action::ViewTeam,
@@ -128,6 +130,7 @@ impl Action {
         Action::ManageClients,
         Action::ManageUsers,
         Action::ManageStorage,
+        Action::ManageCalendar,
         Action::ViewStudio,
         Action::ViewBilling,
         Action::OpenAdmin,
@@ -177,6 +180,7 @@ impl Action {
             ManageClients => "manage client companies",
             ManageUsers => "manage users",
             ManageStorage => "manage storage volumes",
+            ManageCalendar => "change the studio's calendar",
             ViewStudio => "open the studio's internal pages",
             ViewBilling => "open billing",
             OpenAdmin => "open the admin section",
@@ -427,6 +431,7 @@ mod tests {
             ManageClients => RUNS_BUSINESS,
             ManageUsers => &["admin"],
             ManageStorage => RUNS_BUSINESS,
+            ManageCalendar => RUNS_BUSINESS,
             ViewStudio => &["admin", "producer", "artist on project", "artist elsewhere"],
             ViewBilling => RUNS_BUSINESS,
             OpenAdmin => RUNS_BUSINESS,

@@ -124,6 +124,15 @@ impl<C: ConnectionTrait> Repo<C> {
         Ok(())
     }
 
+    pub async fn set_project_start_date(&self, project_id: i64, start: NaiveDate) -> Result<()> {
+        project::Entity::update_many()
+            .col_expr(project::Column::StartDate, Expr::value(Some(start)))
+            .filter(project::Column::Id.eq(project_id))
+            .exec(self.conn())
+            .await?;
+        Ok(())
+    }
+
     pub async fn set_project_owner(&self, project_id: i64, owner_id: Option<i64>) -> Result<()> {
         project::Entity::update_many()
             .col_expr(project::Column::OwnerId, Expr::value(owner_id))
@@ -178,7 +187,13 @@ impl<C: ConnectionTrait> Repo<C> {
             .await?)
     }
 
-    pub async fn add_stage(&self, project_id: i64, key: &str, name: &str, position: i64) -> Result<PlanStage> {
+    pub async fn add_stage(
+        &self,
+        project_id: i64,
+        key: &str,
+        name: &str,
+        position: i64,
+    ) -> Result<PlanStage> {
         plan_stage::ActiveModel {
             project_id: Set(project_id),
             key: Set(key.to_string()),
@@ -267,7 +282,9 @@ impl<C: ConnectionTrait> Repo<C> {
             .filter(task_assignee::Column::TaskId.eq(task_id))
             .exec(self.conn())
             .await?;
-        task::Entity::delete_by_id(task_id).exec(self.conn()).await?;
+        task::Entity::delete_by_id(task_id)
+            .exec(self.conn())
+            .await?;
         Ok(())
     }
 
@@ -432,9 +449,13 @@ impl<C: ConnectionTrait> Repo<C> {
     }
 
     pub async fn delete_calendar_day(&self, id: i64) -> Result<Option<CalendarDay>> {
-        let row = calendar_day::Entity::find_by_id(id).one(self.conn()).await?;
+        let row = calendar_day::Entity::find_by_id(id)
+            .one(self.conn())
+            .await?;
         if row.is_some() {
-            calendar_day::Entity::delete_by_id(id).exec(self.conn()).await?;
+            calendar_day::Entity::delete_by_id(id)
+                .exec(self.conn())
+                .await?;
         }
         Ok(row)
     }

@@ -303,6 +303,7 @@ impl MigrationTrait for Migration {
                     .table(TaskDependencies::Table)
                     .col(TaskDependencies::FromTaskId)
                     .col(TaskDependencies::ToTaskId)
+                    .col(TaskDependencies::Kind)
                     .unique()
                     .take(),
             )
@@ -347,7 +348,12 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table(StudioSettings::Table)
-                    .col(ColumnDef::new(StudioSettings::Key).string().not_null().primary_key())
+                    .col(
+                        ColumnDef::new(StudioSettings::Key)
+                            .string()
+                            .not_null()
+                            .primary_key(),
+                    )
                     .col(ColumnDef::new(StudioSettings::Value).text().not_null())
                     .take(),
             )
@@ -357,7 +363,12 @@ impl MigrationTrait for Migration {
                 Table::create()
                     .table(PlanTemplates::Table)
                     .col(id_pk(PlanTemplates::Id))
-                    .col(ColumnDef::new(PlanTemplates::Key).string().not_null().unique_key())
+                    .col(
+                        ColumnDef::new(PlanTemplates::Key)
+                            .string()
+                            .not_null()
+                            .unique_key(),
+                    )
                     .col(text(PlanTemplates::Name))
                     .col(ColumnDef::new(PlanTemplates::Source).text().not_null())
                     .col(int64_null(PlanTemplates::CreatedBy))
