@@ -6,7 +6,7 @@ use crate::{access, FieldErrors};
 use crate::{AppError, Context, Result};
 use postflow_core::access::{Action, Actor};
 use postflow_core::qc_gate::{qc_passed_blockers, GateBlocker};
-use postflow_qc::{CheckStatus, QcReport};
+use postflow_qc_model::{CheckStatus, QcReport};
 use postflow_store::delivery::{Deliverable, DeliverableInput, QcRun};
 use postflow_store::StoreError;
 use std::collections::HashMap;
@@ -80,10 +80,10 @@ pub fn stored_report(run: &QcRun) -> Result<QcReport> {
 /// the run must have been evaluated against every profile of the deliverable, with every check
 /// each profile defines for that file.
 pub fn gate_blockers(d: &Deliverable, report: &QcReport, signed: &[String]) -> Vec<GateBlocker> {
-    let facts = postflow_qc::gate::run_facts(report);
-    let set = postflow_qc::ProfileSet::builtin();
+    let facts = postflow_qc_model::gate::run_facts(report);
+    let set = postflow_qc_model::ProfileSet::builtin();
     // The checks the profiles define (the declared mix format adds no required check).
-    match postflow_qc::gate::requirements(&d.profile_names(), &set, report, None) {
+    match postflow_qc_model::gate::requirements(&d.profile_names(), &set, report, None) {
         Ok(required) => qc_passed_blockers(Some(&facts), &required, signed),
         // A profile this build does not know: nothing can say the run covers it.
         Err(_) => d
@@ -123,7 +123,7 @@ pub async fn add_deliverable(
     } else if name.chars().count() > 200 {
         errors.add("name", "use at most 200 characters");
     }
-    if postflow_qc::ProfileSet::builtin()
+    if postflow_qc_model::ProfileSet::builtin()
         .get(draft.profile.trim())
         .is_err()
     {

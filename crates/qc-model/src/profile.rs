@@ -1,6 +1,6 @@
 //! Delivery profiles as data (F17): TOML files naming the checks and limits of a delivery spec.
 //!
-//! The built-in profiles are embedded from `crates/qc/profiles/*.toml`; studios add their own with
+//! The built-in profiles are embedded from `crates/qc-model/profiles/*.toml`; studios add their own with
 //! `--profile-file` or a profiles directory. Unknown keys are errors, reported with file and line.
 use crate::detection::{DetectSettings, SETTINGS};
 use crate::error::QcError;

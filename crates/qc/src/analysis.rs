@@ -2,6 +2,7 @@
 //! channel, clipping, black, freeze and out-of-range runs. Pure.
 use crate::audio::{head_tone, ChannelData, Windows};
 use crate::decode::{AudioData, Decoded};
+pub use postflow_qc_model::analysis::Analysis;
 pub use crate::detection::{DetectSettings, Sensitive, SettingSpec, SETTINGS};
 use crate::layout::bs1770_weight;
 use crate::loudness::{summarise, ChannelEnergy, SUBBLOCKS_PER_S};
@@ -15,15 +16,6 @@ const WIN_S: f64 = 1.0 / SUBBLOCKS_PER_S as f64;
 
 fn db(v: f64) -> Option<f64> {
     (v > 0.0).then(|| 20.0 * v.log10())
-}
-
-/// Everything derived from one decode pass.
-#[derive(Debug, Clone)]
-pub struct Analysis {
-    pub audio: Vec<AudioReport>,
-    pub video: Option<VideoReport>,
-    pub events: Vec<Event>,
-    pub programme: Programme,
 }
 
 /// Loudness and channel figures of one stream.

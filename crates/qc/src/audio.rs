@@ -2,7 +2,7 @@
 //! window statistics (peak, energy, zero crossings, clipped samples) from which silence, clipping
 //! and line-up tone are found. Pure: no IO, no threads.
 use crate::loudness::{boundary, ChannelEnergy, ChannelLoudness, SUBBLOCKS_PER_S};
-use serde::{Deserialize, Serialize};
+pub use postflow_qc_model::audio::Tone;
 
 /// By default a sample at or above this magnitude counts as clipped (−0.01 dBFS).
 pub const CLIP_LEVEL: f32 = 0.998_85;
@@ -186,15 +186,6 @@ impl PairCorrelation {
         let d = (self.ll * self.rr).sqrt();
         (d > 1e-12).then(|| (self.lr / d).clamp(-1.0, 1.0))
     }
-}
-
-/// Line-up tone found at the head of a stream.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Tone {
-    pub duration_s: f64,
-    pub frequency_hz: f64,
-    /// Sine peak level (AES17: a full-scale sine reads 0 dBFS).
-    pub level_dbfs: f64,
 }
 
 /// A steady 1 kHz sine from the first window on: zero crossings steady, crest factor of a sine.

@@ -4,7 +4,8 @@
 //! Invariant: ffmpeg/ffprobe are only ever run as child processes with a timeout, killed on drop;
 //! all analysis is Rust over decoded sample streams and never touches the store or HTTP.
 //!
-//! Code map: [`probe`] (ffprobe → typed metadata), [`decode`] (the one ffmpeg pass, FIFOs,
+//! Code map (the report, profiles, checks, gate and HTML are `postflow-qc-model`'s, re-exported
+//! here): [`probe`] (ffprobe → typed metadata), [`decode`] (the one ffmpeg pass, FIFOs,
 //! reader/worker threads), [`loudness`] / [`audio`] / [`video`] (pure analysis), [`analysis`]
 //! (events, head/tail), [`profile`] + `profiles/*.toml` (delivery specs as data), [`checks`]
 //! (rules → pass/fail), [`timecode_track`] (the `tmcd` track's samples and breaks), [`report`]
@@ -14,29 +15,23 @@
 //! [`measure_loudness`] for loudness only.
 pub mod analysis;
 pub mod audio;
-pub mod checks;
 pub mod decode;
-pub mod detection;
-pub mod error;
-pub mod gate;
-pub mod html;
-pub mod layout;
 pub mod loudness;
 pub mod probe;
 pub mod process;
-pub mod profile;
-pub mod report;
 pub mod timecode_track;
 pub mod video;
 
+// The pure model (report, profiles, checks, gate, HTML) lives in postflow-qc-model; its modules
+// and names stay reachable here under their old paths.
+pub use postflow_qc_model::{checks, detection, error, gate, html, layout, profile, report};
+pub use postflow_qc_model::{
+    render_html, Check, CheckStatus, DeclaredLayout, DetectSettings, Event, EventKind, Profile,
+    ProfileSet, QcError, QcReport, Verdict,
+};
+
 pub use decode::DecodeOptions;
-pub use detection::DetectSettings;
-pub use error::QcError;
-pub use html::render_html;
-pub use layout::DeclaredLayout;
 pub use loudness::Loudness;
-pub use profile::{Profile, ProfileSet};
-pub use report::{Check, CheckStatus, Event, EventKind, QcReport, Verdict};
 
 use postflow_core::timecode::Timecode;
 use std::path::Path;

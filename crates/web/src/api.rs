@@ -469,7 +469,7 @@ async fn deliverables(
             profiles: d.profile_names(),
             layout: d.layout.clone(),
             latest_qc: gate.run.as_ref().map(|(_, r)| {
-                if r.status == postflow_qc::Verdict::Pass {
+                if r.status == postflow_qc_model::Verdict::Pass {
                     "pass".to_string()
                 } else {
                     "fail".to_string()
@@ -512,13 +512,13 @@ async fn upload_qc_run(
         .ok_or(AppError::NotFound)?;
     let text = std::str::from_utf8(&body)
         .map_err(|_| AppError::BadRequest("the body is not UTF-8 JSON".into()))?;
-    let mut report = postflow_qc::QcReport::from_json(text).map_err(|e| {
+    let mut report = postflow_qc_model::QcReport::from_json(text).map_err(|e| {
         AppError::BadRequest(format!(
             "the body is not a postflow QC report (postflow qc --json): {e}"
         ))
     })?;
     report.tally();
-    let passed = report.status == postflow_qc::Verdict::Pass;
+    let passed = report.status == postflow_qc_model::Verdict::Pass;
     let file_name = std::path::Path::new(&report.file)
         .file_name()
         .map(|f| f.to_string_lossy().to_string())

@@ -11,7 +11,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use postflow_core::access::{can, Action, Role};
-use postflow_qc::{CheckStatus, QcReport};
+use postflow_qc_model::{CheckStatus, QcReport};
 use postflow_store::delivery::Deliverable;
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -125,7 +125,7 @@ async fn show_page(
                     signed_by: signed.get(c.id.as_str()).cloned().unwrap_or_default(),
                 })
                 .collect();
-            let status = if report.status == postflow_qc::Verdict::Pass {
+            let status = if report.status == postflow_qc_model::Verdict::Pass {
                 "pass"
             } else {
                 "fail"
@@ -406,7 +406,7 @@ async fn report(
             header::CONTENT_SECURITY_POLICY,
             "default-src 'none'; style-src 'unsafe-inline'; img-src data:",
         )],
-        Html(postflow_qc::render_html(&report)),
+        Html(postflow_qc_model::render_html(&report)),
     )
         .into_response())
 }

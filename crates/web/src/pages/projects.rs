@@ -214,7 +214,7 @@ pub(crate) async fn show_page(
             passed: d.qc_passed_at.is_some(),
         });
     }
-    let profiles = postflow_qc::ProfileSet::builtin()
+    let profiles = postflow_qc_model::ProfileSet::builtin()
         .profiles
         .into_iter()
         .map(|(_, p)| (p.name, p.title))
