@@ -7,6 +7,7 @@ use axum::Router;
 
 const APP_CSS: &str = include_str!("../static/app.css");
 const APP_JS: &str = include_str!("../static/app.js");
+const GANTT_JS: &str = include_str!("../static/gantt.js");
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -32,6 +33,19 @@ pub fn routes() -> Router<AppState> {
                         (header::CACHE_CONTROL, "max-age=3600"),
                     ],
                     APP_JS,
+                )
+                    .into_response()
+            }),
+        )
+        .route(
+            "/static/gantt.js",
+            get(|| async {
+                (
+                    [
+                        (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+                        (header::CACHE_CONTROL, "max-age=3600"),
+                    ],
+                    GANTT_JS,
                 )
                     .into_response()
             }),
