@@ -418,10 +418,13 @@ fn sentence(message: &str) -> String {
 /// file did not parse, so there is no structure to ask).
 fn enclosing_task(text: &str, at: usize) -> Option<String> {
     let at = floor_char_boundary(text, at);
-    let before = &text[..at];
     let mut header_start = None;
     let mut offset = 0;
-    for line in before.split_inclusive('\n') {
+    // Every line that starts at or before `at`: a missing-field error points at the header.
+    for line in text.split_inclusive('\n') {
+        if offset > at {
+            break;
+        }
         let t = line.trim();
         if t.starts_with('[') {
             let name = t

@@ -302,6 +302,29 @@ typ = "SS"
 }
 
 #[test]
+fn a_missing_field_names_the_task_it_is_missing_from() {
+    let text = doc(r#"[[task]]
+key = "cut"
+name = "Cut"
+stage = "edit"
+days = 2
+
+[[task]]
+key = "mix"
+stage = "finish"
+days = 1
+"#);
+    let e = refused(&text);
+    assert_eq!(e.task(), Some("mix"), "{e}");
+    assert!(e.to_string().contains("missing field `name`"), "{e}");
+    let line = e.line();
+    assert!(
+        (line_of(&text, "key = \"mix\"") - 1..=line_of(&text, "days = 1")).contains(&line),
+        "{e}"
+    );
+}
+
+#[test]
 fn a_cycle_is_refused_naming_the_cycle() {
     let text = doc(r#"[[task]]
 key = "cut"
