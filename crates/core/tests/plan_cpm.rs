@@ -170,6 +170,31 @@ fn a_finish_by_that_can_be_met_leaves_float_non_negative() {
 }
 
 #[test]
+fn free_float_never_exceeds_total_float_when_a_date_tightens_the_late_schedule() {
+    // sound FF→ mix: sound could slip 3 days without moving mix's early dates, but the delivery
+    // date leaves it only 2 before the date is missed.
+    let mut t = tasks(&[
+        ("edit", 3),
+        ("color", 4),
+        ("sound", 5),
+        ("mix", 2),
+        ("delivery", 0),
+    ]);
+    t[4].finish_by = Some(8);
+    let d = deps(&[
+        ("edit", "color", FS, 0),
+        ("edit", "sound", SS, 1),
+        ("color", "mix", FS, 0),
+        ("sound", "mix", FF, 0),
+        ("mix", "delivery", FS, 0),
+    ]);
+    let s = schedule(&t, &d).unwrap();
+    assert_eq!(dates(&s, "sound"), (1, 6, 3, 8, 2, 2));
+    assert_eq!(dates(&s, "mix"), (7, 9, 6, 8, -1, 0));
+    assert_eq!(s.task("edit").unwrap().total_float, -1);
+}
+
+#[test]
 fn start_no_earlier_raises_the_early_start() {
     let mut t = tasks(&[("A", 2), ("B", 3)]);
     t[1].start_no_earlier = Some(4);

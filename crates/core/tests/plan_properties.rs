@@ -153,7 +153,7 @@ proptest! {
             // A date only takes float away, and the early schedule does not move.
             prop_assert_eq!((a.es, a.ef), (b.es, b.ef));
             prop_assert!(b.total_float <= a.total_float);
-            prop_assert!(b.free_float >= 0);
+            prop_assert!(b.free_float >= 0 && b.free_float <= b.total_float.max(0), "{:?}", b);
         }
     }
 

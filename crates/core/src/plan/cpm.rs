@@ -29,9 +29,10 @@
 //! * **Free float** is how far a task can slip without moving any successor's early dates, the project
 //!   finish or its own `finish_by`: the minimum over its dependencies of their slack in the early
 //!   schedule (FS: `succ.es − (ef + lag)`, SS: `succ.es − (es + lag)`, FF: `succ.ef − (ef + lag)`),
-//!   `finish − ef` and `finish_by − ef`. **It is clamped at 0**: lateness is what total float reports,
-//!   and a task that overruns its own date has no room to slip, not "negative room". Hence
-//!   `0 ≤ free_float ≤ max(total_float, 0)`.
+//!   `finish − ef` and `finish_by − ef`, capped by the total float (a `finish_by` downstream can
+//!   leave less room than the early schedule shows). **It is clamped at 0**: lateness is what total
+//!   float reports, and a task that overruns its own date has no room to slip, not "negative room".
+//!   Hence `0 ≤ free_float ≤ max(total_float, 0)`.
 //! * **Critical** means `total_float ≤ 0`. `critical_path` is every critical task ordered by
 //!   `(es, ef, input order)`. `critical_paths` are the chains of critical tasks linked by binding
 //!   dependencies (a critical predecessor that drives a critical successor), from a chain start (no
@@ -341,7 +342,8 @@ impl Network {
                 ls: ls[i],
                 lf: lf[i],
                 total_float,
-                free_float: free.max(0),
+                // Never more room than the late schedule leaves, never negative.
+                free_float: free.min(total_float).max(0),
                 critical: critical[i],
                 driving,
             });
