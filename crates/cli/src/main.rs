@@ -42,6 +42,9 @@ enum Command {
     /// The media catalog's volumes: add (or update) and list.
     #[command(subcommand)]
     Volume(commands::catalog::VolumeCommand),
+    /// Schedules: the critical path of a plan file.
+    #[command(subcommand)]
+    Plan(commands::plan::PlanCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -56,6 +59,8 @@ enum BenchCommand {
     Ingest(commands::ingest::BenchIngestArgs),
     /// Full QC vs. ffmpeg decode-only and ffmpeg's detection filter graph.
     Qc(commands::qc::BenchQcArgs),
+    /// CPM on a generated 10,000-task network and a studio of 50 projects × 100 tasks.
+    Plan(commands::plan::BenchPlanArgs),
 }
 
 fn main() -> ExitCode {
@@ -71,6 +76,8 @@ fn main() -> ExitCode {
         Command::Bench(BenchCommand::Ingest(a)) => commands::ingest::run_bench_ingest(a),
         Command::Bench(BenchCommand::Qc(a)) => commands::qc::run_bench_qc(a),
         Command::Volume(c) => commands::catalog::run_volume(c),
+        Command::Plan(c) => commands::plan::run_plan(c),
+        Command::Bench(BenchCommand::Plan(a)) => commands::plan::run_bench_plan(a),
     };
     match result {
         Ok(code) => code,

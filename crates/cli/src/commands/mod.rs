@@ -1,4 +1,5 @@
 pub mod catalog;
 pub mod ingest;
+pub mod plan;
 pub mod qc;
 pub mod server;
