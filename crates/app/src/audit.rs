@@ -40,6 +40,13 @@ pub enum AuditEvent {
         name: String,
         code: String,
     },
+    QcRunRecorded {
+        deliverable_id: i64,
+        name: String,
+        code: String,
+        /// `pass` or `fail`, recomputed from the checks.
+        status: String,
+    },
     ClientSaved {
         client_id: i64,
         code: String,
@@ -146,6 +153,17 @@ impl AuditEvent {
                 "template",
                 None,
                 format!("saved the plan of {code} as template {key}"),
+            ),
+            QcRunRecorded {
+                deliverable_id,
+                name,
+                code,
+                status,
+            } => (
+                "qc",
+                "deliverable",
+                Some(*deliverable_id),
+                format!("QC {status} for {code} / {name}"),
             ),
             CalendarChanged { detail } => ("update", "calendar", None, detail.clone()),
             ProjectCreated { project_id, code } => (

@@ -163,3 +163,51 @@ pub async fn add_deliverable(
     tx.commit().await?;
     Ok(d)
 }
+
+/// A QC run as recorded, with the project's code as stored (for links).
+#[derive(Debug)]
+pub struct RecordedQcRun {
+    pub code: String,
+    pub deliverable: Deliverable,
+    pub run: QcRun,
+}
+
+/// Attaches a QC run (its report, verdict recomputed from the checks) to a deliverable of the
+/// project. The run, the re-opened milestone and the audit line are one transaction.
+pub async fn record_qc_run(
+    ctx: &Context,
+    actor: &Actor,
+    code: &str,
+    deliverable_id: i64,
+    mut report: QcReport,
+) -> Result<RecordedQcRun> {
+    report.tally();
+    let passed = report.status == postflow_qc_model::Verdict::Pass;
+    let file_name = std::path::Path::new(&report.file)
+        .file_name()
+        .map(|f| f.to_string_lossy().to_string())
+        .unwrap_or_else(|| report.file.clone());
+    let tx = ctx.store.begin().await?;
+    let (project, permit) = access::project_in(&tx, actor, code, Action::UploadQc).await?;
+    let d = tx
+        .deliverable_in(project.id, deliverable_id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("deliverable".into()))?;
+    let by = access::audited_user(permit.actor());
+    let run = tx
+        .record_qc_run(d.id, file_name, passed, report.to_json(), by)
+        .await?;
+    let event = AuditEvent::QcRunRecorded {
+        deliverable_id: d.id,
+        name: d.name.clone(),
+        code: project.code.clone(),
+        status: run.status.clone(),
+    };
+    record(&tx, by, event).await?;
+    tx.commit().await?;
+    Ok(RecordedQcRun {
+        code: project.code,
+        deliverable: d,
+        run,
+    })
+}

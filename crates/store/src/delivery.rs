@@ -59,42 +59,6 @@ impl<C: sea_orm::ConnectionTrait> Repo<C> {
             .await?)
     }
 
-    /// Records a QC run. A new run re-opens the milestone: "QC passed" always refers to the
-    /// latest run.
-    pub async fn record_qc_run(
-        &self,
-        deliverable_id: i64,
-        file_name: String,
-        passed: bool,
-        report_json: String,
-        by: Option<i64>,
-    ) -> Result<QcRun> {
-        let run = qc_run::ActiveModel {
-            deliverable_id: Set(deliverable_id),
-            file_name: Set(file_name),
-            status: Set(if passed { "pass" } else { "fail" }.to_string()),
-            report_json: Set(report_json),
-            created_at: Set(now()),
-            created_by: Set(by),
-            ..Default::default()
-        }
-        .insert(self.conn())
-        .await?;
-        deliverable::Entity::update_many()
-            .col_expr(
-                deliverable::Column::QcPassedAt,
-                Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None),
-            )
-            .col_expr(
-                deliverable::Column::QcPassedBy,
-                Expr::value(Option::<i64>::None),
-            )
-            .filter(deliverable::Column::Id.eq(deliverable_id))
-            .exec(self.conn())
-            .await?;
-        Ok(run)
-    }
-
     pub async fn qc_runs_of(&self, deliverable_id: i64) -> Result<Vec<QcRun>> {
         Ok(qc_run::Entity::find()
             .filter(qc_run::Column::DeliverableId.eq(deliverable_id))
@@ -186,7 +150,64 @@ pub struct QcPassed {
     pub signoffs: Vec<QcSignoff>,
 }
 
+impl crate::Tx {
+    /// Records a QC run. A new run re-opens the milestone: "QC passed" always refers to the
+    /// latest run. Only on a transaction, so the run and the re-opened milestone (and the
+    /// caller's audit line) are one change: never a new run under an old "QC passed".
+    pub async fn record_qc_run(
+        &self,
+        deliverable_id: i64,
+        file_name: String,
+        passed: bool,
+        report_json: String,
+        by: Option<i64>,
+    ) -> Result<QcRun> {
+        let run = qc_run::ActiveModel {
+            deliverable_id: Set(deliverable_id),
+            file_name: Set(file_name),
+            status: Set(if passed { "pass" } else { "fail" }.to_string()),
+            report_json: Set(report_json),
+            created_at: Set(now()),
+            created_by: Set(by),
+            ..Default::default()
+        }
+        .insert(self.conn())
+        .await?;
+        deliverable::Entity::update_many()
+            .col_expr(
+                deliverable::Column::QcPassedAt,
+                Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None),
+            )
+            .col_expr(
+                deliverable::Column::QcPassedBy,
+                Expr::value(Option::<i64>::None),
+            )
+            .filter(deliverable::Column::Id.eq(deliverable_id))
+            .exec(self.conn())
+            .await?;
+        Ok(run)
+    }
+}
+
 impl crate::Store {
+    /// [`Tx::record_qc_run`](crate::Tx::record_qc_run) in a transaction of its own, for callers
+    /// that write nothing else with it.
+    pub async fn record_qc_run(
+        &self,
+        deliverable_id: i64,
+        file_name: String,
+        passed: bool,
+        report_json: String,
+        by: Option<i64>,
+    ) -> Result<QcRun> {
+        let tx = self.begin().await?;
+        let run = tx
+            .record_qc_run(deliverable_id, file_name, passed, report_json, by)
+            .await?;
+        tx.commit().await?;
+        Ok(run)
+    }
+
     /// Marks the milestone reached, atomically: in one transaction it locks the deliverable,
     /// re-reads its latest run and that run's signatures, asks `gate` about exactly those, and
     /// sets the milestone. A run recorded meanwhile, one other than `reviewed_run_id`, or a

@@ -20,6 +20,7 @@ async fn run_all_cases(location: Location) {
     audit_and_resources(&store).await;
     deliverables_and_qc_gate(&store).await;
     mark_qc_passed_rereads_the_latest_run_atomically(&store).await;
+    a_qc_run_and_its_reopened_milestone_are_one_change(&store).await;
     media_catalog(&store).await;
     catalog_refuses_bad_input_atomically(&store).await;
     catalog_of_a_large_card(&store).await;
@@ -1209,4 +1210,87 @@ async fn mark_qc_passed_rereads_the_latest_run_atomically(store: &Store) {
             );
         }
     }
+}
+
+/// A QC run and the milestone it re-opens are written on one transaction: rolled back, neither
+/// happened; committed, both did.
+async fn a_qc_run_and_its_reopened_milestone_are_one_change(store: &Store) {
+    use postflow_store::delivery::DeliverableInput;
+    let p = store
+        .project_by_code(&code("ACME-SPOT"))
+        .await
+        .unwrap()
+        .unwrap();
+    let u = store
+        .user_by_email("ana@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    let d = store
+        .create_deliverable(DeliverableInput {
+            project_id: p.id,
+            name: "One-change master".into(),
+            profiles: vec!["basic".into()],
+            layout: None,
+        })
+        .await
+        .unwrap();
+    let passed = || async {
+        store
+            .deliverables_of(p.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|x| x.id == d.id)
+            .unwrap()
+            .qc_passed_at
+            .is_some()
+    };
+    let run = store
+        .record_qc_run(d.id, "v1.mov".into(), true, "{}".into(), None)
+        .await
+        .unwrap();
+    store
+        .mark_qc_passed(d.id, run.id, u.id, "QC passed".into(), |_, _, _| Ok(()))
+        .await
+        .unwrap();
+    assert!(passed().await);
+    {
+        let tx = store.begin().await.unwrap();
+        let dropped = tx
+            .record_qc_run(d.id, "v2.mov".into(), true, "{}".into(), Some(u.id))
+            .await
+            .unwrap();
+        tx.audit(Some(u.id), "qc", "deliverable", Some(d.id), "never".into())
+            .await
+            .unwrap();
+        assert!(dropped.id > run.id);
+        // dropped without commit: the request failed after the insert
+    }
+    assert_eq!(
+        store.latest_qc_run(d.id).await.unwrap().map(|r| r.id),
+        Some(run.id),
+        "the rolled-back run is not there"
+    );
+    assert!(
+        passed().await,
+        "the milestone stands: its run is still the latest"
+    );
+    assert!(!store
+        .recent_audit(50)
+        .await
+        .unwrap()
+        .iter()
+        .any(|a| a.detail == "never"));
+    let tx = store.begin().await.unwrap();
+    let newer = tx
+        .record_qc_run(d.id, "v3.mov".into(), false, "{}".into(), None)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(
+        store.latest_qc_run(d.id).await.unwrap().map(|r| r.id),
+        Some(newer.id)
+    );
+    assert!(!passed().await, "the committed run re-opened the milestone");
 }

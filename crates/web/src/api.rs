@@ -504,45 +504,22 @@ async fn upload_qc_run(
     ApiBytes(body): ApiBytes,
 ) -> Result<(StatusCode, Json<QcRunDto>), ApiError> {
     let actor = guard::actor_for(&state, &user).await?;
-    let p = guard::project_for(&state, &actor, &code, Action::UploadQc).await?;
-    let d = state
-        .store
-        .deliverable_in(p.id, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
     let text = std::str::from_utf8(&body)
         .map_err(|_| AppError::BadRequest("the body is not UTF-8 JSON".into()))?;
-    let mut report = postflow_qc_model::QcReport::from_json(text).map_err(|e| {
+    let report = postflow_qc_model::QcReport::from_json(text).map_err(|e| {
         AppError::BadRequest(format!(
             "the body is not a postflow QC report (postflow qc --json): {e}"
         ))
     })?;
-    report.tally();
-    let passed = report.status == postflow_qc_model::Verdict::Pass;
-    let file_name = std::path::Path::new(&report.file)
-        .file_name()
-        .map(|f| f.to_string_lossy().to_string())
-        .unwrap_or_else(|| report.file.clone());
-    let run = state
-        .store
-        .record_qc_run(d.id, file_name, passed, report.to_json(), Some(user.id))
-        .await?;
-    state
-        .store
-        .audit(
-            Some(user.id),
-            "qc",
-            "deliverable",
-            Some(d.id),
-            format!("QC {} for {} / {}", run.status, p.code, d.name),
-        )
-        .await?;
+    let recorded =
+        postflow_app::delivery::record_qc_run(&state.app(), &actor, &code, id, report).await?;
+    let (d, run) = (recorded.deliverable, recorded.run);
     Ok((
         StatusCode::CREATED,
         Json(QcRunDto {
             run_id: run.id,
             status: run.status,
-            url: format!("/projects/{}/deliverables/{}", p.code, d.id),
+            url: format!("/projects/{}/deliverables/{}", recorded.code, d.id),
         }),
     ))
 }
