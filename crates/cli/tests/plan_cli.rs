@@ -342,6 +342,29 @@ fn bad_dates_weekdays_types_and_durations_are_refused() {
             "dependencies": [{"from": "a", "to": "a"}]}"#,
     );
     assert!(err.contains("\"a\" depends on itself"), "{err}");
+    let err = refused(
+        r#"{"calendar": {"start": "2026-12-07"}, "tasks": [{"id": "a", "duration_days": 900000000000}]}"#,
+    );
+    assert!(
+        err.contains("task \"a\": duration_days 900000000000 is more than"),
+        "{err}"
+    );
+    let err = refused(
+        r#"{"calendar": {"start": "2026-12-07"},
+            "tasks": [{"id": "a", "duration_days": 1}, {"id": "b", "duration_days": 1}],
+            "dependencies": [{"from": "a", "to": "b", "lag_days": -9000000}]}"#,
+    );
+    assert!(err.contains("lag_days -9000000 is more than"), "{err}");
+    let err = refused(
+        r#"{"calendar": {"start": "2026-12-07"}, "tasks": [{"id": "a", "duration_days": 1}],
+            "fixed": [{"task": "a", "finish_by": "262143-12-31"}]}"#,
+    );
+    assert!(err.contains("is not a date"), "{err}");
+    let err = refused(
+        r#"{"calendar": {"start": "2026-12-07"}, "tasks": [{"id": "a", "duration_days": 1}],
+            "fixed": [{"task": "a"}]}"#,
+    );
+    assert!(err.contains("needs finish_by or start_no_earlier"), "{err}");
 }
 
 #[test]

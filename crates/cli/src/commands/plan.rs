@@ -3,7 +3,7 @@
 //! The file names dates; core::plan counts working days. This module maps one to the other through
 //! the file's calendar and prints the result as a table or as stable JSON.
 use anyhow::Context;
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use clap::{Args, Subcommand};
 use postflow_core::plan::cpm::Network;
 use postflow_core::plan::{
@@ -131,9 +131,15 @@ struct ScheduleOut {
     late: Vec<String>,
 }
 
+/// Durations and lags beyond this (about 400 years of working days) are typos; refusing them keeps
+/// every offset and date far from overflow.
+const MAX_DAYS: i64 = 100_000;
+
 fn parse_date(what: &str, s: &str) -> anyhow::Result<NaiveDate> {
     NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
-        .map_err(|_| anyhow::anyhow!("{what}: {s:?} is not a date (expected YYYY-MM-DD)"))
+        .ok()
+        .filter(|d| (1..=9999).contains(&d.year()))
+        .ok_or_else(|| anyhow::anyhow!("{what}: {s:?} is not a date (expected YYYY-MM-DD)"))
 }
 
 /// The calendar and the core's view of the plan, or the first problem in the file.
@@ -159,6 +165,25 @@ fn read_plan(file: &PlanFile) -> anyhow::Result<(WorkingCalendar, Vec<PlanTask>,
     let calendar = WorkingCalendar::new(start, &week, &holidays)
         .map_err(|e| anyhow::anyhow!("calendar.working_days: {e}"))?;
 
+    for t in &file.tasks {
+        if t.duration_days > MAX_DAYS {
+            anyhow::bail!(
+                "task {:?}: duration_days {} is more than {MAX_DAYS} working days",
+                t.id,
+                t.duration_days
+            );
+        }
+    }
+    for d in &file.dependencies {
+        if d.lag_days.abs() > MAX_DAYS {
+            anyhow::bail!(
+                "dependency {} → {}: lag_days {} is more than {MAX_DAYS} working days either way",
+                d.from,
+                d.to,
+                d.lag_days
+            );
+        }
+    }
     let mut tasks: Vec<PlanTask> = file
         .tasks
         .iter()
@@ -540,15 +565,26 @@ pub fn run_bench_plan(args: BenchPlanArgs) -> anyhow::Result<ExitCode> {
         args.seed, args.changes
     );
     println!(
-        "{:<32} {:>6} {:>6} {:>9} {:>9} {:>9} {:>9} {:>9}",
-        "case", "tasks", "deps", "full ms", "replan p50", "p95", "resolve p50", "p95"
+        "{:<30} {:>6} {:>6} {:>6} {:>5} {:>9} {:>11} {:>9} {:>11} {:>9}",
+        "case",
+        "tasks",
+        "deps",
+        "finish",
+        "crit",
+        "full ms",
+        "replan p50",
+        "p95",
+        "resolve p50",
+        "p95"
     );
     for r in &rows {
         println!(
-            "{:<32} {:>6} {:>6} {:>9.3} {:>10.3} {:>9.3} {:>11.3} {:>9.3}",
+            "{:<30} {:>6} {:>6} {:>6} {:>5} {:>9.3} {:>11.3} {:>9.3} {:>11.3} {:>9.3}",
             r.case,
             r.tasks,
             r.dependencies,
+            r.finish_day,
+            r.critical_tasks,
             r.full_cpm_ms,
             r.replan_median_ms,
             r.replan_p95_ms,
@@ -557,7 +593,8 @@ pub fn run_bench_plan(args: BenchPlanArgs) -> anyhow::Result<ExitCode> {
         );
     }
     println!(
-        "full = schedule() from task and dependency lists (validate, index, sort, both passes);\n\
+        "finish = project finish (working days), crit = critical tasks (for one project: the first);\n\
+         full = schedule() from task and dependency lists (validate, index, sort, both passes);\n\
          replan = schedule() again after one task's duration changed; resolve = the same change on a\n\
          prepared core::plan::cpm::Network (both passes only). One project = its 100 tasks, p50/p95 over changes."
     );

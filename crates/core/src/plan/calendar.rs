@@ -7,8 +7,9 @@
 //! no earlier than" reading) and [`WorkingCalendar::finish_day_by`] rounds it back (a "finished by
 //! the end of" reading).
 //!
-//! Every mapping is week arithmetic plus a binary search over the sorted holidays, so a call costs
-//! O(log holidays) whatever the offset; schedules of thousands of tasks map every task's dates.
+//! Every mapping is week arithmetic plus binary searches over the sorted holidays, so a call costs
+//! O(log holidays) (O(log² holidays) for [`WorkingCalendar::date_of_day`]) whatever the offset;
+//! schedules of thousands of tasks map every task's dates.
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
