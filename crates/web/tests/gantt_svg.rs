@@ -1,5 +1,7 @@
 //! The Gantt chart's SVG: what a producer reads off it and what the page's script and the browser
 //! tests rely on (positions, classes, data attributes), checked on the parsed document.
+mod common;
+
 use chrono::{Datelike, NaiveDate, Weekday};
 use postflow_core::plan::DependencyKind;
 use postflow_web::charts::gantt::{LABEL_WIDTH, TIMELINE_WIDTH};
@@ -259,6 +261,9 @@ fn the_svg_describes_itself_and_carries_what_the_drag_script_needs() {
         .attr("data-non-working")
         .unwrap()
         .contains("2026-12-12"));
+    // Days off beyond the visible timeline too: a bar may be dragged past its end.
+    let days_off = root.attr("data-non-working").unwrap();
+    assert!(days_off.contains("2026-12-13") && days_off.contains("2026-12-19"));
 
     let a = root.task("a");
     assert_eq!(a.attr("data-start"), Some("2026-12-07"));
@@ -879,4 +884,108 @@ fn a_commercial_schedule_renders_every_element() {
     );
     assert!(root.task("assembly").has_class("late"));
     assert!(root.task("assembly").title().contains("Planned: "));
+}
+
+/// The drag script against the page contract, in Chromium: dragging a bar two days fills the
+/// task's `form.gantt-move` with the new start, and dragging a right edge over a weekend asks for
+/// the working days it now covers. The script comes from the real server's `/static/gantt.js`;
+/// the page's submit listener records what would be posted instead of navigating.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dragging_a_bar_fills_and_submits_the_move_form_in_chromium() {
+    use common::chromium::{browser, start_chromedriver};
+    use fantoccini::actions::{InputSource, MouseActions, PointerAction, MOUSE_BUTTON_LEFT};
+    use fantoccini::Locator;
+
+    let app = common::spawn_app(common::Backend::Sqlite).await;
+    let script = common::client()
+        .get(format!("{}/static/gantt.js", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert!(script.status().is_success());
+    assert_eq!(
+        script.headers()["content-type"],
+        "text/javascript; charset=utf-8"
+    );
+
+    let mut c = two_tasks();
+    c.rows[1].move_url = Some("/projects/7/tasks/b/move".into());
+    let form = |task: &str| {
+        format!(
+            r#"<form class="gantt-move" method="post" action="/projects/7/tasks/{task}/move"><input name="start" value=""><input name="duration_days" value=""><input type="hidden" name="csrf" value="token"></form>"#
+        )
+    };
+    let page = format!(
+        r#"<!doctype html><html><head><meta charset="utf-8"><title>Gantt</title></head><body>{svg}{a}{b}<pre id="posted"></pre>
+<script>document.addEventListener("submit", function (e) {{ e.preventDefault(); var f = e.target; document.getElementById("posted").textContent += f.getAttribute("action") + " start=" + f.elements.start.value + " duration_days=" + f.elements.duration_days.value + "\n"; }}, true);</script>
+<script src="{base}/static/gantt.js"></script></body></html>"#,
+        svg = render_gantt(&c),
+        a = form("a"),
+        b = form("b"),
+        base = app.base,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("gantt.html");
+    std::fs::write(&path, page).unwrap();
+    let url = format!("file://{}", path.display());
+
+    let driver = start_chromedriver();
+    let b = browser(&driver).await;
+    b.goto(&url).await.unwrap();
+    let drag = |css: &'static str, dx: f64| {
+        let b = b.clone();
+        async move {
+            let element = b.find(Locator::Css(css)).await.unwrap();
+            let actions = MouseActions::new("mouse".into())
+                .then(PointerAction::MoveToElement {
+                    element,
+                    duration: None,
+                    x: 0.0,
+                    y: 0.0,
+                })
+                .then(PointerAction::Down {
+                    button: MOUSE_BUTTON_LEFT,
+                })
+                .then(PointerAction::MoveBy {
+                    duration: None,
+                    x: dx / 2.0,
+                    y: 0.0,
+                })
+                .then(PointerAction::MoveBy {
+                    duration: None,
+                    x: dx / 2.0,
+                    y: 0.0,
+                })
+                .then(PointerAction::Up {
+                    button: MOUSE_BUTTON_LEFT,
+                });
+            b.perform_actions(actions).await.unwrap();
+            b.release_actions().await.unwrap();
+        }
+    };
+    // 44 px a day (see bars_sit_at_their_dates_on_the_day_scale); the page is not scaled.
+    drag(r#"g.task[data-task="a"] rect.bar"#, 2.0 * 44.0).await;
+    // b covers Thu–Fri; its edge three days on (Mon 14 Dec) covers Thu, Fri and Mon.
+    drag(r#"g.task[data-task="b"] rect.resize"#, 3.0 * 44.0).await;
+    let posted = b
+        .find(Locator::Id("posted"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        posted.lines().collect::<Vec<_>>(),
+        vec![
+            "/projects/7/tasks/a/move start=2026-12-09 duration_days=3",
+            "/projects/7/tasks/b/move start=2026-12-10 duration_days=3",
+        ],
+        "what the forms would post"
+    );
+    assert_eq!(
+        b.current_url().await.unwrap().as_str(),
+        url,
+        "the bar's link is not followed after a drag"
+    );
+    b.close().await.unwrap();
 }

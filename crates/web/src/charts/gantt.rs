@@ -1253,11 +1253,17 @@ fn truncate(text: &str, max: usize) -> String {
     }
 }
 
+/// The days off a drag may reach: from the chart's origin to a year past its end (a bar dragged
+/// beyond the visible timeline still counts working days right).
 fn non_working_in(days: &[NaiveDate], axis: &Axis) -> String {
+    let horizon = axis
+        .end
+        .checked_add_signed(chrono::Duration::days(366))
+        .unwrap_or(axis.end);
     let mut inside: Vec<NaiveDate> = days
         .iter()
         .copied()
-        .filter(|d| *d >= axis.origin && *d < axis.end)
+        .filter(|d| *d >= axis.origin && *d < horizon)
         .collect();
     inside.sort();
     inside.dedup();
