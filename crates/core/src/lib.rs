@@ -7,6 +7,7 @@
 pub mod access;
 pub mod integrity;
 pub mod money;
+pub mod plan;
 pub mod project;
 pub mod qc_gate;
 pub mod timecode;
