@@ -124,6 +124,8 @@ pub struct Schedule {
 }
 
 impl Schedule {
+    /// The task with this id (a linear search: for every task, zip `tasks` with the input, which
+    /// is in the same order).
     pub fn task(&self, id: &str) -> Option<&TaskSchedule> {
         self.tasks.iter().find(|t| t.id == id)
     }
