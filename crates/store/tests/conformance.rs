@@ -7,31 +7,97 @@ use postflow_store::studio::{ClientInput, ProjectFilter, ProjectInput};
 use postflow_store::testing::TempPostgres;
 use postflow_store::{Location, Store, StoreError};
 
-async fn run_all_cases(location: Location) {
-    let store = Store::open(&location).await.expect("open store");
-    accounts_and_sessions(&store).await;
-    clients_and_projects(&store).await;
-    concurrent_edit_is_refused(&store).await;
-    login_throttle(&store).await;
-    login_throttle_counts_parallel_attempts_atomically(&store).await;
-    login_throttle_rows_are_capped_and_expire(&store).await;
-    credentials_end_with_password_change_and_disabling(&store).await;
-    api_tokens(&store).await;
-    audit_and_resources(&store).await;
-    deliverables_and_qc_gate(&store).await;
-    mark_qc_passed_rereads_the_latest_run_atomically(&store).await;
-    a_qc_run_and_its_reopened_milestone_are_one_change(&store).await;
-    media_catalog(&store).await;
-    catalog_refuses_bad_input_atomically(&store).await;
-    catalog_of_a_large_card(&store).await;
-    catalog_identity_includes_the_project(&store).await;
-    catalog_refuses_a_verified_copy_without_checksum(&store).await;
-    store.clone().close().await.unwrap();
+/// One test per case per backend: `backends!(case, …)` makes `case::sqlite` and
+/// `case::postgresql`, each on a fresh store of its own, so a failure names the case and the
+/// store. A case that needs earlier data creates it with the fixtures below.
+macro_rules! backends {
+    ($($case:ident),* $(,)?) => {$(
+        mod $case {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let t = crate::sqlite().await;
+                super::$case(&t.store).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgresql() {
+                let t = crate::postgresql().await;
+                super::$case(&t.store).await;
+            }
+        }
+    )*};
+}
 
-    // Opening again runs no migration twice and keeps the data.
+backends!(
+    emails_are_unique_in_any_case_and_sessions_end_on_expiry_disabling_or_password_change,
+    client_and_project_codes_are_unique_and_lists_filter_by_client_member_and_archive,
+    concurrent_edit_is_refused,
+    login_throttle_locks_after_the_free_attempts_and_clears,
+    login_throttle_counts_parallel_attempts_atomically,
+    login_throttle_rows_are_capped_and_expire,
+    credentials_end_with_password_change_and_disabling,
+    an_api_token_names_its_user_and_only_its_owner_revokes_it,
+    rooms_are_listed_by_kind_and_the_audit_log_newest_first,
+    qc_runs_keep_whole_reports_and_signoffs_once_and_a_new_run_reopens_the_milestone,
+    mark_qc_passed_rereads_the_latest_run_atomically,
+    a_qc_run_and_its_reopened_milestone_are_one_change,
+    media_catalog,
+    catalog_refuses_bad_input_atomically,
+    catalog_of_a_large_card,
+    catalog_identity_includes_the_project,
+    catalog_refuses_a_verified_copy_without_checksum,
+);
+
+/// A store and what keeps it alive (its directory or its PostgreSQL cluster).
+struct TestStore {
+    store: Store,
+    _dir: Option<tempfile::TempDir>,
+    _pg: Option<TempPostgres>,
+}
+
+async fn sqlite() -> TestStore {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&Location::SqliteDir(dir.path().join("data")))
+        .await
+        .expect("open store");
+    TestStore {
+        store,
+        _dir: Some(dir),
+        _pg: None,
+    }
+}
+
+async fn postgresql() -> TestStore {
+    let pg = TempPostgres::start().expect("start a throwaway PostgreSQL cluster");
+    let url = pg.create_database("conformance").await.unwrap();
+    let store = Store::open(&Location::Url(url)).await.expect("open store");
+    TestStore {
+        store,
+        _dir: None,
+        _pg: Some(pg),
+    }
+}
+
+/// Opening again runs no migration twice and keeps the data; a store stamped by a newer
+/// postflow is refused with a clear message.
+async fn reopening_keeps_the_data_and_a_newer_schema_is_refused(location: Location) {
+    let store = Store::open(&location).await.expect("open store");
+    for email in ["ana@example.com", "eddie@studio.test", "tok@example.com"] {
+        store
+            .create_user(NewUser {
+                email: email.into(),
+                name: email.into(),
+                role: Role::Artist,
+                client_id: None,
+                title: None,
+                password_hash: "h".into(),
+            })
+            .await
+            .unwrap();
+    }
+    store.close().await.unwrap();
+
     let again = Store::open(&location).await.expect("reopen store");
     assert_eq!(again.count_users().await.unwrap(), 3);
-    // A store stamped by a newer postflow is refused with a clear message.
     again.set_schema_generation_for_test(999).await.unwrap();
     again.close().await.unwrap();
     let err = Store::open(&location).await.unwrap_err();
@@ -42,11 +108,99 @@ async fn run_all_cases(location: Location) {
     assert!(err.to_string().contains("newer postflow"), "{err}");
 }
 
+mod reopening_keeps_the_data_and_a_newer_schema_is_refused {
+    use super::*;
+
+    #[tokio::test]
+    async fn sqlite() {
+        let dir = tempfile::tempdir().unwrap();
+        reopening_keeps_the_data_and_a_newer_schema_is_refused(Location::SqliteDir(
+            dir.path().join("data"),
+        ))
+        .await;
+        // WAL mode is on for the embedded store.
+        assert!(dir.path().join("data/postflow.db").exists());
+    }
+
+    #[tokio::test]
+    async fn postgresql() {
+        let pg = TempPostgres::start().expect("start a throwaway PostgreSQL cluster");
+        let url = pg.create_database("conformance").await.unwrap();
+        reopening_keeps_the_data_and_a_newer_schema_is_refused(Location::Url(url)).await;
+    }
+}
+
+// --- fixtures: what later cases found in the store when they all ran in one --------------------
+
+/// Ana, a producer.
+async fn ana(store: &Store) -> postflow_store::accounts::User {
+    store
+        .create_user(NewUser {
+            email: "ana@example.com".into(),
+            name: "Ana".into(),
+            role: Role::Producer,
+            client_id: None,
+            title: Some("Producer".into()),
+            password_hash: "h1".into(),
+        })
+        .await
+        .unwrap()
+}
+
+/// Client ACME and its project ACME-SPOT.
+async fn acme_spot(store: &Store) {
+    let acme = store
+        .create_client(ClientInput {
+            code: code("ACME"),
+            name: "Acme Films".into(),
+            contact_email: None,
+        })
+        .await
+        .unwrap();
+    let d = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
+    store
+        .create_project(ProjectInput {
+            code: code("ACME-SPOT"),
+            name: "Spring spot".into(),
+            client_id: acme.id,
+            status: ProjectStatus::Editorial,
+            start_date: d("2026-11-02"),
+            due_date: d("2026-12-04"),
+        })
+        .await
+        .unwrap();
+}
+
+/// Client CATCO and its project CAT-ONE, whose media the catalog cases record.
+async fn cat_one(store: &Store) {
+    let client = store
+        .create_client(ClientInput {
+            code: code("CATCO"),
+            name: "Catalog Co".into(),
+            contact_email: None,
+        })
+        .await
+        .unwrap();
+    store
+        .create_project(ProjectInput {
+            code: code("CAT-ONE"),
+            name: "Catalogued".into(),
+            client_id: client.id,
+            status: ProjectStatus::Ingest,
+            start_date: None,
+            due_date: None,
+        })
+        .await
+        .unwrap();
+}
+
 fn code(s: &str) -> Code {
     Code::parse(s).unwrap()
 }
 
-async fn accounts_and_sessions(store: &Store) {
+async fn emails_are_unique_in_any_case_and_sessions_end_on_expiry_disabling_or_password_change(
+    store: &Store,
+) {
     let u = store
         .create_user(NewUser {
             email: "Ana@Example.com ".into(),
@@ -119,7 +273,9 @@ async fn accounts_and_sessions(store: &Store) {
     );
 }
 
-async fn clients_and_projects(store: &Store) {
+async fn client_and_project_codes_are_unique_and_lists_filter_by_client_member_and_archive(
+    store: &Store,
+) {
     let acme = store
         .create_client(ClientInput {
             code: code("ACME"),
@@ -244,6 +400,7 @@ async fn clients_and_projects(store: &Store) {
 }
 
 async fn concurrent_edit_is_refused(store: &Store) {
+    acme_spot(store).await;
     let p = store
         .project_by_code(&code("ACME-SPOT"))
         .await
@@ -273,7 +430,7 @@ async fn concurrent_edit_is_refused(store: &Store) {
     );
 }
 
-async fn login_throttle(store: &Store) {
+async fn login_throttle_locks_after_the_free_attempts_and_clears(store: &Store) {
     use postflow_store::accounts::Attempt;
     let key = "account:someone@example.com";
     for n in 1..=5 {
@@ -432,7 +589,8 @@ async fn credentials_end_with_password_change_and_disabling(store: &Store) {
     ));
 }
 
-async fn api_tokens(store: &Store) {
+async fn an_api_token_names_its_user_and_only_its_owner_revokes_it(store: &Store) {
+    ana(store).await;
     let u = store
         .user_by_email("ana@example.com")
         .await
@@ -460,7 +618,7 @@ async fn api_tokens(store: &Store) {
     assert!(store.user_by_token_hash("hash-1").await.unwrap().is_none());
 }
 
-async fn audit_and_resources(store: &Store) {
+async fn rooms_are_listed_by_kind_and_the_audit_log_newest_first(store: &Store) {
     store
         .create_resource("Color Suite 1".into(), "color_suite".into(), None)
         .await
@@ -484,21 +642,6 @@ async fn audit_and_resources(store: &Store) {
         .unwrap();
     let recent = store.recent_audit(10).await.unwrap();
     assert_eq!(recent[0].action, "update");
-}
-
-#[tokio::test]
-async fn conformance_on_sqlite() {
-    let dir = tempfile::tempdir().unwrap();
-    run_all_cases(Location::SqliteDir(dir.path().join("data"))).await;
-    // WAL mode is on for the embedded store.
-    assert!(dir.path().join("data/postflow.db").exists());
-}
-
-#[tokio::test]
-async fn conformance_on_postgresql() {
-    let pg = TempPostgres::start().expect("start a throwaway PostgreSQL cluster");
-    let url = pg.create_database("conformance").await.unwrap();
-    run_all_cases(Location::Url(url)).await;
 }
 
 #[tokio::test]
@@ -719,6 +862,7 @@ async fn media_catalog(store: &Store) {
 }
 
 async fn catalog_refuses_bad_input_atomically(store: &Store) {
+    cat_one(store).await;
     use postflow_core::integrity::CopyState;
     let before = store.list_volumes().await.unwrap().len();
     // Unknown project: nothing is written, not even the new volume.
@@ -730,6 +874,7 @@ async fn catalog_refuses_bad_input_atomically(store: &Store) {
     rec.files[1].path = "../etc/passwd".into();
     let err = store.record_catalog(None, "w", &rec).await.unwrap_err();
     assert!(err.to_string().contains("relative path"), "{err}");
+    assert_eq!(store.list_volumes().await.unwrap().len(), before);
     // A failure half-way (after the new volume row was written) rolls everything back.
     let one = store
         .project_by_code(&code("CAT-ONE"))
@@ -749,6 +894,8 @@ async fn catalog_refuses_bad_input_atomically(store: &Store) {
         .unwrap();
     let two = ingest_record(Some("CAT-TWO"), &["RAID-1"], CopyState::Verified, "cc");
     store.record_catalog(None, "w", &two).await.unwrap();
+    // (RAID-1 may be new here: this case runs on a store of its own.)
+    let before = store.list_volumes().await.unwrap().len();
     let mut twice = ingest_record(None, &["GHOST-1"], CopyState::Verified, "zz");
     twice.files[1].path = twice.files[0].path.clone();
     let err = store.record_catalog(None, "w", &twice).await.unwrap_err();
@@ -760,6 +907,7 @@ async fn catalog_refuses_bad_input_atomically(store: &Store) {
 /// A file's identity includes its project: a recording of no project (or of another project)
 /// with the same card paths never replaces a project's checksums nor fails its good copies.
 async fn catalog_identity_includes_the_project(store: &Store) {
+    cat_one(store).await;
     use postflow_core::integrity::CopyState;
     let one = store
         .project_by_code(&code("CAT-ONE"))
@@ -866,6 +1014,7 @@ async fn catalog_identity_includes_the_project(store: &Store) {
 
 /// A copy recorded as verified needs the checksum it was verified against.
 async fn catalog_refuses_a_verified_copy_without_checksum(store: &Store) {
+    cat_one(store).await;
     use postflow_core::integrity::CopyState;
     let events = store.catalog_events(None, 1000).await.unwrap().len();
     for blank in [false, true] {
@@ -900,6 +1049,23 @@ async fn catalog_of_a_large_card(store: &Store) {
     use chrono::SubsecRound;
     use postflow_core::integrity::CopyState;
     use postflow_store::catalog::*;
+    cat_one(store).await;
+    let one = store
+        .project_by_code(&code("CAT-ONE"))
+        .await
+        .unwrap()
+        .unwrap();
+    store
+        .create_project(ProjectInput {
+            code: code("CAT-TWO"),
+            name: "Same card names".into(),
+            client_id: one.client_id,
+            status: ProjectStatus::Ingest,
+            start_date: None,
+            due_date: None,
+        })
+        .await
+        .unwrap();
     let n = 2_345; // several batches and a partial one
     let at = chrono::Utc::now().trunc_subsecs(6); // PostgreSQL keeps microseconds
     let file = |i: usize, state: CopyState, sum: &str| RecordedFile {
@@ -1009,7 +1175,11 @@ async fn catalog_of_a_large_card(store: &Store) {
     assert!(err.to_string().contains("twice"), "{err}");
 }
 
-async fn deliverables_and_qc_gate(store: &Store) {
+async fn qc_runs_keep_whole_reports_and_signoffs_once_and_a_new_run_reopens_the_milestone(
+    store: &Store,
+) {
+    acme_spot(store).await;
+    ana(store).await;
     use postflow_store::delivery::DeliverableInput;
     let p = store
         .project_by_code(&code("ACME-SPOT"))
@@ -1110,6 +1280,8 @@ async fn deliverables_and_qc_gate(store: &Store) {
 /// recorded after the page was loaded makes it refuse, a refusing gate sets nothing, and
 /// uploads racing with marks never leave the milestone set on a run that is not the latest.
 async fn mark_qc_passed_rereads_the_latest_run_atomically(store: &Store) {
+    acme_spot(store).await;
+    ana(store).await;
     use postflow_store::delivery::DeliverableInput;
     let p = store
         .project_by_code(&code("ACME-SPOT"))
@@ -1215,6 +1387,8 @@ async fn mark_qc_passed_rereads_the_latest_run_atomically(store: &Store) {
 /// A QC run and the milestone it re-opens are written on one transaction: rolled back, neither
 /// happened; committed, both did.
 async fn a_qc_run_and_its_reopened_milestone_are_one_change(store: &Store) {
+    acme_spot(store).await;
+    ana(store).await;
     use postflow_store::delivery::DeliverableInput;
     let p = store
         .project_by_code(&code("ACME-SPOT"))
