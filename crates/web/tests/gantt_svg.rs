@@ -537,6 +537,20 @@ fn text_is_escaped_everywhere() {
 }
 
 #[test]
+fn a_long_name_is_shortened_in_the_column_and_whole_in_the_tooltip() {
+    let mut c = two_tasks();
+    let long = "Dialogue edit, ADR spotting and loop group for reels 1 to 6";
+    c.rows[0].label = long.into();
+    let root = parse(&render_gantt(&c));
+    let task = root.task("a");
+    let shown = task.find("text", "label")[0].all_text();
+    assert!(shown.ends_with('…'), "{shown}");
+    assert!(shown.chars().count() <= 30, "{shown}");
+    assert!(long.starts_with(shown.trim_end_matches('…')));
+    assert!(task.title().starts_with(long));
+}
+
+#[test]
 fn an_empty_chart_says_so() {
     let svg = render_gantt(&chart(Vec::new()));
     let root = parse(&svg);

@@ -100,7 +100,7 @@ const FOOTER_HEIGHT: f64 = 26.0;
 const DIAMOND: f64 = 7.0;
 const MAX_PX_PER_DAY: f64 = 44.0;
 /// Label length (characters) that fits the left column; the full name is in the tooltip.
-const LABEL_CHARS: usize = 34;
+const LABEL_CHARS: usize = 30;
 
 /// The unit the axis is labelled in, picked from the span.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -520,7 +520,8 @@ fn shading_and_grid(
     let top = body_top - AXIS_TIER;
     let height = body_bottom - top;
     svg.push_str(r#"<g class="grid">"#);
-    if axis.scale != TimeScale::Months {
+    // Below a few pixels a day, every weekend shaded is only noise.
+    if axis.px_per_day >= 5.0 {
         let mut days: Vec<NaiveDate> = non_working
             .iter()
             .copied()
@@ -795,7 +796,9 @@ fn task_row(svg: &mut String, axis: &Axis, row: &GanttRow, t: &TaskGeometry, top
     );
 
     // The name on the left.
-    let label = truncate(&row.label, LABEL_CHARS - (indent as usize / 12));
+    // Indented names and the late badge take room from the name.
+    let room = LABEL_CHARS - if row.group.is_some() { 2 } else { 0 } - if row.late { 2 } else { 0 };
+    let label = truncate(&row.label, room);
     let label_text = format!(
         r#"<text class="label{}" x="{}" y="{}">{}</text>"#,
         if row.critical { " critical" } else { "" },
