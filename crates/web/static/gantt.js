@@ -5,6 +5,12 @@
 // Drag a bar to move the task, or its right edge to change the duration; both snap to whole
 // days. On drop the script fills the task's form and submits it; the server re-plans and the
 // page comes back with the new schedule. Escape cancels a drag.
+//
+// A move sends the new `start` (a start on a day off goes to the next working day) and leaves
+// `duration_days` empty, meaning "unchanged", so a duration kept in hours is not rewritten. A
+// resize sends the task's current start and the working days the bar now covers. The form is
+// the one whose action is the task's `data-move-url`, else the page's first `form.gantt-move`,
+// aimed at that URL (same origin only); a `task` field in it is set to the task's key.
 (function () {
   "use strict";
   var DAY = 86400000;
@@ -92,7 +98,7 @@
         var end = Math.max(addDays(d.barEnd, d.days), addDays(d.start, 1));
         return { start: d.start, duration: Math.max(1, workingDays(d.start, end)) };
       }
-      return { start: nextWorking(addDays(d.start, d.days)), duration: d.duration };
+      return { start: nextWorking(addDays(d.start, d.days)), duration: d.duration, move: true };
     }
 
     function showHint(p) {
@@ -155,12 +161,15 @@
       for (var i = 0; i < forms.length; i++) {
         if (new URL(forms[i].getAttribute("action") || "", document.baseURI).href === target) return forms[i];
       }
-      // One shared form: aim it at this task (only ever a same-origin address).
-      if (forms.length && new URL(target).origin === window.location.origin) {
-        forms[0].setAttribute("action", url);
-        return forms[0];
+      // Else the shared form (the one naming its task), aimed at this task's address, which
+      // must be on this site.
+      if (!forms.length || new URL(target).origin !== window.location.origin) return null;
+      var shared = forms[0];
+      for (var j = 0; j < forms.length; j++) {
+        if (forms[j].elements.task) { shared = forms[j]; break; }
       }
-      return null;
+      shared.setAttribute("action", url);
+      return shared;
     }
 
     function end() {
@@ -177,7 +186,16 @@
         return;
       }
       form.elements.start.value = formatDate(p.start);
-      form.elements.duration_days.value = String(p.duration);
+      form.elements.duration_days.value = p.move ? "" : String(p.duration);
+      var key = d.task.getAttribute("data-task");
+      var taskField = form.elements.task;
+      if (taskField && taskField.tagName === "SELECT") {
+        for (var i = 0; i < taskField.options.length; i++) {
+          if (taskField.options[i].value === key) taskField.value = key;
+        }
+      } else if (taskField) {
+        taskField.value = key;
+      }
       svg.classList.remove("dragging");
       svg.classList.add("saving");
       if (form.requestSubmit) form.requestSubmit(); else form.submit();

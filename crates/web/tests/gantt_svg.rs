@@ -901,8 +901,9 @@ fn a_commercial_schedule_renders_every_element() {
 }
 
 /// The drag script against the page contract, in Chromium: dragging a bar two days fills the
-/// task's `form.gantt-move` with the new start, and dragging a right edge over a weekend asks for
-/// the working days it now covers. The script comes from the real server's `/static/gantt.js`;
+/// shared `form.gantt-move` with the task and its new start (duration left "unchanged"), aimed at
+/// the task's move URL; dragging a right edge over a weekend fills the task's own form with the
+/// working days it now covers. The script comes from the real server's `/static/gantt.js`;
 /// the page's submit listener records what would be posted instead of navigating.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dragging_a_bar_fills_and_submits_the_move_form_in_chromium() {
@@ -924,18 +925,14 @@ async fn dragging_a_bar_fills_and_submits_the_move_form_in_chromium() {
 
     let mut c = two_tasks();
     c.rows[1].move_url = Some("/projects/7/tasks/b/move".into());
-    let form = |task: &str| {
-        format!(
-            r#"<form class="gantt-move" method="post" action="/projects/7/tasks/{task}/move"><input name="start" value=""><input name="duration_days" value=""><input type="hidden" name="csrf" value="token"></form>"#
-        )
-    };
+    // As the plan page has them: one shared form naming its task, and a task's own form.
+    let shared = r#"<form class="gantt-move" method="post" action="/projects/7/plan/move"><select name="task"><option value="a">Assembly</option><option value="b" selected>Titles</option></select><input name="start" value=""><input name="duration_days" value="" placeholder="same"><input type="hidden" name="csrf" value="token"></form>"#;
+    let own = r#"<form class="gantt-move" method="post" action="/projects/7/tasks/b/move"><input name="start" value=""><input name="duration_days" value=""><input type="hidden" name="csrf" value="token"></form>"#;
     let page = format!(
-        r#"<!doctype html><html><head><meta charset="utf-8"><title>Gantt</title></head><body>{svg}{a}{b}<pre id="posted"></pre>
-<script>document.addEventListener("submit", function (e) {{ e.preventDefault(); var f = e.target; document.getElementById("posted").textContent += f.getAttribute("action") + " start=" + f.elements.start.value + " duration_days=" + f.elements.duration_days.value + "\n"; }}, true);</script>
+        r#"<!doctype html><html><head><meta charset="utf-8"><title>Gantt</title></head><body>{svg}{shared}{own}<pre id="posted"></pre>
+<script>document.addEventListener("submit", function (e) {{ e.preventDefault(); var f = e.target; document.getElementById("posted").textContent += f.getAttribute("action") + " start=" + f.elements.start.value + " duration_days=" + f.elements.duration_days.value + " task=" + (f.elements.task ? f.elements.task.value : "") + "\n"; }}, true);</script>
 <script src="{base}/static/gantt.js"></script></body></html>"#,
         svg = render_gantt(&c),
-        a = form("a"),
-        b = form("b"),
         base = app.base,
     );
     let dir = tempfile::tempdir().unwrap();
@@ -991,8 +988,8 @@ async fn dragging_a_bar_fills_and_submits_the_move_form_in_chromium() {
     assert_eq!(
         posted.lines().collect::<Vec<_>>(),
         vec![
-            "/projects/7/tasks/a/move start=2026-12-09 duration_days=3",
-            "/projects/7/tasks/b/move start=2026-12-10 duration_days=3",
+            "/projects/7/tasks/a/move start=2026-12-09 duration_days= task=a",
+            "/projects/7/tasks/b/move start=2026-12-10 duration_days=3 task=",
         ],
         "what the forms would post"
     );
