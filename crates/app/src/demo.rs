@@ -100,6 +100,112 @@ pub async fn seed(store: &Store, today: chrono::NaiveDate) -> Result<(), AppErro
     let tx = store.begin().await?;
     seed_into(&tx, today).await?;
     tx.commit().await?;
+    seed_plans(store, today).await
+}
+
+/// Plans for the demo's projects, laid out from the shipped templates through the same use cases
+/// a producer runs, with some work under way so the forecast, "My work" and the risk show.
+async fn seed_plans(store: &Store, today: chrono::NaiveDate) -> Result<(), AppError> {
+    use crate::plan::{self, ProgressDraft};
+    let ctx = crate::Context::new(store.clone());
+    let operator = crate::access::local_operator();
+    let users = store.list_users().await?;
+    let id_of = |email: &str| users.iter().find(|u| u.email == email).map(|u| u.id);
+    for (project, template, owner) in [
+        ("ACME-SPRING", "commercial", "producer@demo.postflow"),
+        ("NB-HARBOUR", "documentary", "producer@demo.postflow"),
+        ("ACME-BRAND", "commercial", "coord@demo.postflow"),
+    ] {
+        let Some(p) = store.project_by_code(&code(project)?).await? else {
+            continue;
+        };
+        plan::plan_from_template(&ctx, &operator, project, template, "", today).await?;
+        store.set_project_owner(p.id, id_of(owner)).await?;
+        let rows = store.plans_of(&[p.id]).await?;
+        // The team works the tasks of their craft.
+        for t in &rows.tasks {
+            let skill = t.skill.as_deref().unwrap_or_default();
+            let who = [
+                ("editor", "editor@demo.postflow"),
+                ("assistant", "assistant@demo.postflow"),
+                ("colorist", "colorist@demo.postflow"),
+                ("mixer", "mixer@demo.postflow"),
+                ("sound", "mixer@demo.postflow"),
+                ("vfx", "vfx@demo.postflow"),
+                ("compositor", "vfx@demo.postflow"),
+            ]
+            .iter()
+            .find(|(k, _)| skill.to_ascii_lowercase().contains(k))
+            .and_then(|(_, email)| id_of(email));
+            if let Some(id) = who {
+                store.set_task_assignees(t.id, &[id]).await?;
+            }
+        }
+        // Work planned before today is done on its planned dates, the task under way is
+        // partly done: the demo's forecast then shows only what the plan itself cannot meet.
+        if project != "ACME-BRAND" {
+            let view = plan::view(&ctx, &operator, project, today).await?;
+            for t in &view.tasks {
+                if t.milestone.is_some() {
+                    if t.planned.end >= today {
+                        continue;
+                    }
+                    let ticked = ProgressDraft {
+                        checklist_done: Some((0..t.checklist.len()).collect()),
+                        ..Default::default()
+                    };
+                    plan::report_progress(&ctx, &operator, project, &t.key, &ticked, t.planned.end)
+                        .await?;
+                    if t.milestone == Some(postflow_core::plan::MilestoneKind::PictureLock) {
+                        plan::lock_picture(&ctx, &operator, project, t.planned.end).await?;
+                    } else {
+                        let reached = ProgressDraft {
+                            status: "approved".into(),
+                            ..Default::default()
+                        };
+                        plan::report_progress(
+                            &ctx,
+                            &operator,
+                            project,
+                            &t.key,
+                            &reached,
+                            t.planned.end,
+                        )
+                        .await?;
+                    }
+                } else if t.planned.end < today {
+                    let start = ProgressDraft {
+                        status: "in_progress".into(),
+                        ..Default::default()
+                    };
+                    plan::report_progress(
+                        &ctx,
+                        &operator,
+                        project,
+                        &t.key,
+                        &start,
+                        t.planned.start,
+                    )
+                    .await?;
+                    let done = ProgressDraft {
+                        status: "approved".into(),
+                        checklist_done: Some((0..t.checklist.len()).collect()),
+                        ..Default::default()
+                    };
+                    plan::report_progress(&ctx, &operator, project, &t.key, &done, t.planned.end)
+                        .await?;
+                } else if t.planned.start <= today {
+                    let half = ProgressDraft {
+                        status: "in_progress".into(),
+                        percent_complete: "40".into(),
+                        ..Default::default()
+                    };
+                    plan::report_progress(&ctx, &operator, project, &t.key, &half, t.planned.start)
+                        .await?;
+                }
+            }
+        }
+    }
     Ok(())
 }
 

@@ -11,6 +11,7 @@ pub mod accounts;
 pub mod audit;
 pub mod catalog;
 pub mod clients;
+pub mod dashboard;
 pub mod delivery;
 pub mod demo;
 pub mod plan;

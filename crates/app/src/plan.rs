@@ -596,42 +596,11 @@ fn compute_with(
         |s: &Schedule| (!s.tasks.is_empty()).then(|| cal.last_working_date(s.finish.max(1)));
     let planned_finish = finish_of(&planned);
     let forecast_finish = finish_of(&forecast);
-    let mut risk = Vec::new();
-    if forecast.is_late() {
-        let delivery = milestones
-            .iter()
-            .find(|m| m.kind == MilestoneKind::Delivered)
-            .map(|m| m.forecast)
-            .or(forecast_finish);
-        if let (Some(due), Some(when)) = (project.due_date, delivery) {
-            risk.push(format!(
-                "The forecast delivery, {when}, is after the due date, {due}."
-            ));
-        } else {
-            risk.push("A fixed date cannot be met.".to_string());
-        }
-        let chain: Vec<&TaskView> = tasks.iter().filter(|t| t.late()).collect();
-        let mut chain_sorted = chain.clone();
-        chain_sorted.sort_by_key(|t| (t.forecast.es_day, t.forecast.ef_day));
-        risk.push(format!(
-            "The chain that decides it: {}.",
-            chain_sorted
-                .iter()
-                .map(|t| t.name.as_str())
-                .collect::<Vec<_>>()
-                .join(" → ")
-        ));
-        for t in chain_sorted.iter().filter(|t| t.slip_days() > 0) {
-            risk.push(format!(
-                "{} slipped {} working day{} (forecast finish {}, planned {}).",
-                t.name,
-                t.slip_days(),
-                if t.slip_days() == 1 { "" } else { "s" },
-                t.forecast.end,
-                t.planned.end
-            ));
-        }
-    }
+    let risk = if forecast.is_late() {
+        risk_reasons(project, &tasks, &milestones, &forecast, forecast_finish)
+    } else {
+        Vec::new()
+    };
     Ok(PlanView {
         project_id: project.id,
         code: project.code.clone(),
@@ -674,6 +643,75 @@ fn compute_with(
         }),
         calendar: cal.clone(),
     })
+}
+
+/// Why a plan cannot meet its date, in the few sentences a producer needs: by how much, which
+/// chain decides it, and where that chain slipped (or that the plan as drawn is too long).
+fn risk_reasons(
+    project: &Project,
+    tasks: &[TaskView],
+    milestones: &[MilestoneView],
+    forecast: &Schedule,
+    forecast_finish: Option<NaiveDate>,
+) -> Vec<String> {
+    let mut risk = Vec::new();
+    let delivery = milestones
+        .iter()
+        .find(|m| m.kind == MilestoneKind::Delivered)
+        .map(|m| m.forecast)
+        .or(forecast_finish);
+    let worst = forecast
+        .tasks
+        .iter()
+        .map(|t| t.total_float)
+        .min()
+        .unwrap_or(0);
+    match (project.due_date, delivery) {
+        (Some(due), Some(when)) => risk.push(format!(
+            "The forecast delivery, {when}, is {} working day{} after the due date, {due}.",
+            -worst,
+            if worst == -1 { "" } else { "s" }
+        )),
+        _ => risk.push(format!(
+            "A fixed date cannot be met: the plan is {} working day{} too long.",
+            -worst,
+            if worst == -1 { "" } else { "s" }
+        )),
+    }
+    let mut chain: Vec<&TaskView> = tasks
+        .iter()
+        .filter(|t| t.forecast.total_float_days == worst)
+        .collect();
+    chain.sort_by_key(|t| (t.forecast.es_day, t.forecast.ef_day, t.position));
+    if let (Some(first), Some(last)) = (chain.first(), chain.last()) {
+        risk.push(format!(
+            "The chain that decides it runs through {} task{}, from {} to {} (hatched in red on the Gantt).",
+            chain.len(),
+            if chain.len() == 1 { "" } else { "s" },
+            first.name,
+            last.name
+        ));
+    }
+    match chain.iter().find(|t| t.slip_days() > 0) {
+        Some(t) => risk.push(format!(
+            "It slipped at {}: forecast to finish {}, planned {} (+{} working day{}); everything after it on the chain moves with it.",
+            t.name,
+            t.forecast.end,
+            t.planned.end,
+            t.slip_days(),
+            if t.slip_days() == 1 { "" } else { "s" }
+        )),
+        None => risk.push(
+            "Nothing slipped: the plan as drawn is too long for the date. Shorten or overlap tasks on the chain, or move the due date."
+                .to_string(),
+        ),
+    }
+    for t in chain.iter().filter(|t| t.start_no_earlier.is_some()) {
+        if let Some(d) = t.start_no_earlier {
+            risk.push(format!("{} is held: it may not start before {d}.", t.name));
+        }
+    }
+    risk
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -772,6 +810,7 @@ pub struct MyTask {
 
 /// The actor's assigned tasks that are not approved yet, by forecast finish.
 pub async fn my_work(ctx: &Context, actor: &Actor, today: NaiveDate) -> Result<Vec<MyTask>> {
+    access::studio(actor, Action::ViewStudio)?;
     let mine: std::collections::HashSet<i64> = ctx
         .store
         .task_ids_assigned_to(actor.user_id)

@@ -311,7 +311,7 @@ pub struct Section {
 }
 
 /// Every section, in nav order.
-pub const SECTIONS: [Section; 9] = [
+pub const SECTIONS: [Section; 8] = [
     Section {
         label: "Dashboard",
         href: "/",
@@ -323,6 +323,11 @@ pub const SECTIONS: [Section; 9] = [
         opened_by: None,
     },
     Section {
+        label: "My work",
+        href: "/my-work",
+        opened_by: Some(Action::ViewStudio),
+    },
+    Section {
         label: "Schedule",
         href: "/schedule",
         opened_by: Some(Action::ViewStudio),
@@ -331,16 +336,6 @@ pub const SECTIONS: [Section; 9] = [
         label: "Resources",
         href: "/resources",
         opened_by: Some(Action::ViewStudio),
-    },
-    Section {
-        label: "Time",
-        href: "/time",
-        opened_by: Some(Action::ViewStudio),
-    },
-    Section {
-        label: "Billing",
-        href: "/billing",
-        opened_by: Some(Action::ViewBilling),
     },
     Section {
         label: "Media",
@@ -509,7 +504,7 @@ mod tests {
                 .collect()
         };
         assert_eq!(labels(0).len(), SECTIONS.len());
-        assert!(!labels(2).contains(&"Billing") && labels(2).contains(&"Media"));
+        assert!(!labels(2).contains(&"Admin") && labels(2).contains(&"My work"));
         assert_eq!(labels(4), vec!["Dashboard", "Projects"]);
     }
 }

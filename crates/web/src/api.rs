@@ -41,6 +41,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(deliverables))
         .routes(upload)
         .routes(catalog)
+        .merge(crate::api_plan::routes())
 }
 
 /// The OpenAPI document's frame; the paths come from the routers.

@@ -197,10 +197,10 @@ async fn producer_sees_everything_and_edits(app: &TestApp) {
         .await
         .1
         .contains("ACME-TEASER"));
-    // Sections not built yet say so.
+    // The studio schedule is built: every open project with its next milestone, and the Gantt.
     let (status, html) = get(&c, format!("{}/schedule", app.base)).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(html.contains("coming in a later release"));
+    assert!(html.contains("Studio Gantt") && html.contains("<svg"), "{html}");
 }
 
 async fn malformed_form_names_the_field_and_keeps_input(app: &TestApp) {
@@ -411,7 +411,8 @@ async fn client_sees_only_their_company_on_every_route(app: &TestApp) {
     for path in [
         "/schedule",
         "/resources",
-        "/billing",
+        "/my-work",
+        "/projects/ACME-SPRING/plan",
         "/admin",
         "/admin/clients",
         "/admin/users",

@@ -3,6 +3,7 @@ mod account;
 mod admin;
 mod delivery;
 mod media;
+mod plan;
 mod projects;
 
 use crate::auth::{self, CurrentUser, LOGIN_CSRF_COOKIE, SESSION_COOKIE};
@@ -27,11 +28,9 @@ pub fn routes() -> Router<AppState> {
         .route("/login", get(login_page).post(login_submit))
         .route("/logout", post(logout))
         .route("/resources", get(resources))
-        .route("/schedule", get(soon_schedule))
-        .route("/time", get(soon_time))
-        .route("/billing", get(soon_billing))
         .merge(media::routes())
         .merge(projects::routes())
+        .merge(plan::routes())
         .merge(delivery::routes())
         .merge(admin::routes())
         .merge(account::routes())
@@ -422,104 +421,102 @@ async fn logout(
 
 // --- dashboard ---------------------------------------------------------------------------------
 
+/// A project in the cockpit: who runs it, what is due next, what is wrong.
+pub(crate) struct CockpitRow {
+    code: String,
+    name: String,
+    owner: String,
+    next: String,
+    forecast: String,
+    planned: String,
+    slip: i64,
+    due: String,
+    at_risk: bool,
+    overdue: bool,
+    planned_any: bool,
+    failed_qc: usize,
+    shortfalls: usize,
+}
+
 #[derive(Template)]
 #[template(path = "dashboard.html")]
 struct DashboardPage {
     chrome: Chrome,
     active_count: usize,
-    due_soon: Vec<()>,
     show_studio: bool,
-    client_count: usize,
-    room_count: usize,
+    at_risk: usize,
+    overdue: usize,
+    failed_qc: usize,
+    shortfalls: usize,
+    my_open_tasks: usize,
+    cockpit: Vec<CockpitRow>,
     projects: Vec<ProjectRow>,
 }
 
 async fn dashboard(State(state): State<AppState>, who: CurrentUser) -> Result<Response, AppError> {
     let actor = guard::actor_for(&state, &who.user).await?;
-    let projects = guard::visible_projects(&state, &actor, false).await?;
-    let today = chrono::Utc::now().date_naive();
-    let horizon = today + chrono::Duration::days(14);
-    let due_soon = projects
-        .iter()
-        .filter(|p| p.due_date.is_some_and(|d| d >= today && d <= horizon))
-        .map(|_| ())
-        .collect();
     let show_studio = can(&actor, Action::ViewStudio, None);
-    let (client_count, room_count) = if show_studio {
-        (
-            state.store.list_clients(false).await?.len(),
-            state.store.list_resources().await?.len(),
-        )
-    } else {
-        (0, 0)
-    };
-    let rows = project_rows(&state, &projects).await?;
+    let today = chrono::Utc::now().date_naive();
+    if !show_studio {
+        // A client's home: their own projects.
+        let projects = guard::visible_projects(&state, &actor, false).await?;
+        let rows = project_rows(&state, &projects).await?;
+        return render(&DashboardPage {
+            chrome: Chrome::new(&who, "Dashboard"),
+            active_count: projects.len(),
+            show_studio,
+            at_risk: 0,
+            overdue: 0,
+            failed_qc: 0,
+            shortfalls: 0,
+            my_open_tasks: 0,
+            cockpit: Vec::new(),
+            projects: rows,
+        });
+    }
+    let c = postflow_app::dashboard::cockpit(&state.app(), &actor, today).await?;
+    let cockpit = c
+        .rows
+        .iter()
+        .map(|r| {
+            let v = &r.summary.plan;
+            let next = v.next_milestone();
+            CockpitRow {
+                code: v.code.clone(),
+                name: v.name.clone(),
+                owner: v
+                    .owner
+                    .as_ref()
+                    .map(|o| o.name.clone())
+                    .unwrap_or_else(|| "—".into()),
+                next: next.map(|m| m.name.clone()).unwrap_or_else(|| "—".into()),
+                forecast: next.map(|m| m.forecast.to_string()).unwrap_or_default(),
+                planned: next.map(|m| m.planned.to_string()).unwrap_or_default(),
+                slip: next.map(|m| m.slip_days).unwrap_or(0),
+                due: date_text(v.due),
+                at_risk: v.at_risk,
+                overdue: r.summary.overdue,
+                planned_any: !v.is_empty(),
+                failed_qc: r.failed_qc,
+                shortfalls: r.shortfalls,
+            }
+        })
+        .collect();
     render(&DashboardPage {
         chrome: Chrome::new(&who, "Dashboard"),
-        active_count: projects.len(),
-        due_soon,
+        active_count: c.rows.len(),
         show_studio,
-        client_count,
-        room_count,
-        projects: rows,
+        at_risk: c.at_risk,
+        overdue: c.overdue,
+        failed_qc: c.failed_qc,
+        shortfalls: c.shortfalls,
+        my_open_tasks: c.my_open_tasks,
+        cockpit,
+        projects: Vec::new(),
     })
 }
 
-// --- sections still to come, and resources -------------------------------------------------------
-
-#[derive(Template)]
-#[template(path = "soon.html")]
-struct SoonPage {
-    chrome: Chrome,
-    title: &'static str,
-    blurb: &'static str,
-}
-
-async fn soon(
-    state: &AppState,
-    who: CurrentUser,
-    title: &'static str,
-    blurb: &'static str,
-) -> Result<Response, AppError> {
-    let actor = guard::actor_for(state, &who.user).await?;
-    guard::require(&actor, Action::ViewStudio)?;
-    if title == "Billing" {
-        guard::require(&actor, Action::ViewRates)?;
-    }
-    render(&SoonPage {
-        chrome: Chrome::new(&who, title),
-        title,
-        blurb,
-    })
-}
-
-async fn soon_schedule(State(s): State<AppState>, who: CurrentUser) -> Result<Response, AppError> {
-    soon(
-        &s,
-        who,
-        "Schedule",
-        "Stage plans, bookings, the Gantt chart and the resource-constrained scheduler.",
-    )
-    .await
-}
-async fn soon_time(State(s): State<AppState>, who: CurrentUser) -> Result<Response, AppError> {
-    soon(
-        &s,
-        who,
-        "Time",
-        "Timers, manual entries and approved timesheets.",
-    )
-    .await
-}
-async fn soon_billing(State(s): State<AppState>, who: CurrentUser) -> Result<Response, AppError> {
-    soon(
-        &s,
-        who,
-        "Billing",
-        "Rates, budgets per stage, invoices and profitability.",
-    )
-    .await
-}
+// --- resources ---------------------------------------------------------------------------------
 
 #[derive(Template)]
 #[template(path = "resources.html")]
