@@ -471,11 +471,21 @@ fn float_and_lateness_are_drawn_after_the_bar() {
     assert_eq!(overrun.len(), 1);
     assert_eq!(overrun[0].num("x"), x_of(&root, d("2026-12-09")));
     assert!(
-        a.title().contains("Late: 1 working days past"),
+        a.title().contains("Late: 1 working day past"),
         "{}",
         a.title()
     );
     assert!(a.find("text", "note")[0].text.contains("Late 1d"));
+}
+
+#[test]
+fn without_days_off_the_tooltips_count_calendar_days() {
+    let mut c = two_tasks();
+    c.non_working.clear();
+    let root = parse(&render_gantt(&c));
+    let tip = root.task("b").title();
+    assert!(tip.contains("(4 days)"), "Thu 10 – Sun 13 Dec: {tip}");
+    assert!(!tip.contains("working"), "{tip}");
 }
 
 #[test]

@@ -292,6 +292,8 @@ struct TaskGeometry {
     duration_days: i64,
     /// Working days between finish and late finish; negative when late.
     float_days: i64,
+    /// What the counts are in: working days, or calendar days when no days off were given.
+    unit: &'static str,
 }
 
 impl TaskGeometry {
@@ -314,6 +316,11 @@ impl TaskGeometry {
             late_end,
             duration_days: working_days(row.start, finish, non_working),
             float_days: working_days(row.finish, row.late_finish, non_working),
+            unit: if non_working.is_empty() {
+                "day"
+            } else {
+                "working day"
+            },
         }
     }
 }
@@ -1107,22 +1114,26 @@ fn tooltip(row: &GanttRow, t: &TaskGeometry) -> String {
         lines.push(format!("Milestone: {}", long_date(row.start)));
     } else {
         lines.push(format!(
-            "{} – {} ({} working day{})",
+            "{} – {} ({} {}{})",
             long_date(row.start),
             long_date(prev(t.bar_end).max(row.start)),
             t.duration_days,
+            t.unit,
             if t.duration_days == 1 { "" } else { "s" }
         ));
     }
     lines.push(if t.float_days < 0 {
         format!(
-            "Late: {} working days past its latest finish",
-            -t.float_days
+            "Late: {} {}{} past its latest finish",
+            -t.float_days,
+            t.unit,
+            if t.float_days == -1 { "" } else { "s" }
         )
     } else {
         format!(
-            "Float: {} working day{}",
+            "Float: {} {}{}",
             t.float_days,
+            t.unit,
             if t.float_days == 1 { "" } else { "s" }
         )
     });
