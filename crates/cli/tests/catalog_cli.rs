@@ -201,7 +201,7 @@ fn catalog_on_sqlite_from_ingest_and_verify() {
 
 #[test]
 fn catalog_on_postgresql_from_ingest_and_verify() {
-    let pg = postflow_store::testing::TempPostgres::start().expect("start PostgreSQL");
+    let pg = postflow_testkit::TempPostgres::start().expect("start PostgreSQL");
     let url = rt().block_on(pg.create_database("cli")).unwrap();
     two_drives_then_lto("--database-url", &url, Location::Url(url.clone()));
 }
@@ -505,29 +505,11 @@ fn a_sampled_verify_is_recorded_as_a_sample() {
 fn catalog_through_the_server_with_a_token() {
     let tmp = tempfile::tempdir().unwrap();
     let rt = rt();
-    let store = rt
-        .block_on(Store::open(&Location::SqliteDir(tmp.path().join("data"))))
-        .unwrap();
-    rt.block_on(postflow_web::demo::seed(
-        &store,
-        chrono::Utc::now().date_naive(),
-    ))
-    .unwrap();
-    let listener = rt
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let served = store.clone();
-    rt.spawn(async move {
-        postflow_web::serve(
-            listener,
-            served,
-            postflow_web::WebConfig::default(),
-            std::future::pending(),
-        )
-        .await
-        .unwrap();
-    });
+    // The real app on a seeded SQLite store, served on this runtime.
+    let app = rt.block_on(postflow_testkit::server::spawn_app(
+        postflow_testkit::server::Backend::Sqlite,
+    ));
+    let (store, base) = (app.store.clone(), app.base.clone());
     let token_for = |email: &str| {
         let u = rt.block_on(store.user_by_email(email)).unwrap().unwrap();
         let token = format!("pft_cli_{}", u.id);

@@ -1,6 +1,6 @@
 //! `postflow qc … --server --token --deliverable`: the real binary QCs a real file and attaches
 //! the result to a deliverable on a real server, where the QC-passed gate reads it.
-use postflow_store::{Location, Store};
+
 use std::process::{Command, Output};
 
 fn postflow(args: &[&str]) -> Output {
@@ -14,86 +14,18 @@ fn postflow(args: &[&str]) -> Output {
 fn qc_result_is_attached_to_the_deliverable() {
     let tmp = tempfile::tempdir().unwrap();
     let master = tmp.path().join("spring_master.mp4");
-    let made = Command::new("ffmpeg")
-        .args([
-            "-hide_banner",
-            "-loglevel",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc2=size=640x360:rate=25",
-        ])
-        .args([
-            "-f",
-            "lavfi",
-            "-i",
-            "sine=frequency=1000:sample_rate=48000",
-            "-t",
-            "3",
-        ])
-        .args([
-            "-c:v",
-            "libx264",
-            "-profile:v",
-            "high",
-            "-pix_fmt",
-            "yuv420p",
-            "-color_primaries",
-            "bt709",
-            "-color_trc",
-            "bt709",
-            "-colorspace",
-            "bt709",
-        ])
-        .args([
-            "-c:a",
-            "aac",
-            "-ar",
-            "48000",
-            "-ac",
-            "2",
-            "-movflags",
-            "+faststart",
-        ])
-        .arg(&master)
-        .output()
-        .expect("ffmpeg must be installed (scripts/test installs it)");
-    assert!(
-        made.status.success(),
-        "{}",
-        String::from_utf8_lossy(&made.stderr)
-    );
+    postflow_testkit::media::web_master(&master, 3, "high");
 
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .unwrap();
-    let store = rt
-        .block_on(Store::open(&Location::SqliteDir(tmp.path().join("data"))))
-        .unwrap();
-    rt.block_on(postflow_web::demo::seed(
-        &store,
-        chrono::Utc::now().date_naive(),
-    ))
-    .unwrap();
-    let listener = rt
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let served = store.clone();
-    rt.spawn(async move {
-        postflow_web::serve(
-            listener,
-            served,
-            postflow_web::WebConfig::default(),
-            std::future::pending(),
-        )
-        .await
-        .unwrap();
-    });
+    // The real app on a seeded SQLite store, served on this runtime.
+    let app = rt.block_on(postflow_testkit::server::spawn_app(
+        postflow_testkit::server::Backend::Sqlite,
+    ));
+    let (store, base) = (app.store.clone(), app.base.clone());
     let project = rt
         .block_on(
             store.project_by_code(&postflow_core::project::Code::parse("ACME-SPRING").unwrap()),

@@ -1,19 +1,7 @@
 //! `postflow qc` on real files made by ffmpeg: exit codes 0/1/2, JSON shape, HTML report.
+use postflow_testkit::media::ffmpeg;
 use std::path::Path;
 use std::process::{Command, Output};
-
-fn ffmpeg(args: &[&str]) {
-    let out = Command::new("ffmpeg")
-        .args(["-nostdin", "-hide_banner", "-v", "error", "-y"])
-        .args(args)
-        .output()
-        .expect("ffmpeg runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 fn postflow(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_postflow"))

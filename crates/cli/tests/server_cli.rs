@@ -1,5 +1,5 @@
 //! `postflow serve`, `demo` and `user` as a user runs them: the real binary, real stores.
-use postflow_store::testing::TempPostgres;
+use postflow_testkit::TempPostgres;
 use postflow_store::{Location, Store};
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};

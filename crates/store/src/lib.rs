@@ -11,7 +11,6 @@ pub mod entities;
 pub mod migration;
 pub mod plan;
 pub mod studio;
-pub mod testing;
 
 use sea_orm::{
     ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,

@@ -4,29 +4,12 @@ use postflow_core::access::Role;
 use postflow_core::project::{Code, ProjectStatus};
 use postflow_store::accounts::NewUser;
 use postflow_store::studio::{ClientInput, ProjectFilter, ProjectInput};
-use postflow_store::testing::TempPostgres;
 use postflow_store::{Location, Store, StoreError};
+use postflow_testkit::{backends, TempPostgres};
 
-/// One test per case per backend: `backends!(case, …)` makes `case::sqlite` and
-/// `case::postgresql`, each on a fresh store of its own, so a failure names the case and the
-/// store. A case that needs earlier data creates it with the fixtures below.
-macro_rules! backends {
-    ($($case:ident),* $(,)?) => {$(
-        mod $case {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                let t = crate::sqlite().await;
-                super::$case(&t.store).await;
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgresql() {
-                let t = crate::postgresql().await;
-                super::$case(&t.store).await;
-            }
-        }
-    )*};
-}
-
+// One test per case per backend (postflow-testkit's `backends!`: `case::sqlite`,
+// `case::postgresql`, each on a fresh store). A case that needs earlier data creates it with
+// the fixtures below.
 backends!(
     emails_are_unique_in_any_case_and_sessions_end_on_expiry_disabling_or_password_change,
     client_and_project_codes_are_unique_and_lists_filter_by_client_member_and_archive,
@@ -46,36 +29,6 @@ backends!(
     catalog_identity_includes_the_project,
     catalog_refuses_a_verified_copy_without_checksum,
 );
-
-/// A store and what keeps it alive (its directory or its PostgreSQL cluster).
-struct TestStore {
-    store: Store,
-    _dir: Option<tempfile::TempDir>,
-    _pg: Option<TempPostgres>,
-}
-
-async fn sqlite() -> TestStore {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&Location::SqliteDir(dir.path().join("data")))
-        .await
-        .expect("open store");
-    TestStore {
-        store,
-        _dir: Some(dir),
-        _pg: None,
-    }
-}
-
-async fn postgresql() -> TestStore {
-    let pg = TempPostgres::start().expect("start a throwaway PostgreSQL cluster");
-    let url = pg.create_database("conformance").await.unwrap();
-    let store = Store::open(&Location::Url(url)).await.expect("open store");
-    TestStore {
-        store,
-        _dir: None,
-        _pg: Some(pg),
-    }
-}
 
 /// Opening again runs no migration twice and keeps the data; a store stamped by a newer
 /// postflow is refused with a clear message.

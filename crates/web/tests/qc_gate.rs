@@ -5,51 +5,10 @@ mod common;
 use common::*;
 use reqwest::StatusCode;
 use std::path::Path;
-use std::process::Command;
 
-/// Makes a short H.264/AAC MP4 with ffmpeg; `h264_profile` decides whether YouTube's codec
-/// profile check passes.
+/// A short H.264/AAC MP4; `h264_profile` decides whether YouTube's codec profile check passes.
 fn make_master(path: &Path, h264_profile: &str) {
-    let out = Command::new("ffmpeg")
-        .args(["-hide_banner", "-loglevel", "error", "-y"])
-        .args(["-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25"])
-        .args(["-f", "lavfi", "-i", "sine=frequency=1000:sample_rate=48000"])
-        .args([
-            "-t",
-            "4",
-            "-c:v",
-            "libx264",
-            "-profile:v",
-            h264_profile,
-            "-pix_fmt",
-            "yuv420p",
-        ])
-        .args([
-            "-color_primaries",
-            "bt709",
-            "-color_trc",
-            "bt709",
-            "-colorspace",
-            "bt709",
-        ])
-        .args([
-            "-c:a",
-            "aac",
-            "-ar",
-            "48000",
-            "-ac",
-            "2",
-            "-movflags",
-            "+faststart",
-        ])
-        .arg(path)
-        .output()
-        .expect("ffmpeg must be installed (scripts/test installs it)");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    postflow_testkit::media::web_master(path, 4, h264_profile);
 }
 
 fn qc_json(path: &Path) -> String {

@@ -1,59 +1,18 @@
-//! One test per case per backend: `backends!(case_fn, ...)` makes `case_fn::sqlite` and
-//! `case_fn::postgres`, each on a store of its own, so a failure names the case and the backend.
+//! The app's test helpers (people, actors, clients); stores per backend and `backends!` come
+//! from postflow-testkit.
 #![allow(dead_code)]
 use postflow_core::access::{Actor, Role};
 use postflow_core::project::Code;
 use postflow_store::accounts::{NewUser, User};
 use postflow_store::studio::ClientInput;
-use postflow_store::testing::TempPostgres;
-use postflow_store::{Location, Store};
+use postflow_store::Store;
 
-/// A store and what keeps it alive (the temporary directory or PostgreSQL cluster).
-pub struct TestStore {
-    pub store: Store,
-    _dir: Option<tempfile::TempDir>,
-    _pg: Option<TempPostgres>,
-}
-
-pub async fn sqlite() -> TestStore {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&Location::SqliteDir(dir.path().to_path_buf()))
-        .await
-        .unwrap();
-    TestStore {
-        store,
-        _dir: Some(dir),
-        _pg: None,
-    }
-}
-
-pub async fn postgres() -> TestStore {
-    let pg = TempPostgres::start().expect("start a throwaway PostgreSQL");
-    let url = pg.create_database("postflow").await.unwrap();
-    let store = Store::open(&Location::Url(url)).await.unwrap();
-    TestStore {
-        store,
-        _dir: None,
-        _pg: Some(pg),
-    }
-}
-
+/// One test per case per backend, from the test kit (`case::sqlite`, `case::postgresql`).
 #[macro_export]
 macro_rules! backends {
-    ($($case:ident),* $(,)?) => {$(
-        mod $case {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                let t = $crate::support::sqlite().await;
-                super::$case(&t.store).await;
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                let t = $crate::support::postgres().await;
-                super::$case(&t.store).await;
-            }
-        }
-    )*};
+    ($($case:ident),* $(,)?) => {
+        postflow_testkit::backends!($($case),*);
+    };
 }
 
 pub async fn user(store: &Store, email: &str, role: Role, client_id: Option<i64>) -> User {
