@@ -181,6 +181,7 @@ async fn every_documented_operation_is_routed() {
         let url = path
             .replace("{code}", "ACME-SPRING")
             .replace("{id}", "1")
+            .replace("{key}", "edit")
             .replace("{token_id}", "1");
         for method in item.as_object().unwrap().keys() {
             let req = match method.as_str() {
@@ -188,6 +189,10 @@ async fn every_documented_operation_is_routed() {
                 "post" => c
                     .post(format!("{}{url}", app.base))
                     .json(&serde_json::json!({})),
+                "put" => c
+                    .put(format!("{}{url}", app.base))
+                    .json(&serde_json::json!({})),
+                "delete" => c.delete(format!("{}{url}", app.base)),
                 other => panic!("unexpected method {other} on {path}"),
             };
             let (status, code, _) = error_of(req).await;

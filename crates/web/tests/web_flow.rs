@@ -336,7 +336,7 @@ async fn artist_sees_assigned_projects_only(app: &TestApp) {
         StatusCode::FORBIDDEN
     );
     assert_eq!(
-        get(&c, format!("{}/billing", app.base)).await.0,
+        get(&c, format!("{}/admin", app.base)).await.0,
         StatusCode::FORBIDDEN
     );
     assert_eq!(
