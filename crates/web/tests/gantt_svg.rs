@@ -627,6 +627,36 @@ fn long_plans_switch_to_weeks_or_months_and_stay_within_the_screen() {
 }
 
 #[test]
+fn axis_labels_never_crowd_each_other() {
+    for start in ["2026-12-28", "2027-01-04", "2027-03-31", "2027-06-17"] {
+        for months in [1, 2, 3, 6, 9, 12, 24] {
+            let root = parse(&render_gantt(&long_plan(start, months)));
+            for (class, gap) in [
+                ("axis-upper", 50.0),
+                ("axis-day", 12.0),
+                ("axis-week", 12.0),
+                ("axis-month", 20.0),
+            ] {
+                let mut xs: Vec<f64> = root
+                    .find("text", class)
+                    .iter()
+                    .map(|t| t.num("x"))
+                    .collect();
+                xs.sort_by(f64::total_cmp);
+                for pair in xs.windows(2) {
+                    assert!(
+                        pair[1] - pair[0] >= gap,
+                        "{start} + {months} months, {class}: labels at {} and {}",
+                        pair[0],
+                        pair[1]
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
 fn rows_of_a_group_are_drawn_together_under_one_header() {
     let mut c = two_tasks();
     c.rows[0].group = Some("Editorial".into());

@@ -248,7 +248,7 @@ pub fn render_gantt(chart: &GanttChart) -> String {
     );
     legend(&mut svg, chart);
     shading_and_grid(&mut svg, &axis, &non_working, body_top, body_bottom);
-    axis_labels(&mut svg, &axis, body_bottom);
+    axis_labels(&mut svg, &axis);
     for line in &lines {
         match line {
             Line::Group { name, top, members } => {
@@ -593,7 +593,7 @@ fn ticks(axis: &Axis) -> Vec<(NaiveDate, &'static str)> {
     out
 }
 
-fn axis_labels(svg: &mut String, axis: &Axis, body_bottom: f64) {
+fn axis_labels(svg: &mut String, axis: &Axis) {
     let upper = HEADER_HEIGHT - 2.0 * AXIS_TIER;
     let lower = HEADER_HEIGHT - AXIS_TIER;
     let _ = write!(
@@ -652,7 +652,13 @@ fn axis_labels(svg: &mut String, axis: &Axis, body_bottom: f64) {
                 }
             }
             TimeScale::Weeks => {
-                if d.day() == 1 || d == axis.origin {
+                // The origin is named too, unless the next month's name follows too closely.
+                let next_month = d
+                    .with_day(1)
+                    .and_then(|m| m.checked_add_months(Months::new(1)))
+                    .unwrap_or(axis.end);
+                let named = d.day() == 1 || axis.x(next_month) - x >= 60.0;
+                if named && (d.day() == 1 || d == axis.origin) {
                     let room = 30.0 * ppd;
                     let text = if room >= 60.0 {
                         d.format("%b %Y").to_string()
@@ -672,7 +678,9 @@ fn axis_labels(svg: &mut String, axis: &Axis, body_bottom: f64) {
                 }
             }
             TimeScale::Months => {
-                if (d.ordinal0() == 0) || d == axis.origin {
+                let next_year = NaiveDate::from_ymd_opt(d.year() + 1, 1, 1).unwrap_or(axis.end);
+                let origin_named = axis.x(next_year) - x >= 60.0;
+                if d.ordinal0() == 0 || (d == axis.origin && origin_named) {
                     upper_label(svg, x + 4.0, upper, &d.year().to_string());
                 }
                 if d.day() == 1 {
@@ -702,7 +710,6 @@ fn axis_labels(svg: &mut String, axis: &Axis, body_bottom: f64) {
         }
         d = following;
     }
-    let _ = body_bottom;
     svg.push_str("</g>");
 }
 
