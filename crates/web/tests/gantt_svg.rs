@@ -561,6 +561,29 @@ fn a_long_name_is_shortened_in_the_column_and_whole_in_the_tooltip() {
 }
 
 #[test]
+fn nonsense_dates_still_render_a_valid_chart() {
+    let mut inverted = row(
+        "inverted",
+        "Finish before start",
+        "2027-03-10",
+        "2027-03-01",
+    );
+    inverted.late_finish = d("2027-02-01");
+    inverted.late = true;
+    let mut ancient = row("ancient", "Year one to 9999", "0001-01-01", "9999-12-31");
+    ancient.baseline = Some((d("9999-12-31"), d("0001-01-01")));
+    let mut c = chart(vec![inverted, ancient]);
+    c.today = Some(d("9999-12-31"));
+    c.due = Some(d("9999-12-31"));
+    c.non_working = weekends("2027-01-01", "2027-04-01");
+    let root = parse(&render_gantt(&c));
+    assert_eq!(root.attr("data-scale"), Some("month"));
+    assert!(root.num("width") <= 1200.0);
+    let bar = bar_of(root.task("inverted"));
+    assert!(bar.num("width") > 0.0);
+}
+
+#[test]
 fn an_empty_chart_says_so() {
     let svg = render_gantt(&chart(Vec::new()));
     let root = parse(&svg);
@@ -629,7 +652,7 @@ fn long_plans_switch_to_weeks_or_months_and_stay_within_the_screen() {
 #[test]
 fn axis_labels_never_crowd_each_other() {
     for start in ["2026-12-28", "2027-01-04", "2027-03-31", "2027-06-17"] {
-        for months in [1, 2, 3, 6, 9, 12, 24] {
+        for months in [1, 2, 3, 6, 9, 12, 24, 60, 240] {
             let root = parse(&render_gantt(&long_plan(start, months)));
             for (class, gap) in [
                 ("axis-upper", 50.0),

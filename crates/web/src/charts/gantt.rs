@@ -6,7 +6,8 @@
 //! renderer only draws: it decides nothing about the plan. What it guarantees:
 //!
 //! * the time scale follows the span: days (with ISO week labels) up to about two months, weeks
-//!   (with months above) up to about ten months, months (with years) beyond, and the timeline is
+//!   (with months above) up to about ten months, months (with years; every quarter, year or more
+//!   on plans of many years) beyond, and the timeline is
 //!   never wider than [`TIMELINE_WIDTH`] pixels, so a 12-month feature fits a laptop screen;
 //! * `x(date) = LABEL_WIDTH + days(origin → date) × px_per_day`; the root `<svg>` carries
 //!   `data-origin`, `data-px-per-day`, `data-timeline-x` and `data-scale` so a script (and a test)
@@ -25,7 +26,7 @@
 use super::{escape, safe_url};
 use chrono::{Datelike, Months, NaiveDate, Weekday};
 use postflow_core::plan::{DependencyKind, TaskStatus};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::fmt::Write;
 
 /// What the chart shows. `non_working` (weekends and holidays) is shaded on day and week scales
@@ -162,7 +163,7 @@ impl Axis {
         let px_per_day = if exact >= 1.0 {
             exact.floor().min(MAX_PX_PER_DAY)
         } else {
-            (exact * 100.0).floor().max(1.0) / 100.0
+            exact
         };
         Axis {
             scale,
@@ -186,7 +187,7 @@ pub fn render_gantt(chart: &GanttChart) -> String {
     if chart.rows.is_empty() {
         return render_empty(chart);
     }
-    let non_working: HashSet<NaiveDate> = chart.non_working.iter().copied().collect();
+    let non_working = DaysOff::new(&chart.non_working);
     let tasks: Vec<TaskGeometry> = chart
         .rows
         .iter()
@@ -228,9 +229,13 @@ pub fn render_gantt(chart: &GanttChart) -> String {
         scale = axis.scale.as_str(),
         origin = axis.origin,
         end = axis.end,
-        ppd = num(axis.px_per_day),
+        ppd = if axis.px_per_day >= 1.0 {
+            num(axis.px_per_day)
+        } else {
+            format!("{:.8}", axis.px_per_day)
+        },
         tx = num(LABEL_WIDTH),
-        nw = non_working_in(&chart.non_working, &axis),
+        nw = non_working_in(&non_working, &axis),
     );
     let _ = write!(svg, "<desc>{}</desc>", escape(&describe(chart, &tasks)));
     svg.push_str(STYLE);
@@ -297,7 +302,7 @@ struct TaskGeometry {
 }
 
 impl TaskGeometry {
-    fn of(row: &GanttRow, non_working: &HashSet<NaiveDate>) -> TaskGeometry {
+    fn of(row: &GanttRow, non_working: &DaysOff) -> TaskGeometry {
         let finish = row.finish.max(row.start);
         let bar_end = if row.milestone {
             row.start
@@ -327,9 +332,9 @@ impl TaskGeometry {
 
 /// The exclusive end of work from `start` to `finish`: the day after the last working day
 /// before `finish` (or `start` itself when there is none).
-fn work_end(start: NaiveDate, finish: NaiveDate, non_working: &HashSet<NaiveDate>) -> NaiveDate {
+fn work_end(start: NaiveDate, finish: NaiveDate, non_working: &DaysOff) -> NaiveDate {
     let mut last = prev(finish);
-    while last >= start && non_working.contains(&last) {
+    while last >= start && non_working.contains(last) {
         if last == start {
             return start;
         }
@@ -343,28 +348,46 @@ fn work_end(start: NaiveDate, finish: NaiveDate, non_working: &HashSet<NaiveDate
 }
 
 /// Working days in `from..to`; negative when `to` is before `from`.
-fn working_days(from: NaiveDate, to: NaiveDate, non_working: &HashSet<NaiveDate>) -> i64 {
-    let (a, b, sign) = if from <= to {
-        (from, to, 1)
+fn working_days(from: NaiveDate, to: NaiveDate, non_working: &DaysOff) -> i64 {
+    if from <= to {
+        days_between(from, to) - non_working.count_in(from, to)
     } else {
-        (to, from, -1)
-    };
-    if non_working.is_empty() {
-        return sign * days_between(a, b);
+        -working_days(to, from, non_working)
     }
-    let mut n = 0;
-    let mut d = a;
-    while d < b {
-        if !non_working.contains(&d) {
-            n += 1;
-        }
-        let following = next(d);
-        if following == d {
-            break;
-        }
-        d = following;
+}
+
+/// The days off, sorted: membership and counts by binary search, so a row spanning years costs
+/// no more than one spanning a week.
+struct DaysOff(Vec<NaiveDate>);
+
+impl DaysOff {
+    fn new(days: &[NaiveDate]) -> DaysOff {
+        let mut days = days.to_vec();
+        days.sort();
+        days.dedup();
+        DaysOff(days)
     }
-    sign * n
+
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    fn contains(&self, day: NaiveDate) -> bool {
+        self.0.binary_search(&day).is_ok()
+    }
+
+    /// Days off in `from..to`.
+    fn count_in(&self, from: NaiveDate, to: NaiveDate) -> i64 {
+        let a = self.0.partition_point(|d| *d < from);
+        let b = self.0.partition_point(|d| *d < to);
+        b.saturating_sub(a) as i64
+    }
+
+    fn within(&self, from: NaiveDate, to: NaiveDate) -> &[NaiveDate] {
+        let a = self.0.partition_point(|d| *d < from);
+        let b = self.0.partition_point(|d| *d < to).max(a);
+        &self.0[a..b]
+    }
 }
 
 fn axis_for(chart: &GanttChart, tasks: &[TaskGeometry]) -> Axis {
@@ -520,7 +543,7 @@ fn legend(svg: &mut String, chart: &GanttChart) {
 fn shading_and_grid(
     svg: &mut String,
     axis: &Axis,
-    non_working: &HashSet<NaiveDate>,
+    non_working: &DaysOff,
     body_top: f64,
     body_bottom: f64,
 ) {
@@ -529,13 +552,7 @@ fn shading_and_grid(
     svg.push_str(r#"<g class="grid">"#);
     // Below a few pixels a day, every weekend shaded is only noise.
     if axis.px_per_day >= 5.0 {
-        let mut days: Vec<NaiveDate> = non_working
-            .iter()
-            .copied()
-            .filter(|d| *d >= axis.origin && *d < axis.end)
-            .collect();
-        days.sort();
-        for d in days {
+        for &d in non_working.within(axis.origin, axis.end) {
             let _ = write!(
                 svg,
                 r#"<rect class="nonworking" x="{}" y="{}" width="{}" height="{}"/>"#,
@@ -568,9 +585,10 @@ fn shading_and_grid(
 /// Grid lines: (date, strength) for each day, week or month boundary the scale shows.
 fn ticks(axis: &Axis) -> Vec<(NaiveDate, &'static str)> {
     let mut out = Vec::new();
-    let mut d = axis.origin;
-    while d < axis.end {
-        let kind = if d.day() == 1 && axis.scale != TimeScale::Days {
+    for d in steps(axis) {
+        let kind = if axis.scale == TimeScale::Months {
+            (month_index(d).rem_euclid(month_step(axis.px_per_day)) == 0).then_some("month")
+        } else if d.day() == 1 && axis.scale != TimeScale::Days {
             Some("month")
         } else if d.weekday() == Weekday::Mon && axis.scale != TimeScale::Months {
             Some("week")
@@ -584,8 +602,40 @@ fn ticks(axis: &Axis) -> Vec<(NaiveDate, &'static str)> {
                 out.push((d, kind));
             }
         }
-        let following = next(d);
-        if following == d {
+    }
+    out
+}
+
+/// On the month scale, every how many months a line and a label go: enough for a label to fit
+/// (a quarter, half year, year or more on plans of many years).
+fn month_step(px_per_day: f64) -> i32 {
+    const STEPS: [i32; 9] = [1, 3, 6, 12, 24, 60, 120, 600, 1200];
+    STEPS
+        .into_iter()
+        .find(|&n| f64::from(n) * 30.44 * px_per_day >= 28.0)
+        .unwrap_or(12_000)
+}
+
+/// Months since year 0, to pick every n-th month the same way on every chart.
+fn month_index(d: NaiveDate) -> i32 {
+    d.year() * 12 + d.month0() as i32
+}
+
+/// The dates the axis may mark: every day, or on the month scale only the first of each month
+/// (the origin is one), so even a plan of centuries costs a few thousand steps.
+fn steps(axis: &Axis) -> Vec<NaiveDate> {
+    let mut out = Vec::new();
+    let mut d = axis.origin;
+    while d < axis.end {
+        out.push(d);
+        let following = if axis.scale == TimeScale::Months {
+            d.with_day(1)
+                .and_then(|m| m.checked_add_months(Months::new(1)))
+                .unwrap_or(d)
+        } else {
+            next(d)
+        };
+        if following <= d {
             break;
         }
         d = following;
@@ -616,8 +666,7 @@ fn axis_labels(svg: &mut String, axis: &Axis) {
         num(HEADER_HEIGHT - 6.0)
     );
     let ppd = axis.px_per_day;
-    let mut d = axis.origin;
-    while d < axis.end {
+    for d in steps(axis) {
         let x = axis.x(d);
         match axis.scale {
             TimeScale::Days => {
@@ -678,37 +727,31 @@ fn axis_labels(svg: &mut String, axis: &Axis) {
                 }
             }
             TimeScale::Months => {
-                let next_year = NaiveDate::from_ymd_opt(d.year() + 1, 1, 1).unwrap_or(axis.end);
-                let origin_named = axis.x(next_year) - x >= 60.0;
-                if d.ordinal0() == 0 || (d == axis.origin && origin_named) {
-                    upper_label(svg, x + 4.0, upper, &d.year().to_string());
-                }
-                if d.day() == 1 {
-                    let room = 30.0 * ppd;
-                    let text = if room >= 24.0 {
-                        d.format("%b").to_string()
-                    } else if d.month0().is_multiple_of(3) {
-                        format!("Q{}", d.month0() / 3 + 1)
-                    } else {
-                        String::new()
-                    };
-                    if !text.is_empty() {
-                        let _ = write!(
-                            svg,
-                            r#"<text class="axis-month" x="{}" y="{}">{}</text>"#,
-                            num(x + 3.0),
-                            num(lower + 14.0),
-                            text
-                        );
+                let step = month_step(ppd);
+                let marked = month_index(d).rem_euclid(step) == 0;
+                if step < 12 {
+                    let next_year = NaiveDate::from_ymd_opt(d.year() + 1, 1, 1).unwrap_or(axis.end);
+                    let origin_named = axis.x(next_year) - x >= 60.0;
+                    if d.ordinal0() == 0 || (d == axis.origin && origin_named) {
+                        upper_label(svg, x + 4.0, upper, &d.year().to_string());
                     }
+                }
+                if marked {
+                    let text = if step < 12 {
+                        d.format("%b").to_string()
+                    } else {
+                        d.year().to_string()
+                    };
+                    let _ = write!(
+                        svg,
+                        r#"<text class="axis-month" x="{}" y="{}">{}</text>"#,
+                        num(x + 3.0),
+                        num(lower + 14.0),
+                        text
+                    );
                 }
             }
         }
-        let following = next(d);
-        if following == d {
-            break;
-        }
-        d = following;
     }
     svg.push_str("</g>");
 }
@@ -1276,19 +1319,12 @@ fn truncate(text: &str, max: usize) -> String {
 
 /// The days off a drag may reach: from the chart's origin to a year past its end (a bar dragged
 /// beyond the visible timeline still counts working days right).
-fn non_working_in(days: &[NaiveDate], axis: &Axis) -> String {
+fn non_working_in(days: &DaysOff, axis: &Axis) -> String {
     let horizon = axis
         .end
         .checked_add_signed(chrono::Duration::days(366))
         .unwrap_or(axis.end);
-    let mut inside: Vec<NaiveDate> = days
-        .iter()
-        .copied()
-        .filter(|d| *d >= axis.origin && *d < horizon)
-        .collect();
-    inside.sort();
-    inside.dedup();
-    inside
+    days.within(axis.origin, horizon)
         .iter()
         .map(|d| d.to_string())
         .collect::<Vec<_>>()
