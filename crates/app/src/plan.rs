@@ -376,6 +376,7 @@ fn network(
     deps: &[(String, String, DependencyKind, i64)],
     cal: &WorkingCalendar,
     progress_today: Option<NaiveDate>,
+    away: &HashMap<String, i64>,
 ) -> (Vec<PlanTask>, Vec<Dependency>) {
     let due_day = project.due_date.map(|d| cal.finish_day_by(d));
     let has_delivery = tasks
@@ -387,7 +388,9 @@ fn network(
     let plan_tasks = tasks
         .iter()
         .map(|t| {
-            let planned = t.duration_days + buffer_days(t, project.revision_buffer_percent);
+            let planned = t.duration_days
+                + buffer_days(t, project.revision_buffer_percent)
+                + away.get(&t.key).copied().unwrap_or(0);
             let mut duration = planned;
             let mut start_no_earlier = t.start_no_earlier.map(|d| cal.day_on_or_after(d));
             if let Some(today) = today_day {
@@ -452,7 +455,58 @@ async fn compute<C: ConnectionTrait>(
     today: NaiveDate,
 ) -> Result<PlanView> {
     let cal = studio_calendar(repo, plan_start(project)).await?;
-    compute_with(&cal, project, rows, people, today)
+    let away = days_off(repo).await?;
+    compute_with(&cal, project, rows, people, &away, today)
+}
+
+/// Working days each task's assignees are away while it runs (the most of any one of them).
+fn absences(
+    tasks: &[Task],
+    sched: &Schedule,
+    cal: &WorkingCalendar,
+    assigned: &HashMap<i64, Vec<i64>>,
+    days_off: &DaysOff,
+) -> HashMap<String, i64> {
+    let mut out = HashMap::new();
+    if days_off.is_empty() {
+        return out;
+    }
+    for (t, s) in tasks.iter().zip(&sched.tasks) {
+        let Some(users) = assigned.get(&t.id) else {
+            continue;
+        };
+        if s.ef <= s.es {
+            continue;
+        }
+        let (from, to) = (cal.date_of_day(s.es), cal.date_of_day(s.ef));
+        let away = users
+            .iter()
+            .filter_map(|u| days_off.get(u))
+            .map(|days| {
+                days.iter()
+                    .filter(|d| **d >= from && **d < to && cal.is_working_day(**d))
+                    .count() as i64
+            })
+            .max()
+            .unwrap_or(0);
+        if away > 0 {
+            out.insert(t.key.clone(), away);
+        }
+    }
+    out
+}
+
+/// People's days off (not studio holidays), by user id.
+pub type DaysOff = HashMap<i64, Vec<NaiveDate>>;
+
+async fn days_off<C: ConnectionTrait>(repo: &Repo<C>) -> Result<DaysOff> {
+    let mut out: DaysOff = HashMap::new();
+    for d in repo.calendar_days(true).await? {
+        if let Some(u) = d.user_id {
+            out.entry(u).or_default().push(d.day);
+        }
+    }
+    Ok(out)
 }
 
 fn compute_with(
@@ -460,6 +514,7 @@ fn compute_with(
     project: &Project,
     rows: PlanRows,
     people: &HashMap<i64, String>,
+    days_off: &DaysOff,
     today: NaiveDate,
 ) -> Result<PlanView> {
     let key_of: HashMap<i64, &str> = rows.tasks.iter().map(|t| (t.id, t.key.as_str())).collect();
@@ -479,10 +534,29 @@ fn compute_with(
         deps.push((from.to_string(), to.to_string(), kind, d.lag_days));
         dep_ids.push(d.id);
     }
-    let (tasks_p, deps_p) = network(project, &rows.tasks, &deps, cal, None);
-    let planned = schedule(&tasks_p, &deps_p).map_err(plan_error)?;
-    let (tasks_f, deps_f) = network(project, &rows.tasks, &deps, cal, Some(today));
-    let forecast = schedule(&tasks_f, &deps_f).map_err(plan_error)?;
+    let mut assigned: HashMap<i64, Vec<i64>> = HashMap::new();
+    for (task_id, user_id) in &rows.assignees {
+        assigned.entry(*task_id).or_default().push(*user_id);
+    }
+    let solve = |progress: Option<NaiveDate>| -> Result<Schedule> {
+        // A person's days off lengthen the work they are assigned to. The days that fall inside
+        // a task depend on when it runs, so the schedule is solved again with them (twice:
+        // the lengthened task may reach further days off).
+        let mut away: HashMap<String, i64> = HashMap::new();
+        for _ in 0..3 {
+            let (t, d) = network(project, &rows.tasks, &deps, cal, progress, &away);
+            let s = schedule(&t, &d).map_err(plan_error)?;
+            let next = absences(&rows.tasks, &s, cal, &assigned, days_off);
+            if next == away {
+                return Ok(s);
+            }
+            away = next;
+        }
+        let (t, d) = network(project, &rows.tasks, &deps, cal, progress, &away);
+        schedule(&t, &d).map_err(plan_error)
+    };
+    let planned = solve(None)?;
+    let forecast = solve(Some(today))?;
 
     let mut assignees: HashMap<i64, Vec<Person>> = HashMap::new();
     for (task_id, user_id) in &rows.assignees {
@@ -768,6 +842,7 @@ pub async fn studio(ctx: &Context, actor: &Actor, today: NaiveDate) -> Result<Ve
         .into_iter()
         .map(|d| d.day)
         .collect();
+    let away = days_off(&ctx.store).await?;
     let mut out = Vec::new();
     for p in &projects {
         let cal = WorkingCalendar::new(plan_start(p), &week, &holidays)
@@ -777,6 +852,7 @@ pub async fn studio(ctx: &Context, actor: &Actor, today: NaiveDate) -> Result<Ve
             p,
             by_project.remove(&p.id).unwrap_or_default(),
             &people,
+            &away,
             today,
         )?;
         let overdue = plan.next_milestone().is_some_and(|m| m.forecast < today)
@@ -874,7 +950,14 @@ impl Change {
     async fn finish(self, event: AuditEvent) -> Result<()> {
         let rows = self.tx.plans_of(&[self.project.id]).await?;
         let cal = studio_calendar(&self.tx, plan_start(&self.project)).await?;
-        compute_with(&cal, &self.project, rows, &HashMap::new(), cal.start())?;
+        compute_with(
+            &cal,
+            &self.project,
+            rows,
+            &HashMap::new(),
+            &HashMap::new(),
+            cal.start(),
+        )?;
         record(&self.tx, access::audited_user(self.permit.actor()), event).await?;
         self.tx.commit().await?;
         Ok(())

@@ -22,6 +22,7 @@ backends!(
     artists_report_progress_but_do_not_edit_and_clients_see_no_plan,
     a_plan_saved_as_a_template_lays_out_the_same_plan,
     holidays_push_dates_and_count_as_non_working,
+    a_persons_days_off_lengthen_the_work_assigned_to_them,
 );
 
 const MONDAY: &str = "2027-03-01";
@@ -558,4 +559,52 @@ async fn holidays_push_dates_and_count_as_non_working(store: &Store) {
     );
     let e = plan::set_working_week(&s.ctx, &s.producer, "someday").await;
     assert!(matches!(e, Err(AppError::Invalid(_))), "{e:?}");
+}
+
+async fn a_persons_days_off_lengthen_the_work_assigned_to_them(store: &Store) {
+    let s = studio(store, "").await;
+    let draft = TaskDraft {
+        key: "edit".into(),
+        name: "Edit".into(),
+        duration: "3".into(),
+        assignees: vec![s.artist.user_id],
+        ..Default::default()
+    };
+    plan::add_task(&s.ctx, &s.producer, "AD1", None, &draft)
+        .await
+        .unwrap();
+    let v = plan::view(&s.ctx, &s.producer, "AD1", monday())
+        .await
+        .unwrap();
+    assert_eq!(
+        v.task("edit").unwrap().planned.end,
+        monday() + chrono::Duration::days(2)
+    );
+    // The editor records Tuesday off: their three days end on Thursday.
+    plan::add_day_off(
+        &s.ctx,
+        &s.artist,
+        Some(s.artist.user_id),
+        "2027-03-02",
+        "dentist",
+    )
+    .await
+    .unwrap();
+    let v = plan::view(&s.ctx, &s.producer, "AD1", monday())
+        .await
+        .unwrap();
+    assert_eq!(
+        v.task("edit").unwrap().planned.end,
+        monday() + chrono::Duration::days(3)
+    );
+    // Someone else's day off is the producer's to record, not another artist's.
+    let other = plan::add_day_off(
+        &s.ctx,
+        &s.artist,
+        Some(s.producer.user_id),
+        "2027-03-03",
+        "x",
+    )
+    .await;
+    assert!(matches!(other, Err(AppError::Forbidden(_))), "{other:?}");
 }

@@ -49,6 +49,7 @@ pub fn routes() -> Router<AppState> {
         .route("/schedule/week", post(set_week))
         .route("/schedule/days-off", post(add_day_off))
         .route("/my-work", get(my_work))
+        .route("/my-work/days-off", post(add_my_day_off))
 }
 
 fn today() -> NaiveDate {
@@ -1400,6 +1401,44 @@ struct MyRow {
 struct MyWorkPage {
     chrome: Chrome,
     rows: Vec<MyRow>,
+    days_off: Vec<(String, String)>,
+    error: String,
+    kept_day: String,
+}
+
+async fn add_my_day_off(
+    State(state): State<AppState>,
+    posted: Posted<Form>,
+) -> Result<Response, AppError> {
+    let actor = guard::actor_for(&state, &posted.who.user).await?;
+    let f = &posted.form;
+    match plan::add_day_off(
+        &state.app(),
+        &actor,
+        Some(actor.user_id),
+        field(f, "day"),
+        field(f, "label"),
+    )
+    .await
+    {
+        Ok(()) => Ok(redirect_with_flash(
+            "/my-work",
+            "Day off recorded; your tasks are re-planned around it.",
+            state.config.secure_cookies,
+        )),
+        Err(UseCaseError::Invalid(e)) => {
+            let error = e.get("day").to_string();
+            show_my_work(
+                &state,
+                &posted.who,
+                StatusCode::BAD_REQUEST,
+                error,
+                field(f, "day").to_string(),
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -1410,6 +1449,17 @@ async fn my_work(
     who: CurrentUser,
     Query(_q): Query<NoQuery>,
 ) -> Result<Response, AppError> {
+    show_my_work(&state, &who, StatusCode::OK, String::new(), String::new()).await
+}
+
+async fn show_my_work(
+    state: &AppState,
+    who: &CurrentUser,
+    status: StatusCode,
+    error: String,
+    kept_day: String,
+) -> Result<Response, AppError> {
+    let state = state.clone();
     let actor: Actor = guard::actor_for(&state, &who.user).await?;
     let today = today();
     let mine = plan::my_work(&state.app(), &actor, today).await?;
@@ -1439,11 +1489,22 @@ async fn my_work(
             }
         })
         .collect();
+    let days_off = state
+        .store
+        .calendar_days(true)
+        .await?
+        .into_iter()
+        .filter(|d| d.user_id == Some(actor.user_id) && d.day >= today)
+        .map(|d| (d.day.to_string(), d.label))
+        .collect();
     render_status(
-        StatusCode::OK,
+        status,
         &MyWorkPage {
-            chrome: Chrome::new(&who, "My work"),
+            chrome: Chrome::new(who, "My work"),
             rows,
+            days_off,
+            error,
+            kept_day,
         },
     )
 }
