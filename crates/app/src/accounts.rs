@@ -88,6 +88,45 @@ pub fn hash_password(password: &str) -> Result<String> {
         .map_err(|e| AppError::Store(StoreError::Corrupt(format!("password hashing failed: {e}"))))
 }
 
+/// An account's stored password hash, read only to check a password (signing in, changing
+/// one's own). Opaque and never printed: it goes to the password check and nowhere else.
+pub struct StoredPassword(String);
+
+impl StoredPassword {
+    /// The PHC string, for the password check.
+    pub fn into_phc(self) -> String {
+        self.0
+    }
+}
+
+impl std::fmt::Debug for StoredPassword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("StoredPassword(..)")
+    }
+}
+
+/// The stored password of the signed-in person, to check their current one.
+pub async fn stored_password(ctx: &Context, user_id: i64) -> Result<Option<StoredPassword>> {
+    Ok(ctx
+        .store
+        .password_hash_of(user_id)
+        .await?
+        .map(StoredPassword))
+}
+
+/// The account an email names and its stored password, for signing in.
+pub async fn sign_in_candidate(
+    ctx: &Context,
+    email: &str,
+) -> Result<Option<(User, StoredPassword)>> {
+    let Some(user) = ctx.store.user_by_email(email).await? else {
+        return Ok(None);
+    };
+    Ok(stored_password(ctx, user.id)
+        .await?
+        .map(|password| (user, password)))
+}
+
 /// A one-time password to hand to someone: four groups of five characters from the OS's
 /// random source, without look-alikes (`xk3mp-…`), easy to read out and type.
 pub fn generate_password() -> String {

@@ -11,7 +11,38 @@ use sea_orm::{
 
 pub use crate::entities::api_token::Model as ApiToken;
 pub use crate::entities::session::Model as Session;
-pub use crate::entities::user::Model as User;
+/// The `users` row as stored, password hash included. Only this module reads it; everyone
+/// else gets a [`User`].
+pub use crate::entities::user::Model as UserRow;
+
+/// A person's account as the rest of the program sees it: no password hash. The sign-in and
+/// password checks read the hash on purpose, with [`Repo::password_hash_of`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct User {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub role: String,
+    pub client_id: Option<i64>,
+    pub title: Option<String>,
+    pub disabled: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<UserRow> for User {
+    fn from(row: UserRow) -> User {
+        User {
+            id: row.id,
+            email: row.email,
+            name: row.name,
+            role: row.role,
+            client_id: row.client_id,
+            title: row.title,
+            disabled: row.disabled,
+            created_at: row.created_at,
+        }
+    }
+}
 
 #[derive(Debug, Clone)]
 pub struct NewUser {
@@ -46,6 +77,7 @@ impl<C: ConnectionTrait + TransactionTrait> Repo<C> {
         };
         row.insert(self.conn())
             .await
+            .map(User::from)
             .map_err(|e| map_unique(e, "email", &email))
     }
 
@@ -57,18 +89,33 @@ impl<C: ConnectionTrait + TransactionTrait> Repo<C> {
         Ok(user::Entity::find()
             .filter(user::Column::Email.eq(email.trim().to_lowercase()))
             .one(self.conn())
-            .await?)
+            .await?
+            .map(User::from))
     }
 
     pub async fn user_by_id(&self, id: i64) -> Result<Option<User>> {
-        Ok(user::Entity::find_by_id(id).one(self.conn()).await?)
+        Ok(user::Entity::find_by_id(id)
+            .one(self.conn())
+            .await?
+            .map(User::from))
+    }
+
+    /// The stored password hash (PHC string) of an account, for checking a password.
+    pub async fn password_hash_of(&self, id: i64) -> Result<Option<String>> {
+        Ok(user::Entity::find_by_id(id)
+            .one(self.conn())
+            .await?
+            .map(|row| row.password_hash))
     }
 
     pub async fn list_users(&self) -> Result<Vec<User>> {
         Ok(user::Entity::find()
             .order_by_asc(user::Column::Name)
             .all(self.conn())
-            .await?)
+            .await?
+            .into_iter()
+            .map(User::from)
+            .collect())
     }
 
     pub async fn update_user(
@@ -79,8 +126,8 @@ impl<C: ConnectionTrait + TransactionTrait> Repo<C> {
         client_id: Option<i64>,
         title: Option<String>,
     ) -> Result<User> {
-        let existing = self
-            .user_by_id(id)
+        let existing = user::Entity::find_by_id(id)
+            .one(self.conn())
             .await?
             .ok_or_else(|| StoreError::NotFound(format!("user {id}")))?;
         let mut row: user::ActiveModel = existing.into();
@@ -88,7 +135,7 @@ impl<C: ConnectionTrait + TransactionTrait> Repo<C> {
         row.role = Set(role.as_str().to_string());
         row.client_id = Set(client_id);
         row.title = Set(title);
-        Ok(row.update(self.conn()).await?)
+        Ok(User::from(row.update(self.conn()).await?))
     }
 
     /// Sets a new password (an admin reset or `postflow user`): every session of the account

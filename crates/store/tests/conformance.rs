@@ -23,6 +23,7 @@ backends!(
     qc_runs_keep_whole_reports_and_signoffs_once_and_a_new_run_reopens_the_milestone,
     mark_qc_passed_rereads_the_latest_run_atomically,
     a_qc_run_and_its_reopened_milestone_are_one_change,
+    accounts_read_back_carry_no_password_hash,
     media_catalog,
     catalog_refuses_bad_input_atomically,
     catalog_of_a_large_card,
@@ -221,8 +222,8 @@ async fn emails_are_unique_in_any_case_and_sessions_end_on_expiry_disabling_or_p
     store.set_password_hash(u.id, "h9".into()).await.unwrap();
     assert!(store.session_user("s2").await.unwrap().is_none());
     assert_eq!(
-        store.user_by_id(u.id).await.unwrap().unwrap().password_hash,
-        "h9"
+        store.password_hash_of(u.id).await.unwrap().as_deref(),
+        Some("h9")
     );
 }
 
@@ -1420,4 +1421,60 @@ async fn a_qc_run_and_its_reopened_milestone_are_one_change(store: &Store) {
         Some(newer.id)
     );
     assert!(!passed().await, "the committed run re-opened the milestone");
+}
+
+/// Every way of reading an account gives a `User` without the password hash (so no page, log
+/// line or API answer can carry it); the hash is read only on purpose, by `password_hash_of`.
+async fn accounts_read_back_carry_no_password_hash(store: &Store) {
+    let secret = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$not-a-real-digest";
+    let u = store
+        .create_user(NewUser {
+            email: "hash@example.com".into(),
+            name: "Hash".into(),
+            role: Role::Artist,
+            client_id: None,
+            title: None,
+            password_hash: secret.into(),
+        })
+        .await
+        .unwrap();
+    let expires = chrono::Utc::now() + chrono::Duration::hours(1);
+    store
+        .create_session("sess".into(), u.id, "c".into(), expires)
+        .await
+        .unwrap();
+    store
+        .create_api_token(u.id, "t".into(), "tok-hash".into())
+        .await
+        .unwrap();
+    let read = [
+        u.clone(),
+        store.user_by_id(u.id).await.unwrap().unwrap(),
+        store
+            .user_by_email("hash@example.com")
+            .await
+            .unwrap()
+            .unwrap(),
+        store.session_user("sess").await.unwrap().unwrap().1,
+        store.user_by_token_hash("tok-hash").await.unwrap().unwrap(),
+        store
+            .update_user(u.id, "Hash B".into(), Role::Artist, None, None)
+            .await
+            .unwrap(),
+        store
+            .list_users()
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|x| x.id == u.id)
+            .unwrap(),
+    ];
+    for user in &read {
+        assert!(!format!("{user:?}").contains("argon2"), "{user:?}");
+    }
+    assert_eq!(
+        store.password_hash_of(u.id).await.unwrap().as_deref(),
+        Some(secret)
+    );
+    assert_eq!(store.password_hash_of(u.id + 999).await.unwrap(), None);
 }

@@ -104,11 +104,16 @@ async fn change_password(
     if let Some(problem) = postflow_app::accounts::password_problem(&form.new_password) {
         errors.add("new_password", problem);
     }
-    let ok = form.current.len() <= postflow_app::accounts::MAX_PASSWORD_BYTES
-        && state
-            .passwords
-            .verify(form.current.clone(), who.user.password_hash.clone())
-            .await?;
+    let stored = postflow_app::accounts::stored_password(&state.app(), who.user.id).await?;
+    let ok = match stored {
+        Some(stored) if form.current.len() <= postflow_app::accounts::MAX_PASSWORD_BYTES => {
+            state
+                .passwords
+                .verify(form.current.clone(), stored.into_phc())
+                .await?
+        }
+        _ => false,
+    };
     if !ok {
         errors.add("current", "the current password is wrong");
     }

@@ -349,9 +349,12 @@ async fn login_submit(
             return Ok(resp);
         }
     }
-    let user = state.store.user_by_email(&email).await?;
+    let candidate = postflow_app::accounts::sign_in_candidate(&state.app(), &email).await?;
     // An unknown email is checked against a hash nobody knows, so it costs the same time.
-    let hash = user.as_ref().map(|u| u.password_hash.clone());
+    let (user, hash) = match candidate {
+        Some((user, password)) => (Some(user), Some(password.into_phc())),
+        None => (None, None),
+    };
     let ok = match turn.verify_or_dummy(form.password.clone(), hash).await {
         Ok(ok) => ok,
         Err(AppError::Busy) => return busy(&state, form.email, next),
