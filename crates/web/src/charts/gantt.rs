@@ -7,8 +7,8 @@
 //!
 //! * the time scale follows the span: days (with ISO week labels) up to about two months, weeks
 //!   (with months above) up to about ten months, months (with years; every quarter, year or more
-//!   on plans of many years) beyond, and the timeline is
-//!   never wider than [`TIMELINE_WIDTH`] pixels, so a 12-month feature fits a laptop screen;
+//!   on plans of many years) beyond; the timeline is never wider than [`TIMELINE_WIDTH`] pixels,
+//!   so a 12-month feature fits a laptop screen;
 //! * `x(date) = LABEL_WIDTH + days(origin → date) × px_per_day`; the root `<svg>` carries
 //!   `data-origin`, `data-px-per-day`, `data-timeline-x` and `data-scale` so a script (and a test)
 //!   can map pixels back to dates;
