@@ -1471,6 +1471,41 @@ pub async fn add_dependency(
             ),
             other => other.into(),
         })?;
+    if lag < 0 {
+        // A lead may overlap work, never reach back before the project starts.
+        let rows = change.tx.plans_of(&[change.project.id]).await?;
+        let cal = studio_calendar(&change.tx, plan_start(&change.project)).await?;
+        let view = compute_with(
+            &cal,
+            &change.project,
+            rows,
+            &HashMap::new(),
+            &HashMap::new(),
+            cal.start(),
+        )?;
+        if let (Some(a), Some(b)) = (view.task(&from_task.key), view.task(&to_task.key)) {
+            let length = b.planned.ef_day - b.planned.es_day;
+            let start = match kind {
+                DependencyKind::FinishToStart => a.planned.ef_day + lag,
+                DependencyKind::StartToStart => a.planned.es_day + lag,
+                DependencyKind::FinishToFinish => a.planned.ef_day + lag - length,
+            };
+            if start < 0 {
+                return Err(AppError::field(
+                    "lag_days",
+                    format!(
+                        "a lead of {} working days from {} would start {} {} working day{} before the project starts; use a lead of at most {}",
+                        -lag,
+                        from_task.name,
+                        to_task.name,
+                        -start,
+                        if start == -1 { "" } else { "s" },
+                        -lag + start
+                    ),
+                ));
+            }
+        }
+    }
     let event = AuditEvent::TaskChanged {
         project_id: change.project.id,
         detail: format!(

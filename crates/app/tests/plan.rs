@@ -183,6 +183,12 @@ async fn a_dependency_that_closes_a_cycle_is_refused_naming_it_and_nothing_is_sa
         after.plan_version, before.plan_version,
         "a refused change bumped the version"
     );
+    // A lead that would start Charlie before the project starts is refused; a shorter one is not.
+    let early = plan::add_dependency(&s.ctx, &s.producer, "AD1", None, "a", "c", "SS", "-1").await;
+    assert!(invalid_text(&early.unwrap_err()).contains("before the project starts"));
+    plan::add_dependency(&s.ctx, &s.producer, "AD1", None, "a", "c", "FS", "-1")
+        .await
+        .unwrap();
     // A negative duration is refused naming the field.
     let neg = TaskDraft {
         key: "d".into(),
