@@ -365,6 +365,13 @@ fn bad_dates_weekdays_types_and_durations_are_refused() {
             "fixed": [{"task": "a"}]}"#,
     );
     assert!(err.contains("needs finish_by or start_no_earlier"), "{err}");
+    let err = refused(
+        r#"{"calendar": {"start": "2026-12-07"},
+            "tasks": [{"id": "a", "duration_days": 1}, {"id": "a", "duration_days": 2}]}"#,
+    );
+    assert!(err.contains("task \"a\" is listed twice"), "{err}");
+    let err = refused(r#"{"calendar": {"start": "2026-12-07"}}"#);
+    assert!(err.contains("missing field `tasks`"), "{err}");
 }
 
 #[test]
