@@ -104,6 +104,10 @@ pub struct DeliverableDraft {
     pub name: String,
     pub profile: String,
     pub layout: String,
+    /// The person who sees it through (a user id; empty: nobody yet).
+    pub owner_id: String,
+    /// YYYY-MM-DD, or empty.
+    pub due_date: String,
 }
 
 /// Adds a deliverable to the project, checked against the delivery profiles this build knows.
@@ -143,8 +147,34 @@ pub async fn add_deliverable(
             None
         }
     };
+    let owner_id = match draft.owner_id.trim() {
+        "" => None,
+        o => match o.parse::<i64>() {
+            Ok(id) => Some(id),
+            Err(_) => {
+                errors.add("owner_id", "choose a person");
+                None
+            }
+        },
+    };
+    let due_date = match draft.due_date.trim() {
+        "" => None,
+        d => match chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d") {
+            Ok(d) => Some(d),
+            Err(_) => {
+                errors.add("due_date", format!("{d:?} is not a date; use YYYY-MM-DD"));
+                None
+            }
+        },
+    };
     let tx = ctx.store.begin().await?;
     let (project, permit) = access::project_in(&tx, actor, code, Action::EditProject).await?;
+    if let Some(id) = owner_id {
+        match tx.user_by_id(id).await? {
+            Some(u) if u.role().is_staff() && !u.disabled => {}
+            _ => errors.add("owner_id", "choose a person of the studio"),
+        }
+    }
     errors.into_result()?;
     let d = tx
         .create_deliverable(DeliverableInput {
@@ -154,6 +184,10 @@ pub async fn add_deliverable(
             layout,
         })
         .await?;
+    if owner_id.is_some() || due_date.is_some() {
+        tx.set_deliverable_owner_and_due(d.id, owner_id, due_date)
+            .await?;
+    }
     let event = AuditEvent::DeliverableAdded {
         deliverable_id: d.id,
         name: d.name.clone(),

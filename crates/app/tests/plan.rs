@@ -23,6 +23,7 @@ backends!(
     a_plan_saved_as_a_template_lays_out_the_same_plan,
     holidays_push_dates_and_count_as_non_working,
     a_persons_days_off_lengthen_the_work_assigned_to_them,
+    deliverables_get_an_owner_and_a_due_date,
 );
 
 const MONDAY: &str = "2027-03-01";
@@ -613,4 +614,40 @@ async fn a_persons_days_off_lengthen_the_work_assigned_to_them(store: &Store) {
     )
     .await;
     assert!(matches!(other, Err(AppError::Forbidden(_))), "{other:?}");
+}
+
+async fn deliverables_get_an_owner_and_a_due_date(store: &Store) {
+    let s = studio(store, "").await;
+    let draft = postflow_app::delivery::DeliverableDraft {
+        name: "Broadcast master".into(),
+        profile: "ebu-r128".into(),
+        layout: "stereo".into(),
+        owner_id: s.artist.user_id.to_string(),
+        due_date: "2027-03-26".into(),
+    };
+    let d = postflow_app::delivery::add_deliverable(&s.ctx, &s.producer, "AD1", &draft)
+        .await
+        .unwrap();
+    let saved = store
+        .deliverable_in(d.project_id, d.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(saved.owner_id, Some(s.artist.user_id));
+    assert_eq!(saved.due_date, NaiveDate::from_ymd_opt(2027, 3, 26));
+    let bad = postflow_app::delivery::DeliverableDraft {
+        due_date: "26/03/2027".into(),
+        owner_id: s.client.user_id.to_string(),
+        ..draft
+    };
+    match postflow_app::delivery::add_deliverable(&s.ctx, &s.producer, "AD1", &bad).await {
+        Err(AppError::Invalid(f)) => {
+            assert!(f.get("due_date").contains("not a date"));
+            assert!(
+                f.get("owner_id").contains("studio"),
+                "a client cannot own a deliverable"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
 }

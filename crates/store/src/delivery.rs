@@ -43,6 +43,22 @@ impl<C: sea_orm::ConnectionTrait> Repo<C> {
         .await?)
     }
 
+    pub async fn set_deliverable_owner_and_due(
+        &self,
+        id: i64,
+        owner_id: Option<i64>,
+        due_date: Option<chrono::NaiveDate>,
+    ) -> Result<()> {
+        use sea_orm::sea_query::Expr;
+        deliverable::Entity::update_many()
+            .col_expr(deliverable::Column::OwnerId, Expr::value(owner_id))
+            .col_expr(deliverable::Column::DueDate, Expr::value(due_date))
+            .filter(deliverable::Column::Id.eq(id))
+            .exec(self.conn())
+            .await?;
+        Ok(())
+    }
+
     pub async fn deliverables_of(&self, project_id: i64) -> Result<Vec<Deliverable>> {
         Ok(deliverable::Entity::find()
             .filter(deliverable::Column::ProjectId.eq(project_id))

@@ -189,6 +189,10 @@ struct NewDeliverable {
     profile: String,
     #[serde(default)]
     layout: String,
+    #[serde(default)]
+    owner_id: String,
+    #[serde(default)]
+    due_date: String,
 }
 
 async fn create(
@@ -202,6 +206,8 @@ async fn create(
         name: f.name,
         profile: f.profile,
         layout: f.layout,
+        owner_id: f.owner_id,
+        due_date: f.due_date,
     };
     let d = match postflow_app::delivery::add_deliverable(&state.app(), &actor, &code, &draft).await
     {

@@ -142,6 +142,8 @@ struct ShowPage {
 
 struct DeliverableRow {
     id: i64,
+    owner: String,
+    due: String,
     name: String,
     profiles: String,
     latest: String,
@@ -209,6 +211,12 @@ pub(crate) async fn show_page(
             .unwrap_or_else(|| "no run".into());
         deliverables.push(DeliverableRow {
             id: d.id,
+            owner: d
+                .owner_id
+                .and_then(|id| users.iter().find(|u| u.id == id))
+                .map(|u| u.name.clone())
+                .unwrap_or_else(|| "—".into()),
+            due: super::date_text(d.due_date),
             name: d.name.clone(),
             profiles: d.profiles.clone(),
             latest,
