@@ -8,8 +8,7 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
 use postflow_core::access::Action;
-use serde::Serialize;
-use utoipa::{OpenApi, ToSchema};
+use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -84,16 +83,11 @@ pub fn router() -> Router<AppState> {
 
 use crate::api_error::not_found;
 pub use crate::api_error::{ApiBytes, ApiError, ApiJson, ApiPath, ErrorDto};
-
-#[derive(Serialize, ToSchema)]
-pub struct MeDto {
-    pub id: i64,
-    pub email: String,
-    pub name: String,
-    /// admin, producer, artist or client
-    pub role: String,
-    pub client_id: Option<i64>,
-}
+// The bodies are shared with the CLI's client (postflow-api-types).
+pub use postflow_api_types::{
+    ClientDto, CopyDto, DeliverableDto, FailingDto, FileDto, MeDto, MediaDto, ProjectDto, QcRunDto,
+    RecordedDto, RuleDto, VolumeDto, VolumeInputDto,
+};
 
 #[utoipa::path(get, path = "/me", responses((status = 200, body = MeDto), (status = 401, body = ErrorDto)))]
 async fn me(ApiUser(user): ApiUser) -> Json<MeDto> {
@@ -104,22 +98,6 @@ async fn me(ApiUser(user): ApiUser) -> Json<MeDto> {
         role: user.role().as_str().into(),
         client_id: user.client_id,
     })
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct ProjectDto {
-    pub code: String,
-    pub name: String,
-    pub client_code: String,
-    pub client_name: String,
-    /// bidding, ingest, editorial, locked, finishing, delivered, archived
-    pub status: String,
-    /// ISO date (YYYY-MM-DD)
-    pub start_date: Option<String>,
-    pub due_date: Option<String>,
-    pub archived: bool,
-    /// Send back unchanged when editing; a stale version is refused.
-    pub version: i64,
 }
 
 async fn project_dtos(
@@ -174,14 +152,6 @@ async fn project(
     Ok(Json(project_dtos(&state, vec![p]).await?.remove(0)))
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct ClientDto {
-    pub id: i64,
-    pub code: String,
-    pub name: String,
-    pub archived: bool,
-}
-
 #[utoipa::path(get, path = "/clients", responses((status = 200, body = Vec<ClientDto>), (status = 401, body = ErrorDto)))]
 async fn clients(
     State(state): State<AppState>,
@@ -211,23 +181,6 @@ async fn clients(
 
 // --- media catalog -------------------------------------------------------------------------------
 
-#[derive(Serialize, ToSchema)]
-pub struct VolumeDto {
-    pub label: String,
-    /// drive, lto, nas or cloud
-    pub kind: String,
-    /// hdd, ssd, lto, cloud, …
-    pub media_type: String,
-    /// onsite or offsite
-    pub location: String,
-    pub capacity_bytes: Option<i64>,
-    pub notes: Option<String>,
-    /// Files with a verified copy on this volume.
-    pub files_held: u64,
-    /// RFC 3339
-    pub last_verified: Option<String>,
-}
-
 #[utoipa::path(get, path = "/volumes", responses((status = 200, body = Vec<VolumeDto>), (status = 403, body = ErrorDto)))]
 async fn volumes(
     State(state): State<AppState>,
@@ -250,19 +203,6 @@ async fn volumes(
             })
             .collect(),
     ))
-}
-
-#[derive(serde::Deserialize, ToSchema)]
-pub struct VolumeInputDto {
-    pub label: String,
-    /// drive, lto, nas or cloud
-    pub kind: String,
-    /// hdd, ssd, lto, cloud, …; defaults from the kind
-    pub media_type: Option<String>,
-    /// onsite or offsite
-    pub location: String,
-    pub capacity_bytes: Option<i64>,
-    pub notes: Option<String>,
 }
 
 /// Registers a volume, or updates the one with this label (producers and admins).
@@ -293,56 +233,6 @@ async fn register_volume(
         files_held: 0,
         last_verified: None,
     }))
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct FailingDto {
-    pub path: String,
-    /// e.g. "2 verified copies, needs 3", "no verified off-site copy"
-    pub reasons: Vec<String>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct RuleDto {
-    /// compliant, not_compliant or no_media
-    pub standing: String,
-    pub compliant: bool,
-    pub files: usize,
-    pub failing: Vec<FailingDto>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct CopyDto {
-    pub volume: String,
-    pub media_type: String,
-    /// onsite or offsite
-    pub location: String,
-    /// verified, failed or missing (as of the last check)
-    pub state: String,
-    /// Where the copy sits on the volume; internal, so null for client users.
-    pub path_on_volume: Option<String>,
-    /// RFC 3339: the last time this copy re-read as identical
-    pub verified_at: Option<String>,
-    pub checked_at: String,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct FileDto {
-    pub path: String,
-    pub size: i64,
-    pub modified: Option<String>,
-    /// algorithm → value
-    pub checksums: std::collections::BTreeMap<String, String>,
-    /// The name on the card before it was renamed into the naming convention.
-    pub original_path: Option<String>,
-    pub copies: Vec<CopyDto>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct MediaDto {
-    pub project: String,
-    pub status: RuleDto,
-    pub files: Vec<FileDto>,
 }
 
 /// A project's catalogued files with their copies, and its 3-2-1 status.
@@ -405,16 +295,6 @@ async fn project_media(
     }))
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct RecordedDto {
-    pub event_id: i64,
-    pub files: u64,
-    pub verified_copies: u64,
-    pub failed_copies: u64,
-    /// Volume labels seen for the first time, registered as on-site hdd drives.
-    pub new_volumes: Vec<String>,
-}
-
 /// Records an ingest or verification (`postflow ingest|verify --server`): files, copies per
 /// volume with their state, and the full report. Idempotent for files and copies; one log entry
 /// per call. The project's staff (or, for files of no project, producers and admins).
@@ -437,19 +317,6 @@ async fn record_catalog(
         failed_copies: out.failed_copies,
         new_volumes: out.new_volumes,
     }))
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct DeliverableDto {
-    pub id: i64,
-    pub name: String,
-    pub profiles: Vec<String>,
-    pub layout: Option<String>,
-    /// `pass`, `fail`, or null before the first QC run.
-    pub latest_qc: Option<String>,
-    pub qc_passed_at: Option<String>,
-    /// What still stands between the deliverable and "QC passed" (empty once it may pass).
-    pub blockers: Vec<String>,
 }
 
 #[utoipa::path(get, path = "/projects/{code}/deliverables", params(("code" = String, Path, description = "Project code")),
@@ -481,15 +348,6 @@ async fn deliverables(
         });
     }
     Ok(Json(out))
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct QcRunDto {
-    pub run_id: i64,
-    /// The verdict recomputed from the checks: `pass` or `fail`.
-    pub status: String,
-    /// The deliverable's page, where manual items are signed off.
-    pub url: String,
 }
 
 /// Attaches a QC result (the `postflow qc --json` document) to a deliverable. Staff on the

@@ -4,8 +4,6 @@ use crate::AppError;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde::Serialize;
-use utoipa::ToSchema;
 
 /// API errors are JSON, always (also for malformed bodies, bad paths and unknown routes):
 /// `{"code": "…", "message": "…", "fields": {field: message}, "error": "…"}` with the matching
@@ -93,19 +91,6 @@ impl<S: Send + Sync> axum::extract::FromRequest<S> for ApiBytes {
     }
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct ErrorDto {
-    /// Stable machine-readable code: not_found, forbidden, invalid, conflict, unauthorized,
-    /// malformed_json, bad_path, payload_too_large, busy, internal, …
-    pub code: String,
-    /// One sentence for a person.
-    pub message: String,
-    /// Per-field refusals (empty unless `code` is `invalid`).
-    pub fields: std::collections::BTreeMap<String, String>,
-    /// Same as `message` (kept for first-version clients).
-    pub error: String,
-}
-
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut fields = std::collections::BTreeMap::new();
@@ -159,3 +144,5 @@ pub async fn not_found() -> ApiError {
         "no such API address; see /api/v1/openapi.json".into(),
     )
 }
+
+pub use postflow_api_types::ErrorDto;

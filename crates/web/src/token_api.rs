@@ -8,8 +8,6 @@ use axum::extract::State;
 use axum::Json;
 use postflow_core::access::Action;
 use postflow_store::accounts::ApiToken;
-use serde::Serialize;
-use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -20,28 +18,15 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(revoke_token))
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct TokenDto {
-    pub id: i64,
-    pub user_id: i64,
-    pub name: String,
-    /// RFC 3339
-    pub created_at: String,
-    pub last_used_at: Option<String>,
-    /// Set once revoked (by its owner, an admin, a password change or disabling the account).
-    pub revoked_at: Option<String>,
-}
-
-impl From<ApiToken> for TokenDto {
-    fn from(t: ApiToken) -> Self {
-        TokenDto {
-            id: t.id,
-            user_id: t.user_id,
-            name: t.name,
-            created_at: t.created_at.to_rfc3339(),
-            last_used_at: t.last_used_at.map(|d| d.to_rfc3339()),
-            revoked_at: t.revoked_at.map(|d| d.to_rfc3339()),
-        }
+/// The token as the API shows it (never its secret).
+fn token_dto(t: ApiToken) -> TokenDto {
+    TokenDto {
+        id: t.id,
+        user_id: t.user_id,
+        name: t.name,
+        created_at: t.created_at.to_rfc3339(),
+        last_used_at: t.last_used_at.map(|d| d.to_rfc3339()),
+        revoked_at: t.revoked_at.map(|d| d.to_rfc3339()),
     }
 }
 
@@ -65,7 +50,7 @@ async fn list_tokens(
         .await?
         .ok_or(AppError::NotFound)?;
     let tokens = state.store.list_api_tokens(id).await?;
-    Ok(Json(tokens.into_iter().map(TokenDto::from).collect()))
+    Ok(Json(tokens.into_iter().map(token_dto).collect()))
 }
 
 #[utoipa::path(post, path = "/users/{id}/tokens/{token_id}/revoke",
@@ -79,5 +64,7 @@ async fn revoke_token(
     admin_of(&state, &api_user).await?;
     let actor = guard::actor_for(&state, &api_user.0).await?;
     let token = postflow_app::accounts::revoke_token(&state.app(), &actor, id, token_id).await?;
-    Ok(Json(token.into()))
+    Ok(Json(token_dto(token)))
 }
+
+pub use postflow_api_types::TokenDto;

@@ -10,12 +10,12 @@ use super::server::StoreArgs;
 use anyhow::{bail, Context};
 use clap::parser::ValueSource;
 use clap::{ArgMatches, Args, Subcommand};
+use postflow_api_types::{VolumeDto, VolumeInputDto};
 use postflow_core::integrity::{CopyState, VolumeLabel};
 use postflow_ingest::{FileStatus, IngestReport, VerifyReport};
 use postflow_store::catalog::{
     CatalogRecord, EventKind, RecordOutcome, RecordedCopy, RecordedFile, VolumeRef,
 };
-use serde::Deserialize;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -409,14 +409,6 @@ pub(crate) fn http() -> anyhow::Result<reqwest::blocking::Client> {
         .context("cannot set up the HTTP client")
 }
 
-#[derive(Deserialize)]
-struct ApiErrorBody {
-    #[serde(default)]
-    error: Option<String>,
-    #[serde(default)]
-    message: Option<String>,
-}
-
 /// Turns a non-success API answer into one sentence naming the server.
 pub(crate) fn api_result<T: serde::de::DeserializeOwned>(
     url: &str,
@@ -434,9 +426,9 @@ pub(crate) fn api_result<T: serde::de::DeserializeOwned>(
             .with_context(|| format!("the server at {url} sent an answer postflow cannot read"));
     }
     let detail = resp
-        .json::<ApiErrorBody>()
+        .json::<postflow_api_types::ErrorDto>()
         .ok()
-        .and_then(|b| b.error.or(b.message))
+        .map(|b| b.message)
         .unwrap_or_else(|| status.to_string());
     match status.as_u16() {
         401 => bail!("the server at {url} did not accept the token ({detail}); create a new token on your account page"),
@@ -562,18 +554,6 @@ pub fn parse_capacity(s: &str) -> anyhow::Result<i64> {
     }
 }
 
-#[derive(serde::Serialize, Deserialize)]
-struct VolumeJson {
-    label: String,
-    kind: String,
-    media_type: String,
-    location: String,
-    capacity_bytes: Option<i64>,
-    notes: Option<String>,
-    files_held: u64,
-    last_verified: Option<String>,
-}
-
 pub fn run_volume(cmd: VolumeCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         VolumeCommand::Add(a) => volume_add(a),
@@ -595,16 +575,20 @@ fn volume_add(a: VolumeAddArgs) -> anyhow::Result<ExitCode> {
     let input = draft.validate().map_err(volume_refusal)?;
     match server_target(&a.remote)? {
         Some(Target::Server { url, token }) => {
-            let body = serde_json::json!({
-                "label": input.label.as_str(), "kind": input.kind.as_str(), "media_type": input.media.as_str(),
-                "location": input.site.as_str(), "capacity_bytes": capacity, "notes": a.notes,
-            });
+            let body = VolumeInputDto {
+                label: input.label.as_str().to_string(),
+                kind: input.kind.as_str().to_string(),
+                media_type: Some(input.media.as_str().to_string()),
+                location: input.site.as_str().to_string(),
+                capacity_bytes: capacity,
+                notes: a.notes.clone(),
+            };
             let resp = http()?
                 .post(format!("{url}/api/v1/volumes"))
                 .bearer_auth(&token)
                 .json(&body)
                 .send();
-            let _: VolumeJson = api_result(&url, resp)?;
+            let _: VolumeDto = api_result(&url, resp)?;
         }
         _ => runtime()?.block_on(async {
             let s = a.store.open().await?;
@@ -653,7 +637,7 @@ fn volume_refusal(e: postflow_app::AppError) -> anyhow::Error {
 }
 
 fn volume_list(a: VolumeListArgs) -> anyhow::Result<ExitCode> {
-    let list: Vec<VolumeJson> = match server_target(&a.remote)? {
+    let list: Vec<VolumeDto> = match server_target(&a.remote)? {
         Some(Target::Server { url, token }) => {
             let resp = http()?
                 .get(format!("{url}/api/v1/volumes"))
@@ -667,7 +651,7 @@ fn volume_list(a: VolumeListArgs) -> anyhow::Result<ExitCode> {
             s.close().await.ok();
             anyhow::Ok(
                 vols.into_iter()
-                    .map(|v| VolumeJson {
+                    .map(|v| VolumeDto {
                         kind: v.volume.kind().as_str().into(),
                         media_type: v.volume.media().to_string(),
                         location: v.volume.site().as_str().into(),

@@ -129,13 +129,6 @@ fn parse_deliverable(s: &str) -> anyhow::Result<(String, i64)> {
     parsed.with_context(|| format!("--deliverable {s:?} is not PROJECT/ID, e.g. ACME-SPRING/3 (see the deliverable's page)"))
 }
 
-#[derive(serde::Deserialize)]
-struct AttachedRun {
-    run_id: i64,
-    status: String,
-    url: String,
-}
-
 /// Posts the report to the deliverable; the verdict there is recomputed from the checks.
 fn attach(
     server: &str,
@@ -143,7 +136,7 @@ fn attach(
     code: &str,
     id: i64,
     report: &QcReport,
-) -> anyhow::Result<AttachedRun> {
+) -> anyhow::Result<postflow_api_types::QcRunDto> {
     let base = server.trim_end_matches('/');
     let url = format!("{base}/api/v1/projects/{code}/deliverables/{id}/qc-runs");
     let resp = super::catalog::http()?
@@ -180,14 +173,6 @@ fn load_profiles(args: &QcArgs) -> anyhow::Result<(ProfileSet, Vec<String>)> {
     Ok((set, chosen))
 }
 
-#[derive(serde::Deserialize)]
-struct DeliverableOnServer {
-    id: i64,
-    profiles: Vec<String>,
-    #[serde(default)]
-    layout: Option<String>,
-}
-
 /// The deliverable as the server has it (its profiles and declared mix format), read before
 /// the QC runs so the run is evaluated against what the deliverable needs.
 fn fetch_deliverable(
@@ -195,11 +180,11 @@ fn fetch_deliverable(
     token: &str,
     code: &str,
     id: i64,
-) -> anyhow::Result<DeliverableOnServer> {
+) -> anyhow::Result<postflow_api_types::DeliverableDto> {
     let base = server.trim_end_matches('/');
     let url = format!("{base}/api/v1/projects/{code}/deliverables");
     let resp = super::catalog::http()?.get(&url).bearer_auth(token).send();
-    let list: Vec<DeliverableOnServer> = super::catalog::api_result(base, resp)?;
+    let list: Vec<postflow_api_types::DeliverableDto> = super::catalog::api_result(base, resp)?;
     list.into_iter().find(|d| d.id == id).with_context(|| {
         format!("project {code} on {base} has no deliverable {id}; check the PROJECT/ID on the deliverable's page")
     })
