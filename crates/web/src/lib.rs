@@ -19,7 +19,6 @@ pub mod guard;
 mod pages;
 mod security;
 mod statics;
-mod token_api;
 
 use axum::http::{HeaderName, Request};
 use axum::Router;

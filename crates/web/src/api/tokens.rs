@@ -1,6 +1,6 @@
 //! Admins list and revoke any user's API tokens over the JSON API (`/api/v1/users/{id}/tokens`),
 //! as the Users page does; a revocation is audited like one made on the page.
-use crate::api::{ApiError, ApiPath, ErrorDto};
+use super::{ApiError, ApiPath, ErrorDto};
 use crate::auth::ApiUser;
 use crate::guard;
 use crate::{AppError, AppState};
@@ -12,7 +12,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 /// Routes and their OpenAPI paths, collected from the handlers' annotations.
-pub fn routes() -> OpenApiRouter<AppState> {
+pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_tokens))
         .routes(routes!(revoke_token))
