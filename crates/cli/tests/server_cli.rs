@@ -1,6 +1,6 @@
 //! `postflow serve`, `demo` and `user` as a user runs them: the real binary, real stores.
-use postflow_testkit::TempPostgres;
 use postflow_store::{Location, Store};
+use postflow_testkit::TempPostgres;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;

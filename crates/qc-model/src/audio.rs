@@ -9,4 +9,3 @@ pub struct Tone {
     /// Sine peak level (AES17: a full-scale sine reads 0 dBFS).
     pub level_dbfs: f64,
 }
-

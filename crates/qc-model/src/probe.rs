@@ -88,7 +88,6 @@ pub struct OtherStream {
     pub tag: Option<String>,
 }
 
-
 impl Probe {
     pub fn is_mp4_family(&self) -> bool {
         self.container.split(',').any(|f| f == "mp4" || f == "mov")

@@ -9,7 +9,10 @@ use std::process::Command;
 /// The machine's target triple: the graph is resolved for it, so that `--offline` does not ask
 /// for other platforms' crates that were never downloaded.
 fn host_triple() -> String {
-    let out = Command::new("rustc").arg("-vV").output().expect("rustc runs");
+    let out = Command::new("rustc")
+        .arg("-vV")
+        .output()
+        .expect("rustc runs");
     let text = String::from_utf8(out.stdout).unwrap();
     text.lines()
         .find_map(|l| l.strip_prefix("host: "))
@@ -84,7 +87,16 @@ fn web_and_app_use_the_qc_model_without_linking_the_ffmpeg_runner() {
 #[test]
 fn the_model_depends_on_nothing_that_runs_processes_or_stores() {
     let deps = normal_dependency_closure("postflow-qc-model");
-    for forbidden in ["postflow-qc", "postflow-store", "tokio", "crossbeam-channel", "libc"] {
-        assert!(!deps.contains(forbidden), "postflow-qc-model depends on {forbidden}");
+    for forbidden in [
+        "postflow-qc",
+        "postflow-store",
+        "tokio",
+        "crossbeam-channel",
+        "libc",
+    ] {
+        assert!(
+            !deps.contains(forbidden),
+            "postflow-qc-model depends on {forbidden}"
+        );
     }
 }

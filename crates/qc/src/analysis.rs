@@ -2,7 +2,6 @@
 //! channel, clipping, black, freeze and out-of-range runs. Pure.
 use crate::audio::{head_tone, ChannelData, Windows};
 use crate::decode::{AudioData, Decoded};
-pub use postflow_qc_model::analysis::Analysis;
 pub use crate::detection::{DetectSettings, Sensitive, SettingSpec, SETTINGS};
 use crate::layout::bs1770_weight;
 use crate::loudness::{summarise, ChannelEnergy, SUBBLOCKS_PER_S};
@@ -11,6 +10,7 @@ use crate::report::{
     AudioReport, ChannelReport, Event, EventKind, PhaseReport, Position, Programme, VideoReport,
 };
 use crate::video::{black_runs, freeze_runs, runs, FrameStat};
+pub use postflow_qc_model::analysis::Analysis;
 
 const WIN_S: f64 = 1.0 / SUBBLOCKS_PER_S as f64;
 

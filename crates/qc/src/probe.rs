@@ -2,11 +2,11 @@
 //!
 //! [`parse_ffprobe_json`] is pure and tested on recorded fixtures; [`probe_file`] runs ffprobe as a
 //! child with a timeout and also reads an MP4's top-level box order (moov before mdat).
-pub use postflow_qc_model::probe::{AudioStream, OtherStream, Probe, ScanType, VideoStream};
 use crate::error::QcError;
 use crate::layout;
 use crate::process::{ffprobe_bin, run_with_timeout, stderr_tail};
 use postflow_core::timecode::FrameRate;
+pub use postflow_qc_model::probe::{AudioStream, OtherStream, Probe, ScanType, VideoStream};
 use serde::Deserialize;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;

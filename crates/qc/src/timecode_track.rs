@@ -7,9 +7,9 @@
 //!
 //! [`read_timecode_track`] runs ffprobe (a child with a timeout) to list the samples;
 //! [`parse_tmcd_packets`] and [`find_breaks`] are pure and unit-tested on recorded output.
-pub use postflow_qc_model::timecode_track::{TimecodeBreak, TimecodeTrack, MAX_LISTED_BREAKS};
 use crate::process::{ffprobe_bin, run_with_timeout, stderr_tail};
 use postflow_core::timecode::{FrameRate, Timecode};
+pub use postflow_qc_model::timecode_track::{TimecodeBreak, TimecodeTrack, MAX_LISTED_BREAKS};
 use serde::Deserialize;
 use std::path::Path;
 use std::process::Command;
