@@ -7,7 +7,6 @@
 
 pub mod api;
 mod api_error;
-mod api_plan;
 pub mod auth;
 pub mod charts;
 /// The demo studio (seeded by the application layer).

@@ -3,7 +3,7 @@
 //!
 //! One module per area, each with its handlers and its `routes()`: [`projects`] (the signed-in
 //! user, projects, clients), [`catalog`] (volumes, media, catalog records), [`qc`]
-//! (deliverables and QC runs), [`tokens`] (API tokens), and `crate::api_plan` (plans). A new
+//! (deliverables and QC runs), [`tokens`] (API tokens), [`plan`] (plans: projects from templates, the schedule, tasks and dependencies). A new
 //! area adds its module here and merges its `routes()` below.
 use crate::AppState;
 use axum::routing::get;
@@ -12,6 +12,7 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
 mod catalog;
+mod plan;
 mod projects;
 mod qc;
 mod tokens;
@@ -24,7 +25,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(projects::routes())
         .merge(catalog::routes())
         .merge(qc::routes())
-        .merge(crate::api_plan::routes())
+        .merge(plan::routes())
 }
 
 /// The OpenAPI document's frame; the paths come from the routers.
