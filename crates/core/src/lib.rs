@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod integrity;
+pub mod lut;
 pub mod money;
 pub mod plan;
 pub mod project;
