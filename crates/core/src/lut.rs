@@ -27,9 +27,11 @@
 //! `interp=trilinear`), and the 1D path against `lut1d` with `interp=linear`. Both are exact at
 //! lattice points, and both agree on a table that is affine inside each cell.
 //!
-//! ffmpeg itself reads `DOMAIN_*` only as a scale (`1 / (max − min)`, clipped to ≤ 1) and ignores
-//! the minimum, so a file with a non-default domain renders differently in ffmpeg than here and
-//! in Resolve; this module follows the specification.
+//! ffmpeg (5.1, `vf_lut3d.c` / `vf_lut1d.c`) reads `DOMAIN_*` only as a scale
+//! `1 / (max − min)` clipped to ≤ 1 and ignores the minimum, so it agrees with the specification
+//! — and with this module — only when every channel's minimum is 0 and its maximum at least 1
+//! ([`Lut::ffmpeg_reads_domain_alike`]; measured in `lut_ffmpeg.rs`). This module follows the
+//! specification.
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -366,6 +368,14 @@ impl Lut {
     /// The 1D table that changes nothing.
     pub fn identity_1d(size: usize) -> Result<Lut, LutError> {
         Lut::from_fn_1d(size, |x| [x, x, x])
+    }
+
+    /// Whether ffmpeg's `lut3d`/`lut1d` map inputs onto this table as the specification does:
+    /// they ignore `DOMAIN_MIN` and clip the scale `1 / (max − min)` to ≤ 1, which is the same
+    /// only when every minimum is 0 and every maximum at least 1. A job that renders with ffmpeg
+    /// and checks pixels against [`Lut::apply`] must refuse a LUT for which this is false.
+    pub fn ffmpeg_reads_domain_alike(&self) -> bool {
+        (0..3).all(|ch| self.domain_min[ch] == 0.0 && self.domain_max[ch] >= 1.0)
     }
 
     /// The rows in file order (for 3D, red fastest).

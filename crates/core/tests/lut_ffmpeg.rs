@@ -214,3 +214,31 @@ fn lut1d_matches_ffmpeg_linear() {
         assert!(diff <= TOLERANCE, "{name}: lut1d off by {diff}");
     }
 }
+
+/// ffmpeg honours a domain that starts at 0 and ends at or above 1 as the specification says,
+/// and ignores any other; `ffmpeg_reads_domain_alike` tells the two apart.
+#[test]
+fn ffmpeg_agrees_on_the_domain_only_when_ffmpeg_reads_domain_alike_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let curve = "0 0 0\n0.2 0.3 0.4\n0.5 0.6 0.7\n1 1 1\n";
+    let wide = format!("LUT_1D_SIZE 4\nDOMAIN_MIN 0 0 0\nDOMAIN_MAX 2 1 1.5\n{curve}");
+    let shifted = format!("LUT_1D_SIZE 4\nDOMAIN_MIN 0.25 0 0\nDOMAIN_MAX 1 1 1\n{curve}");
+    for (text, alike) in [(wide, true), (shifted, false)] {
+        std::fs::write(dir.path().join("lut.cube"), &text).unwrap();
+        let lut = parse_cube("lut.cube", &text).unwrap();
+        assert_eq!(lut.ffmpeg_reads_domain_alike(), alike, "{text}");
+        let ours = |rgb| lut.apply(rgb);
+        for (name, input) in inputs(dir.path()) {
+            let diff = compare(
+                dir.path(),
+                &input,
+                "lut1d=file=lut.cube:interp=linear",
+                &[&ours],
+            )[0];
+            eprintln!("{name}, domain alike = {alike}: ffmpeg vs ours {diff:.3} (max code values)");
+            assert_eq!(diff <= TOLERANCE, alike, "{name}: off by {diff}\n{text}");
+        }
+    }
+    let cube = Lut::from_fn_3d(5, grade).unwrap();
+    assert!(cube.ffmpeg_reads_domain_alike());
+}
