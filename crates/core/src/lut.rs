@@ -60,7 +60,7 @@ impl LutKind {
     pub fn rows(self) -> usize {
         match self {
             LutKind::OneD { size } => size,
-            LutKind::ThreeD { size } => size * size * size,
+            LutKind::ThreeD { size } => size.saturating_mul(size).saturating_mul(size),
         }
     }
 
@@ -386,6 +386,9 @@ impl Lut {
     /// The table's output for `rgb`: 1D per-channel linear, 3D trilinear interpolation.
     /// Inputs are clamped to the domain (NaN counts as the minimum).
     pub fn apply(&self, rgb: [f32; 3]) -> [f32; 3] {
+        if !self.is_intact() {
+            return [f32::NAN; 3];
+        }
         match self.kind {
             LutKind::OneD { size } => self.apply_1d(size, rgb),
             LutKind::ThreeD { size } => {
@@ -409,6 +412,9 @@ impl Lut {
     /// point is chosen by the order of the fractional coordinates. A 1D table is the same as
     /// [`Lut::apply`].
     pub fn apply_tetrahedral(&self, rgb: [f32; 3]) -> [f32; 3] {
+        if !self.is_intact() {
+            return [f32::NAN; 3];
+        }
         let size = match self.kind {
             LutKind::OneD { size } => return self.apply_1d(size, rgb),
             LutKind::ThreeD { size } => size,
@@ -445,12 +451,23 @@ impl Lut {
     }
 
     /// Input channel → 0..=1 within the domain.
+    /// `kind` and the domain are public fields: a caller may have changed them after the table
+    /// was validated. Such a table gives NaN rather than an out-of-bounds panic.
+    fn is_intact(&self) -> bool {
+        self.kind.size() >= 2
+            && self.table.len() == self.kind.rows()
+            && domain_problem(self.domain_min, self.domain_max).is_none()
+    }
+
     fn normalise(&self, ch: usize, value: f32) -> f32 {
         let (min, max) = (self.domain_min[ch], self.domain_max[ch]);
-        if value.is_nan() {
+        if value.is_nan() || value <= min {
             return 0.0;
         }
-        let t = (value.clamp(min, max) - min) / (max - min);
+        if value >= max {
+            return 1.0;
+        }
+        let t = (value - min) / (max - min);
         // Guards a domain so wide that max − min overflows to infinity.
         if t.is_finite() {
             t.clamp(0.0, 1.0)

@@ -382,3 +382,18 @@ fn lut_use_round_trips_through_its_name() {
     assert_eq!(LutUse::Delivery.as_str(), "delivery");
     assert_eq!(LutUse::parse("look"), None);
 }
+
+/// `kind` and the domain are public; a table changed after validation must not panic.
+#[test]
+fn a_table_changed_after_validation_gives_nan_instead_of_panicking() {
+    let mut lut = Lut::identity_3d(3).unwrap();
+    lut.kind = LutKind::ThreeD { size: 4 };
+    assert!(lut.apply([0.5; 3]).iter().all(|v| v.is_nan()));
+    lut.kind = LutKind::ThreeD { size: usize::MAX };
+    assert!(lut.apply_tetrahedral([0.5; 3]).iter().all(|v| v.is_nan()));
+    let mut lut = Lut::identity_1d(4).unwrap();
+    lut.domain_min = [2.0; 3];
+    assert!(lut.apply([0.5; 3]).iter().all(|v| v.is_nan()));
+    lut.domain_min = [f32::NAN; 3];
+    assert!(lut.apply([0.5; 3]).iter().all(|v| v.is_nan()));
+}
