@@ -882,6 +882,8 @@ pub struct MyTask {
     pub code: String,
     pub project_name: String,
     pub task: TaskView,
+    /// Names of the unfinished tasks it waits on.
+    pub waiting_on: Vec<String>,
 }
 
 /// The actor's assigned tasks that are not approved yet, by forecast finish.
@@ -902,10 +904,22 @@ pub async fn my_work(ctx: &Context, actor: &Actor, today: NaiveDate) -> Result<V
             if t.status.is_done() {
                 continue;
             }
+            let waiting_on = t
+                .waiting_on
+                .iter()
+                .map(|k| {
+                    summary
+                        .plan
+                        .task(k)
+                        .map(|w| w.name.clone())
+                        .unwrap_or_else(|| k.clone())
+                })
+                .collect();
             out.push(MyTask {
                 code: summary.plan.code.clone(),
                 project_name: summary.plan.name.clone(),
                 task: t.clone(),
+                waiting_on,
             });
         }
     }

@@ -200,7 +200,10 @@ async fn producer_sees_everything_and_edits(app: &TestApp) {
     // The studio schedule is built: every open project with its next milestone, and the Gantt.
     let (status, html) = get(&c, format!("{}/schedule", app.base)).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(html.contains("Studio Gantt") && html.contains("<svg"), "{html}");
+    assert!(
+        html.contains("Studio Gantt") && html.contains("<svg"),
+        "{html}"
+    );
 }
 
 async fn malformed_form_names_the_field_and_keeps_input(app: &TestApp) {

@@ -1465,28 +1465,19 @@ async fn show_my_work(
     let mine = plan::my_work(&state.app(), &actor, today).await?;
     let rows = mine
         .into_iter()
-        .map(|m| {
-            let names: HashMap<String, String> = HashMap::new();
-            MyRow {
-                code: m.code,
-                project: m.project_name,
-                key: m.task.key.clone(),
-                name: m.task.name.clone(),
-                status: m.task.status.as_str(),
-                status_label: m.task.status.label(),
-                start: m.task.forecast.start.to_string(),
-                due: m.task.forecast.end.to_string(),
-                overdue: m.task.forecast.end < today,
-                late: m.task.late(),
-                waiting_on: m
-                    .task
-                    .waiting_on
-                    .iter()
-                    .map(|k| names.get(k).cloned().unwrap_or_else(|| k.clone()))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                percent: m.task.percent_complete,
-            }
+        .map(|m| MyRow {
+            code: m.code,
+            project: m.project_name,
+            key: m.task.key.clone(),
+            name: m.task.name.clone(),
+            status: m.task.status.as_str(),
+            status_label: m.task.status.label(),
+            start: m.task.forecast.start.to_string(),
+            due: m.task.forecast.end.to_string(),
+            overdue: m.task.forecast.end < today,
+            late: m.task.late(),
+            waiting_on: m.waiting_on.join(", "),
+            percent: m.task.percent_complete,
         })
         .collect();
     let days_off = state
