@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod catalog;
 pub mod delivery;
 pub mod entities;
+pub mod jobs;
 pub mod migration;
 pub mod plan;
 pub mod studio;

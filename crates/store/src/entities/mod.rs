@@ -6,6 +6,8 @@ pub mod catalog_event;
 pub mod client;
 pub mod deliverable;
 pub mod file_copy;
+pub mod job;
+pub mod job_log;
 pub mod login_throttle;
 pub mod media_file;
 pub mod plan_event;

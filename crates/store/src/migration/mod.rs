@@ -8,10 +8,11 @@ mod m0003_delivery;
 mod m0004_original_names;
 mod m0005_account_security;
 mod m0006_plans;
+mod m0007_jobs;
 
 /// The schema generation this build writes. A store stamped with a higher one was written by a
 /// newer postflow and is refused rather than risked.
-pub const SCHEMA_GENERATION: i64 = 6;
+pub const SCHEMA_GENERATION: i64 = 7;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0004_original_names::Migration),
             Box::new(m0005_account_security::Migration),
             Box::new(m0006_plans::Migration),
+            Box::new(m0007_jobs::Migration),
         ]
     }
 }
