@@ -45,6 +45,8 @@ enum Command {
     /// Schedules: the critical path of a plan file.
     #[command(subcommand)]
     Plan(commands::plan::PlanCommand),
+    /// Run queued jobs (proxies, encodes, …) on this machine from the store.
+    Worker(commands::worker::WorkerArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -61,6 +63,8 @@ enum BenchCommand {
     Qc(commands::qc::BenchQcArgs),
     /// CPM on a generated 10,000-task network and a studio of 50 projects × 100 tasks.
     Plan(commands::plan::BenchPlanArgs),
+    /// Workers draining a queue of short jobs: claim overhead, throughput, each job once.
+    Jobs(commands::worker::BenchJobsArgs),
 }
 
 fn main() -> ExitCode {
@@ -78,6 +82,8 @@ fn main() -> ExitCode {
         Command::Volume(c) => commands::catalog::run_volume(c),
         Command::Plan(c) => commands::plan::run_plan(c),
         Command::Bench(BenchCommand::Plan(a)) => commands::plan::run_bench_plan(a),
+        Command::Worker(a) => commands::worker::run_worker(a),
+        Command::Bench(BenchCommand::Jobs(a)) => commands::worker::run_bench_jobs(a),
     };
     match result {
         Ok(code) => code,

@@ -3,3 +3,4 @@ pub mod ingest;
 pub mod plan;
 pub mod qc;
 pub mod server;
+pub mod worker;
