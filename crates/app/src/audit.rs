@@ -105,6 +105,20 @@ pub enum AuditEvent {
     CalendarChanged {
         detail: String,
     },
+    JobEnqueued {
+        job_id: i64,
+        kind: String,
+        project_code: Option<String>,
+    },
+    JobCancelled {
+        job_id: i64,
+        kind: String,
+        was_running: bool,
+    },
+    JobRetried {
+        job_id: i64,
+        kind: String,
+    },
 }
 
 impl AuditEvent {
@@ -112,6 +126,35 @@ impl AuditEvent {
     pub fn row(&self) -> (&'static str, &'static str, Option<i64>, String) {
         use AuditEvent::*;
         match self {
+            JobEnqueued {
+                job_id,
+                kind,
+                project_code,
+            } => {
+                let detail = match project_code {
+                    Some(code) => format!("queued {kind} job {job_id} for {code}"),
+                    None => format!("queued {kind} job {job_id}"),
+                };
+                ("create", "job", Some(*job_id), detail)
+            }
+            JobCancelled {
+                job_id,
+                kind,
+                was_running,
+            } => {
+                let detail = if *was_running {
+                    format!("asked the worker to stop {kind} job {job_id}")
+                } else {
+                    format!("cancelled {kind} job {job_id}")
+                };
+                ("cancel", "job", Some(*job_id), detail)
+            }
+            JobRetried { job_id, kind } => (
+                "retry",
+                "job",
+                Some(*job_id),
+                format!("queued {kind} job {job_id} again"),
+            ),
             TaskChanged { project_id, detail } => {
                 ("update", "plan", Some(*project_id), detail.clone())
             }
