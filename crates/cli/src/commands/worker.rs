@@ -289,8 +289,8 @@ impl Worker {
                 job.id, job.kind, job.attempts
             );
         }
-        let work = handler.run(&run);
-        tokio::pin!(work);
+        // Boxed, so giving the job back can drop (and so stop) the handler's work first.
+        let mut work = handler.run(&run);
         let mut beat = tokio::time::interval(self.config.heartbeat);
         beat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         beat.tick().await; // the claim itself was the first beat
