@@ -8,6 +8,8 @@ use std::fmt;
 
 pub mod calendar;
 pub mod cpm;
+pub mod psplib;
+pub mod rcpsp;
 
 pub use calendar::{CalendarError, WorkingCalendar};
 pub use cpm::{schedule, Dependency, PlanError, PlanTask, Schedule, TaskSchedule};
