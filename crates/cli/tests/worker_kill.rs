@@ -153,7 +153,8 @@ fn sigterm_gives_an_unfinished_job_back_and_cancel_and_failure_end_jobs() {
 
     // A job that keeps failing ends failed with its reason; --drain exits when nothing is left.
     let failing = q.enqueue("fail", "{}", 1);
-    let newer = q.enqueue("noop", r#"{"ms":0,"colour":"red"}"#, 1);
+    // A payload from a newer postflow fails at once: another attempt cannot help.
+    let newer = q.enqueue("noop", r#"{"ms":0,"colour":"red"}"#, 3);
     let status = Command::new(env!("CARGO_BIN_EXE_postflow"))
         .args(["worker", "--database-url", &q.url, "--drain"])
         .stderr(Stdio::null())
@@ -168,6 +169,7 @@ fn sigterm_gives_an_unfinished_job_back_and_cancel_and_failure_end_jobs() {
     );
     let refused = q.job(newer);
     assert_eq!(refused.job_state().unwrap(), JobState::Failed);
+    assert_eq!(refused.attempts, 1, "not retried: {refused:?}");
     assert!(
         refused
             .message

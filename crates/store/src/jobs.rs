@@ -306,6 +306,13 @@ impl<C: ConnectionTrait> Repo<C> {
         self.finish(job_id, worker, JobState::Succeeded, None).await
     }
 
+    /// Fails the job for good, whatever attempts it has left: another attempt cannot help (its
+    /// payload is one this build cannot read). False when `worker` lost it.
+    pub async fn give_up(&self, job_id: i64, worker: &str, error: &str) -> Result<bool> {
+        self.finish(job_id, worker, JobState::Failed, Some(error))
+            .await
+    }
+
     /// The worker stopped the job because it was asked to (see [`Heartbeat::Kept`]).
     pub async fn confirm_cancelled(&self, job_id: i64, worker: &str) -> Result<bool> {
         self.finish(job_id, worker, JobState::Cancelled, Some("cancelled"))

@@ -157,6 +157,19 @@ async fn a_failed_job_waits_its_backoff_and_fails_for_good_after_max_attempts(st
         store.retry(id).await.is_err(),
         "a running job is not retried"
     );
+    // Giving up fails it at once, attempts left or not.
+    assert!(!store.give_up(id, "w1", "not mine").await.unwrap());
+    assert!(store
+        .give_up(id, "w3", "a payload from a newer postflow")
+        .await
+        .unwrap());
+    let given_up = store.job(id).await.unwrap().unwrap();
+    assert_eq!(given_up.job_state().unwrap(), JobState::Failed);
+    assert_eq!(given_up.attempts, 1);
+    assert_eq!(
+        given_up.message.as_deref(),
+        Some("a payload from a newer postflow")
+    );
 }
 
 async fn a_worker_that_lost_its_lease_changes_nothing(store: &Store) {

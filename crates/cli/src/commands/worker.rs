@@ -81,10 +81,42 @@ impl JobRun {
     }
 }
 
-/// One kind of job. `run` returns `Err` with one sentence when the job failed.
+/// Why an attempt failed, in one sentence; `retry: false` when another attempt cannot help
+/// (a payload this build cannot read), so the job fails at once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobError {
+    pub message: String,
+    pub retry: bool,
+}
+
+impl JobError {
+    pub fn permanent(message: impl Into<String>) -> JobError {
+        JobError {
+            message: message.into(),
+            retry: false,
+        }
+    }
+}
+
+impl From<String> for JobError {
+    fn from(message: String) -> Self {
+        JobError {
+            message,
+            retry: true,
+        }
+    }
+}
+
+impl From<&str> for JobError {
+    fn from(message: &str) -> Self {
+        JobError::from(message.to_string())
+    }
+}
+
+/// One kind of job. `run` returns `Err` with one sentence when the attempt failed.
 pub trait JobHandler: Send + Sync {
     fn kind(&self) -> &'static str;
-    fn run<'a>(&'a self, run: &'a JobRun) -> BoxFuture<'a, Result<(), String>>;
+    fn run<'a>(&'a self, run: &'a JobRun) -> BoxFuture<'a, Result<(), JobError>>;
 }
 
 /// The job kinds this build can run.
@@ -112,12 +144,12 @@ impl Registry {
 
 /// A payload field this build does not know means the job came from a newer postflow: refused
 /// with a sentence rather than half-understood.
-fn payload<T: serde::de::DeserializeOwned>(job: &Job) -> Result<T, String> {
+fn payload<T: serde::de::DeserializeOwned>(job: &Job) -> Result<T, JobError> {
     serde_json::from_str(&job.payload).map_err(|e| {
-        format!(
+        JobError::permanent(format!(
             "the {} job's payload is not one this postflow understands ({e}); it may come from a newer version",
             job.kind
-        )
+        ))
     })
 }
 
@@ -135,7 +167,7 @@ impl JobHandler for Noop {
     fn kind(&self) -> &'static str {
         "noop"
     }
-    fn run<'a>(&'a self, run: &'a JobRun) -> BoxFuture<'a, Result<(), String>> {
+    fn run<'a>(&'a self, run: &'a JobRun) -> BoxFuture<'a, Result<(), JobError>> {
         Box::pin(async move {
             let p: NoopPayload = payload(&run.job)?;
             if p.ms > 0 {
@@ -149,7 +181,8 @@ impl JobHandler for Noop {
                 "ran on {} (attempt {})",
                 run.worker, run.job.attempts
             ))
-            .await
+            .await?;
+            Ok(())
         })
     }
 }
@@ -161,7 +194,7 @@ impl JobHandler for AlwaysFail {
     fn kind(&self) -> &'static str {
         "fail"
     }
-    fn run<'a>(&'a self, run: &'a JobRun) -> BoxFuture<'a, Result<(), String>> {
+    fn run<'a>(&'a self, run: &'a JobRun) -> BoxFuture<'a, Result<(), JobError>> {
         Box::pin(async move {
             run.log(&format!(
                 "failing on {} (attempt {})",
@@ -347,8 +380,16 @@ impl Worker {
                     .complete(job.id, worker)
                     .await
                     .map(|ok| (ok, "succeeded".to_string())),
-                Err(e) => {
+                Err(JobError { message: e, retry }) => {
                     let _ = run.log(&format!("failed: {e}")).await;
+                    if !retry {
+                        let gave_up = self.store.give_up(job.id, worker, &e).await;
+                        return self.report(
+                            worker,
+                            &job,
+                            gave_up.map(|ok| (ok, format!("failed for good: {e}"))),
+                        );
+                    }
                     self.store
                         .fail(job.id, worker, &e, self.config.backoff)
                         .await
@@ -362,6 +403,10 @@ impl Worker {
                 }
             }
         };
+        self.report(worker, &job, report);
+    }
+
+    fn report(&self, worker: &str, job: &Job, report: postflow_store::Result<(bool, String)>) {
         match report {
             Ok((true, what)) if self.config.verbose => {
                 eprintln!("worker {worker}: job {} {what}", job.id)
