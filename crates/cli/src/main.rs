@@ -47,6 +47,9 @@ enum Command {
     Plan(commands::plan::PlanCommand),
     /// Run queued jobs (proxies, encodes, …) on this machine from the store.
     Worker(commands::worker::WorkerArgs),
+    /// The job queue: add, list, cancel, retry.
+    #[command(subcommand)]
+    Job(commands::worker::JobCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -83,6 +86,7 @@ fn main() -> ExitCode {
         Command::Plan(c) => commands::plan::run_plan(c),
         Command::Bench(BenchCommand::Plan(a)) => commands::plan::run_bench_plan(a),
         Command::Worker(a) => commands::worker::run_worker(a),
+        Command::Job(c) => commands::worker::run_job(c),
         Command::Bench(BenchCommand::Jobs(a)) => commands::worker::run_bench_jobs(a),
     };
     match result {

@@ -197,3 +197,67 @@ fn sigterm_gives_an_unfinished_job_back_and_cancel_and_failure_end_jobs() {
         "{err}"
     );
 }
+
+fn postflow(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_postflow"))
+        .args(args)
+        .arg("--data-dir")
+        .arg(dir)
+        .output()
+        .expect("run postflow")
+}
+
+fn listed(dir: &std::path::Path, state: &str) -> Vec<serde_json::Value> {
+    let out = postflow(dir, &["job", "list", "--json", "--state", state]);
+    assert!(out.status.success(), "{out:?}");
+    serde_json::from_slice::<Vec<serde_json::Value>>(&out.stdout).unwrap()
+}
+
+#[test]
+fn job_verbs_queue_list_cancel_and_retry_on_a_local_store() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    let out = postflow(&dir, &["job", "add", "noop", "--payload", r#"{"ms":0}"#]);
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "1");
+
+    let bad = postflow(&dir, &["job", "add", "Bad Kind", "--payload", "[1]"]);
+    assert_eq!(bad.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(err.starts_with("error: the job was refused: KIND"), "{err}");
+    assert!(err.contains("--payload: give a JSON object"), "{err}");
+
+    let out = postflow(&dir, &["job", "add", "fail", "--max-attempts", "1"]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "2");
+    assert_eq!(listed(&dir, "queued").len(), 2);
+
+    let out = postflow(&dir, &["worker", "--drain"]);
+    assert!(out.status.success(), "{out:?}");
+    let ok = listed(&dir, "succeeded");
+    assert_eq!(ok.len(), 1);
+    assert_eq!(
+        (ok[0]["id"].as_i64(), ok[0]["attempts"].as_i64()),
+        (Some(1), Some(1))
+    );
+    let failed = listed(&dir, "failed");
+    assert_eq!(failed[0]["id"].as_i64(), Some(2));
+    assert_eq!(
+        failed[0]["message"].as_str(),
+        Some("this job always fails (kind \"fail\")")
+    );
+
+    let refused = postflow(&dir, &["job", "retry", "1"]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr)
+        .contains("only a failed or cancelled job can be retried"));
+    assert!(postflow(&dir, &["job", "retry", "2"]).status.success());
+    let out = postflow(&dir, &["job", "cancel", "2"]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "job 2 cancelled"
+    );
+    assert_eq!(listed(&dir, "cancelled")[0]["id"].as_i64(), Some(2));
+    let unknown = postflow(&dir, &["job", "cancel", "99"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("job 99 not found"));
+}

@@ -1,5 +1,6 @@
 //! `postflow worker`: runs queued jobs on this machine, straight from the store
-//! (`--data-dir`, `--database-url`), and `postflow bench jobs`.
+//! (`--data-dir`, `--database-url`); `postflow job add|list|cancel|retry` (the app's use cases);
+//! and `postflow bench jobs`.
 //!
 //! A worker claims a job under a lease (`store::jobs`), runs the kind's [`JobHandler`] and
 //! heartbeats every few seconds meanwhile, which extends the lease, records progress and learns
@@ -656,6 +657,173 @@ pub fn run_bench_jobs(args: BenchJobsArgs) -> anyhow::Result<ExitCode> {
             );
         }
         println!("  every job succeeded exactly once (attempts = 1, one run logged)");
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// `postflow job …`: the queue as people see it, through the app's use cases (as the local
+/// operator, like every verb on a store it opens directly).
+#[derive(Debug, clap::Subcommand)]
+pub enum JobCommand {
+    /// Queue a job and print its id.
+    Add(JobAddArgs),
+    /// List jobs, newest first.
+    List(JobListArgs),
+    /// Cancel a queued job, or ask a running job's worker to stop it.
+    Cancel(JobIdArgs),
+    /// Queue a failed or cancelled job again, with fresh attempts.
+    Retry(JobIdArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct JobAddArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The job kind (e.g. noop).
+    pub kind: String,
+    /// The kind's payload, a JSON object.
+    #[arg(long, default_value = "{}")]
+    pub payload: String,
+    /// The project (code) it works for; default: studio-wide.
+    #[arg(long)]
+    pub project: Option<String>,
+    /// -100..=100, higher first.
+    #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
+    pub priority: i64,
+    /// How many attempts before it fails for good (1..=20).
+    #[arg(long, default_value_t = 3)]
+    pub max_attempts: i64,
+}
+
+#[derive(Debug, Args)]
+pub struct JobListArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Only this project's jobs (by code).
+    #[arg(long)]
+    pub project: Option<String>,
+    /// Only jobs in these states (queued, running, succeeded, failed, cancelled; comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    pub state: Vec<String>,
+    /// Print JSON: an array of {id, kind, state, project_id, priority, attempts, max_attempts,
+    /// progress, message, lease_owner, created_at, run_after, finished_at}.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct JobIdArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The job's id.
+    pub id: i64,
+}
+
+fn job_refusal(e: postflow_app::AppError) -> anyhow::Error {
+    match e {
+        postflow_app::AppError::Invalid(fields) => {
+            let parts: Vec<String> = fields
+                .0
+                .iter()
+                .map(|(f, m)| {
+                    let flag = match *f {
+                        "kind" => "KIND".to_string(),
+                        other => format!("--{}", other.replace('_', "-")),
+                    };
+                    format!("{flag}: {m}")
+                })
+                .collect();
+            anyhow::anyhow!("the job was refused: {}", parts.join("; "))
+        }
+        other => anyhow::anyhow!("{other}"),
+    }
+}
+
+pub fn run_job(command: JobCommand) -> anyhow::Result<ExitCode> {
+    use postflow_app::{access::local_operator, jobs, Context as AppContext};
+    runtime()?.block_on(async move {
+        let operator = local_operator();
+        match command {
+            JobCommand::Add(a) => {
+                let ctx = AppContext::new(a.store.open().await?);
+                let draft = jobs::JobDraft {
+                    kind: a.kind,
+                    payload: a.payload,
+                    project_code: a.project,
+                    priority: a.priority,
+                    max_attempts: Some(a.max_attempts),
+                };
+                let job = jobs::enqueue(&ctx, &operator, &draft)
+                    .await
+                    .map_err(job_refusal)?;
+                println!("{}", job.id);
+            }
+            JobCommand::List(a) => {
+                let mut states = Vec::new();
+                for s in &a.state {
+                    states.push(JobState::parse(s.trim()).with_context(|| {
+                        format!(
+                            "--state {s:?} is not one of queued, running, succeeded, failed, cancelled"
+                        )
+                    })?);
+                }
+                let ctx = AppContext::new(a.store.open().await?);
+                let list = jobs::list(&ctx, &operator, a.project.as_deref(), &states)
+                    .await
+                    .map_err(job_refusal)?;
+                if a.json {
+                    let rows: Vec<serde_json::Value> = list
+                        .iter()
+                        .map(|j| {
+                            serde_json::json!({
+                                "id": j.id, "kind": j.kind, "state": j.state,
+                                "project_id": j.project_id, "priority": j.priority,
+                                "attempts": j.attempts, "max_attempts": j.max_attempts,
+                                "progress": j.progress, "message": j.message,
+                                "lease_owner": j.lease_owner,
+                                "created_at": j.created_at.to_rfc3339(),
+                                "run_after": j.run_after.to_rfc3339(),
+                                "finished_at": j.finished_at.map(|t| t.to_rfc3339()),
+                            })
+                        })
+                        .collect();
+                    println!("{}", serde_json::to_string_pretty(&rows)?);
+                } else {
+                    for j in &list {
+                        println!(
+                            "{:>6}  {:<10} {:<9} attempt {}/{}  {:>5.1}%  {}",
+                            j.id,
+                            j.kind,
+                            j.state,
+                            j.attempts,
+                            j.max_attempts,
+                            j.progress as f64 / 10.0,
+                            j.message.as_deref().unwrap_or("")
+                        );
+                    }
+                }
+            }
+            JobCommand::Cancel(a) => {
+                let ctx = AppContext::new(a.store.open().await?);
+                match jobs::cancel(&ctx, &operator, a.id)
+                    .await
+                    .map_err(job_refusal)?
+                {
+                    postflow_store::jobs::CancelOutcome::Requested => println!(
+                        "job {} is running; its worker stops it at its next heartbeat",
+                        a.id
+                    ),
+                    _ => println!("job {} cancelled", a.id),
+                }
+            }
+            JobCommand::Retry(a) => {
+                let ctx = AppContext::new(a.store.open().await?);
+                jobs::retry(&ctx, &operator, a.id)
+                    .await
+                    .map_err(job_refusal)?;
+                println!("job {} queued again", a.id);
+            }
+        }
         Ok(ExitCode::SUCCESS)
     })
 }
