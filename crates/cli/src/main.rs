@@ -68,6 +68,8 @@ enum BenchCommand {
     Plan(commands::plan::BenchPlanArgs),
     /// Workers draining a queue of short jobs: claim overhead, throughput, each job once.
     Jobs(commands::worker::BenchJobsArgs),
+    /// The resource-constrained scheduler on PSPLIB j30/j60/j120 vs. OR-Tools CP-SAT.
+    Rcpsp(commands::rcpsp::BenchRcpspArgs),
 }
 
 fn main() -> ExitCode {
@@ -88,6 +90,7 @@ fn main() -> ExitCode {
         Command::Worker(a) => commands::worker::run_worker(a),
         Command::Job(c) => commands::worker::run_job(c),
         Command::Bench(BenchCommand::Jobs(a)) => commands::worker::run_bench_jobs(a),
+        Command::Bench(BenchCommand::Rcpsp(a)) => commands::rcpsp::run_bench_rcpsp(a),
     };
     match result {
         Ok(code) => code,
