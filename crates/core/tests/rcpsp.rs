@@ -188,6 +188,34 @@ fn bad_input_is_refused_with_a_clear_error() {
         solve(&negative, opts),
         Err(RcpspError::NegativeDuration(_))
     ));
+    // Extreme numbers are refused or checked without overflowing.
+    let mut overdue = Activity::new("a", 1, vec![1]);
+    overdue.due = Some(i64::MIN);
+    let p = one_resource(1, vec![overdue], vec![]);
+    let sol = solve(&p, opts).unwrap();
+    verify(&p, &sol).unwrap();
+    let far = Problem {
+        dependencies: vec![Dependency {
+            lag: i64::MAX,
+            ..fs("a", "b")
+        }],
+        ..one_resource(
+            1,
+            vec![
+                Activity::new("a", 5, vec![1]),
+                Activity::new("b", 1, vec![1]),
+            ],
+            vec![],
+        )
+    };
+    assert!(matches!(
+        verify_starts(&far, &[i64::MAX, 0]),
+        Err(Violation::Dependency { .. })
+    ));
+    assert!(matches!(
+        solve(&far, opts),
+        Err(RcpspError::HorizonTooLong(_))
+    ));
     let huge = one_resource(1, vec![Activity::new("a", i64::MAX, vec![1])], vec![]);
     assert!(matches!(
         solve(&huge, opts),

@@ -287,13 +287,16 @@ fn bound_from_pred(
     dur: i64,
 ) -> i64 {
     match kind {
-        DependencyKind::FinishToStart => pred_start + pred_dur + lag,
-        DependencyKind::StartToStart => pred_start + lag,
-        DependencyKind::FinishToFinish => pred_start + pred_dur + lag - dur,
+        DependencyKind::FinishToStart => pred_start.saturating_add(pred_dur).saturating_add(lag),
+        DependencyKind::StartToStart => pred_start.saturating_add(lag),
+        DependencyKind::FinishToFinish => pred_start
+            .saturating_add(pred_dur)
+            .saturating_add(lag)
+            .saturating_sub(dur),
     }
 }
 
-/// Checks a schedule on its own (no solver state): starts count, releases, every dependency with
+/// Checks a schedule on its own (no solver state, any input: arithmetic saturates): starts count, releases, every dependency with
 /// its lag, every resource on every day, and that `makespan` is the largest finish.
 pub fn verify(problem: &Problem, solution: &Solution) -> Result<(), Violation> {
     verify_starts(problem, &solution.starts)?;
@@ -352,7 +355,7 @@ pub fn verify_starts(problem: &Problem, starts: &[i64]) -> Result<(), Violation>
             let dem = a.demand.get(r).copied().unwrap_or(0);
             if dem != 0 && a.duration > 0 {
                 events.push((s, dem));
-                events.push((s + a.duration, -dem));
+                events.push((s.saturating_add(a.duration), -dem));
             }
         }
         events.sort_unstable();
@@ -392,7 +395,7 @@ fn makespan_of(problem: &Problem, starts: &[i64]) -> i64 {
         .activities
         .iter()
         .zip(starts)
-        .map(|(a, s)| s + a.duration)
+        .map(|(a, s)| s.saturating_add(a.duration))
         .max()
         .unwrap_or(0)
         .max(0)
@@ -870,7 +873,10 @@ impl<'a> Search<'a> {
         let acts = &self.model.problem.activities;
         acts.iter()
             .zip(starts)
-            .filter_map(|(a, s)| a.due.map(|due| (s + a.duration - due).max(0)))
+            .filter_map(|(a, s)| {
+                a.due
+                    .map(|due| (s + a.duration).saturating_sub(due).clamp(0, MAX_HORIZON))
+            })
             .sum()
     }
 
