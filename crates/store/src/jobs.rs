@@ -475,32 +475,36 @@ impl Store {
     ) -> Result<Option<Job>> {
         let tx = self.begin().await?;
         let claimed = loop {
-            let due = Condition::any()
-                .add(
-                    Condition::all()
-                        .add(job::Column::State.eq(JobState::Queued.as_str()))
-                        .add(job::Column::RunAfter.lte(at)),
-                )
-                .add(
-                    Condition::all()
-                        .add(job::Column::State.eq(JobState::Running.as_str()))
-                        .add(job::Column::LeaseExpiresAt.lt(at)),
-                );
-            let mut pick = job::Entity::find().filter(due);
-            if !kinds.is_empty() {
-                pick = pick.filter(job::Column::Kind.is_in(kinds.iter().map(String::as_str)));
-            }
-            pick = pick
+            // Two ordered picks, each stopping at the first row it can lock: a job whose
+            // worker died (lease expired) first, then the most urgent due queued job.
+            let expired = job::Entity::find()
+                .filter(job::Column::State.eq(JobState::Running.as_str()))
+                .filter(job::Column::LeaseExpiresAt.lt(at))
+                .order_by_asc(job::Column::LeaseExpiresAt)
+                .order_by_asc(job::Column::Id);
+            let queued = job::Entity::find()
+                .filter(job::Column::State.eq(JobState::Queued.as_str()))
+                .filter(job::Column::RunAfter.lte(at))
                 .order_by_desc(job::Column::Priority)
                 .order_by_asc(job::Column::CreatedAt)
-                .order_by_asc(job::Column::Id)
-                .limit(1);
-            // SQLite has no row locks (and no such clause); its BEGIN IMMEDIATE already made
-            // this transaction the only writer.
-            if tx.conn().get_database_backend() == DbBackend::Postgres {
-                pick = pick.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
+                .order_by_asc(job::Column::Id);
+            let mut found = None;
+            for pick in [expired, queued] {
+                let mut pick = pick.limit(1);
+                if !kinds.is_empty() {
+                    pick = pick.filter(job::Column::Kind.is_in(kinds.iter().map(String::as_str)));
+                }
+                // SQLite has no row locks (and no such clause); its BEGIN IMMEDIATE already
+                // made this transaction the only writer.
+                if tx.conn().get_database_backend() == DbBackend::Postgres {
+                    pick = pick.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
+                }
+                found = pick.one(tx.conn()).await?;
+                if found.is_some() {
+                    break;
+                }
             }
-            let Some(found) = pick.one(tx.conn()).await? else {
+            let Some(found) = found else {
                 break None;
             };
             // An expired lease of a job that was asked to stop, or that has used its attempts,

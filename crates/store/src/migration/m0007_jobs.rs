@@ -90,13 +90,21 @@ impl MigrationTrait for Migration {
                     .take(),
             )
             .await?;
-        // The claim reads queued jobs by state and due time in priority order, and running jobs
-        // by lease expiry; the pages list a project's jobs.
+        // The claim walks queued jobs in its order (priority first, then age) and stops at the
+        // first it can lock, so a long queue costs no sort; expired leases are found by expiry.
+        manager
+            .create_index(
+                Index::create()
+                    .name("idx_jobs_claim")
+                    .table(Jobs::Table)
+                    .col(Jobs::State)
+                    .col((Jobs::Priority, IndexOrder::Desc))
+                    .col(Jobs::CreatedAt)
+                    .col(Jobs::Id)
+                    .take(),
+            )
+            .await?;
         for (name, cols) in [
-            (
-                "idx_jobs_claim",
-                vec![Jobs::State, Jobs::Priority, Jobs::RunAfter],
-            ),
             ("idx_jobs_lease", vec![Jobs::State, Jobs::LeaseExpiresAt]),
             ("idx_jobs_project", vec![Jobs::ProjectId]),
         ] {
