@@ -265,14 +265,15 @@ fn calendars_lags_and_releases_are_respected() {
     assert!(sol.starts[0] >= 2);
 }
 
-/// Random instances: a hidden topological order, mixed kinds and lags, 1–3 resources.
+/// Random instances: a hidden topological order, mixed kinds and lags, 1–3 resources, some
+/// with a capacity calendar (days off and days with less or more capacity).
 fn instance() -> impl Strategy<Value = (Problem, u64)> {
     (1usize..16, 1usize..4)
         .prop_flat_map(|(n, r)| {
             (
                 prop::collection::vec((0i64..6, prop::collection::vec(0i64..5, r), 0i64..4), n),
                 prop::collection::vec((0..n, 0..n, 0u8..3, -2i64..4), 0..(n * 2)),
-                prop::collection::vec(1i64..6, r),
+                prop::collection::vec((1i64..6, prop::collection::vec(0i64..8, 0..6)), r),
                 any::<u64>(),
             )
         })
@@ -281,7 +282,7 @@ fn instance() -> impl Strategy<Value = (Problem, u64)> {
                 .into_iter()
                 .enumerate()
                 .map(|(i, (d, demand, release))| {
-                    let demand = demand.iter().zip(&caps).map(|(&x, &c)| x.min(c)).collect();
+                    let demand = demand.iter().zip(&caps).map(|(&x, c)| x.min(c.0)).collect();
                     Activity {
                         release,
                         ..Activity::new(format!("t{i}"), d, demand)
@@ -301,7 +302,10 @@ fn instance() -> impl Strategy<Value = (Problem, u64)> {
             let resources = caps
                 .iter()
                 .enumerate()
-                .map(|(i, &c)| Resource::new(format!("r{i}"), c))
+                .map(|(i, (c, calendar))| Resource {
+                    calendar: calendar.clone(),
+                    ..Resource::new(format!("r{i}"), *c)
+                })
                 .collect();
             (
                 Problem {
