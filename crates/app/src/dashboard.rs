@@ -4,7 +4,7 @@
 use crate::plan::{self, PlanSummary};
 use crate::{Context, Result};
 use chrono::NaiveDate;
-use postflow_core::access::{can, Action, Actor};
+use postflow_core::access::Actor;
 use postflow_core::integrity::{three_two_one, Standing};
 
 #[derive(Debug, Clone)]
@@ -60,8 +60,12 @@ pub async fn cockpit(ctx: &Context, actor: &Actor, today: NaiveDate) -> Result<C
             shortfalls,
         });
     }
-    if can(actor, Action::ViewStudio, None) {
-        out.my_open_tasks = plan::my_work(ctx, actor, today).await?.len();
-    }
+    // The actor's open tasks, counted in the plans already computed above.
+    out.my_open_tasks = out
+        .rows
+        .iter()
+        .flat_map(|r| &r.summary.plan.tasks)
+        .filter(|t| !t.status.is_done() && t.assignees.iter().any(|p| p.id == actor.user_id))
+        .count();
     Ok(out)
 }

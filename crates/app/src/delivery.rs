@@ -157,16 +157,10 @@ pub async fn add_deliverable(
             }
         },
     };
-    let due_date = match draft.due_date.trim() {
-        "" => None,
-        d => match chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d") {
-            Ok(d) => Some(d),
-            Err(_) => {
-                errors.add("due_date", format!("{d:?} is not a date; use YYYY-MM-DD"));
-                None
-            }
-        },
-    };
+    let due_date = crate::date_input(&draft.due_date)
+        .map_err(|e| errors.add("due_date", e))
+        .ok()
+        .flatten();
     let tx = ctx.store.begin().await?;
     let (project, permit) = access::project_in(&tx, actor, code, Action::EditProject).await?;
     if let Some(id) = owner_id {

@@ -85,6 +85,18 @@ impl AppError {
 
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
 
+/// A date typed into a form: empty is `None`; anything but `YYYY-MM-DD` is refused with the
+/// words every form shows.
+pub(crate) fn date_input(text: &str) -> std::result::Result<Option<chrono::NaiveDate>, String> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Ok(None);
+    }
+    chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d")
+        .map(Some)
+        .map_err(|_| format!("{t:?} is not a date; use YYYY-MM-DD"))
+}
+
 /// Field-level refusals, shown next to the fields on pages and as `fields` in API errors.
 #[derive(Default, Debug, Clone, PartialEq, Eq)]
 pub struct FieldErrors(pub BTreeMap<&'static str, String>);

@@ -181,6 +181,8 @@ pub struct LockEventView {
 #[derive(Debug, Clone, Serialize)]
 pub struct PlanView {
     pub project_id: i64,
+    /// With `project_id`, what the permission rules need (`PlanView::scope`).
+    pub client_id: i64,
     pub code: String,
     pub name: String,
     pub plan_version: i64,
@@ -210,6 +212,13 @@ pub struct PlanView {
 }
 
 impl PlanView {
+    /// The project's scope for further permission checks (may this actor also edit it?).
+    pub fn scope(&self) -> postflow_core::access::ProjectScope {
+        postflow_core::access::ProjectScope {
+            project_id: self.project_id,
+            client_id: self.client_id,
+        }
+    }
     pub fn task(&self, key: &str) -> Option<&TaskView> {
         self.tasks.iter().find(|t| t.key == key)
     }
@@ -677,6 +686,7 @@ fn compute_with(
     };
     Ok(PlanView {
         project_id: project.id,
+        client_id: project.client_id,
         code: project.code.clone(),
         name: project.name.clone(),
         plan_version: project.plan_version,
@@ -960,8 +970,9 @@ async fn begin(
 }
 
 impl Change {
-    /// Re-checks the whole network (cycles, unknown tasks), writes the audit event, commits.
-    async fn finish(self, event: AuditEvent) -> Result<()> {
+    /// The plan as this transaction has changed it, scheduled: a cycle or an unknown task in
+    /// the network is refused here, before anything commits.
+    async fn check(&self) -> Result<PlanView> {
         let rows = self.tx.plans_of(&[self.project.id]).await?;
         let cal = studio_calendar(&self.tx, plan_start(&self.project)).await?;
         compute_with(
@@ -971,10 +982,20 @@ impl Change {
             &HashMap::new(),
             &HashMap::new(),
             cal.start(),
-        )?;
+        )
+    }
+
+    /// Writes the audit event and commits (after [`Change::check`]).
+    async fn commit(self, event: AuditEvent) -> Result<()> {
         record(&self.tx, access::audited_user(self.permit.actor()), event).await?;
         self.tx.commit().await?;
         Ok(())
+    }
+
+    /// Re-checks the whole network, writes the audit event, commits.
+    async fn finish(self, event: AuditEvent) -> Result<()> {
+        self.check().await?;
+        self.commit(event).await
     }
 
     async fn task(&self, key: &str) -> Result<Task> {
@@ -997,13 +1018,7 @@ impl Change {
 }
 
 fn parse_date(field: &'static str, text: &str) -> Result<Option<NaiveDate>> {
-    let t = text.trim();
-    if t.is_empty() {
-        return Ok(None);
-    }
-    NaiveDate::parse_from_str(t, "%Y-%m-%d")
-        .map(Some)
-        .map_err(|_| AppError::field(field, format!("{t:?} is not a date; use YYYY-MM-DD")))
+    crate::date_input(text).map_err(|e| AppError::field(field, e))
 }
 
 /// A task as typed into a form or sent by a client program.
@@ -1166,12 +1181,12 @@ fn task_input(
             TaskStatus::NotStarted
         }),
     };
-    let start_no_earlier = parse_date("start_no_earlier", &draft.start_no_earlier)
-        .map_err(|e| errors_add(&mut errors, "start_no_earlier", e))
+    let start_no_earlier = crate::date_input(&draft.start_no_earlier)
+        .map_err(|e| errors.add("start_no_earlier", e))
         .ok()
         .flatten();
-    let finish_by = parse_date("finish_by", &draft.finish_by)
-        .map_err(|e| errors_add(&mut errors, "finish_by", e))
+    let finish_by = crate::date_input(&draft.finish_by)
+        .map_err(|e| errors.add("finish_by", e))
         .ok()
         .flatten();
     if let (Some(s), Some(start)) = (start_no_earlier, project.start_date) {
@@ -1225,12 +1240,6 @@ fn task_input(
         actual_start: existing.and_then(|t| t.actual_start),
         actual_finish: existing.and_then(|t| t.actual_finish),
     })
-}
-
-fn errors_add(errors: &mut FieldErrors, field: &'static str, e: AppError) {
-    if let AppError::Invalid(f) = e {
-        errors.add(field, f.get(field).to_string());
-    }
 }
 
 async fn stage_keys<C: ConnectionTrait>(repo: &Repo<C>, project_id: i64) -> Result<Vec<String>> {
@@ -1336,9 +1345,9 @@ pub async fn move_task(
     change.refuse_if_locked(&task)?;
     let mut input = TaskInput::of(&task);
     let mut errors = FieldErrors::default();
-    match parse_date("start", start) {
+    match crate::date_input(start) {
         Ok(d) => input.start_no_earlier = d,
-        Err(e) => errors_add(&mut errors, "start", e),
+        Err(e) => errors.add("start", e),
     }
     if let (Some(s), Some(begin)) = (input.start_no_earlier, change.project.start_date) {
         if s < begin {
@@ -1485,18 +1494,10 @@ pub async fn add_dependency(
             ),
             other => other.into(),
         })?;
+    // Checked on the plan as changed (a cycle is refused here), the same one schedule.
+    let view = change.check().await?;
     if lag < 0 {
         // A lead may overlap work, never reach back before the project starts.
-        let rows = change.tx.plans_of(&[change.project.id]).await?;
-        let cal = studio_calendar(&change.tx, plan_start(&change.project)).await?;
-        let view = compute_with(
-            &cal,
-            &change.project,
-            rows,
-            &HashMap::new(),
-            &HashMap::new(),
-            cal.start(),
-        )?;
         if let (Some(a), Some(b)) = (view.task(&from_task.key), view.task(&to_task.key)) {
             let length = b.planned.ef_day - b.planned.es_day;
             let start = match kind {
@@ -1527,7 +1528,7 @@ pub async fn add_dependency(
             to_task.key, from_task.key, change.project.code
         ),
     };
-    change.finish(event).await
+    change.commit(event).await
 }
 
 pub async fn remove_dependency(

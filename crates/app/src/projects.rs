@@ -58,13 +58,10 @@ impl ProjectDraft {
             None
         });
         let mut date = |field: &'static str, v: &str| {
-            let v = v.trim();
-            if v.is_empty() {
-                return None;
-            }
-            NaiveDate::parse_from_str(v, "%Y-%m-%d")
-                .map_err(|_| errors.add(field, format!("{v:?} is not a date; use YYYY-MM-DD")))
+            crate::date_input(v)
+                .map_err(|e| errors.add(field, e))
                 .ok()
+                .flatten()
         };
         let start_date = date("start_date", &self.start_date);
         let due_date = date("due_date", &self.due_date);

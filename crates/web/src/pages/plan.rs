@@ -8,7 +8,7 @@ use crate::charts::gantt::{render_gantt, GanttChart, GanttLink, GanttRow};
 use crate::guard;
 use crate::{AppError, AppState};
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -330,12 +330,7 @@ async fn show_plan(
 ) -> Result<Response, AppError> {
     let actor = guard::actor_for(state, &who.user).await?;
     let view = plan::view(&state.app(), &actor, code, today()).await?;
-    let scope = Some(postflow_core::access::ProjectScope {
-        project_id: view.project_id,
-        client_id: guard::project_for(state, &actor, code, Action::ViewPlan)
-            .await?
-            .client_id,
-    });
+    let scope = Some(view.scope());
     let can_edit = can(&actor, Action::EditPlan, scope);
     let can_report = can(&actor, Action::ReportProgress, scope);
     let can_lock = can(&actor, Action::LockPicture, scope);
@@ -911,11 +906,10 @@ async fn show_task(
     refused: Refusal,
 ) -> Result<Response, AppError> {
     let actor = guard::actor_for(state, &who.user).await?;
-    let project = guard::project_for(state, &actor, code, Action::ViewPlan).await?;
     let view = plan::view(&state.app(), &actor, code, today()).await?;
     let task = view.task(key).cloned().ok_or(AppError::NotFound)?;
-    let scope = Some(guard::scope(&project));
-    let members = state.store.project_member_ids(project.id).await?;
+    let scope = Some(view.scope());
+    let members = state.store.project_member_ids(view.project_id).await?;
     let people = if can(&actor, Action::ViewTeam, scope) {
         state
             .store
@@ -1441,14 +1435,7 @@ async fn add_my_day_off(
     }
 }
 
-#[derive(serde::Deserialize, Default)]
-struct NoQuery {}
-
-async fn my_work(
-    State(state): State<AppState>,
-    who: CurrentUser,
-    Query(_q): Query<NoQuery>,
-) -> Result<Response, AppError> {
+async fn my_work(State(state): State<AppState>, who: CurrentUser) -> Result<Response, AppError> {
     show_my_work(&state, &who, StatusCode::OK, String::new(), String::new()).await
 }
 
