@@ -5,6 +5,7 @@
 //! invalid state (a `ProjectCode`, `Money`, `Timecode`), and every function is deterministic.
 
 pub mod access;
+pub mod billing;
 pub mod integrity;
 pub mod lut;
 pub mod money;
