@@ -45,6 +45,9 @@ enum Command {
     /// Schedules: the critical path of a plan file.
     #[command(subcommand)]
     Plan(commands::plan::PlanCommand),
+    /// The resource-constrained scheduler on PSPLIB instances: solve one file.
+    #[command(subcommand)]
+    Schedule(commands::schedule::ScheduleCommand),
     /// Run queued jobs (proxies, encodes, …) on this machine from the store.
     Worker(commands::worker::WorkerArgs),
     /// The job queue: add, list, cancel, retry.
@@ -70,6 +73,8 @@ enum BenchCommand {
     Jobs(commands::worker::BenchJobsArgs),
     /// The resource-constrained scheduler on PSPLIB j30/j60/j120 vs. OR-Tools CP-SAT.
     Rcpsp(commands::rcpsp::BenchRcpspArgs),
+    /// Every PSPLIB instance of a directory, validated, vs. the optima and OR-Tools CP-SAT.
+    Psplib(commands::rcpsp::BenchPsplibArgs),
 }
 
 fn main() -> ExitCode {
@@ -91,6 +96,8 @@ fn main() -> ExitCode {
         Command::Job(c) => commands::worker::run_job(c),
         Command::Bench(BenchCommand::Jobs(a)) => commands::worker::run_bench_jobs(a),
         Command::Bench(BenchCommand::Rcpsp(a)) => commands::rcpsp::run_bench_rcpsp(a),
+        Command::Bench(BenchCommand::Psplib(a)) => commands::rcpsp::run_bench_psplib(a),
+        Command::Schedule(c) => commands::schedule::run_schedule(c),
     };
     match result {
         Ok(code) => code,

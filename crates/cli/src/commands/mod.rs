@@ -1,7 +1,9 @@
 pub mod catalog;
 pub mod ingest;
+pub mod media;
 pub mod plan;
 pub mod qc;
 pub mod rcpsp;
+pub mod schedule;
 pub mod server;
 pub mod worker;

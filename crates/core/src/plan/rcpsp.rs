@@ -1005,6 +1005,18 @@ impl<'a> Search<'a> {
 /// Schedules `problem` (see the module docs for the algorithm). The result always passes
 /// [`verify`]; the same problem, seed and budget give the same schedule.
 pub fn solve(problem: &Problem, options: Options) -> Result<Solution, RcpspError> {
+    solve_until(problem, options, &mut |_| false)
+}
+
+/// [`solve`] with a guard the caller controls: `stop(schedules)` is asked before each new
+/// schedule, and the search ends with the best schedule so far once it answers `true`. The
+/// caller's clock lives here (core reads none): with a guard that never fires the result is the
+/// deterministic one of [`solve`].
+pub fn solve_until(
+    problem: &Problem,
+    options: Options,
+    stop: &mut dyn FnMut(u64) -> bool,
+) -> Result<Solution, RcpspError> {
     let model = Model::new(problem)?;
     let n = model.n();
     let (_, cpm_finish) = model.cpm();
@@ -1087,10 +1099,11 @@ pub fn solve(problem: &Problem, options: Options) -> Result<Solution, RcpspError
             *best = Some(ind.clone());
         }
     };
-    let done = |best: &Option<Individual>, schedules: u64| {
+    let mut done = |best: &Option<Individual>, schedules: u64| {
         best.as_ref()
             .is_some_and(|b| b.makespan <= lower_bound && b.lateness == 0)
             || schedules >= budget
+            || stop(schedules)
     };
     for keys in &rules {
         let list = search.list_by_keys(keys);
