@@ -108,10 +108,14 @@ pub enum Action {
     OpenAdmin,
     /// Read the studio-wide audit log.
     ViewAudit,
+    /// Add, edit and archive bookable resources (rooms, equipment, people as resources).
+    ManageResources,
+    /// Book resources for projects, move, confirm and cancel bookings.
+    ManageBookings,
 }
 
 impl Action {
-    pub const ALL: [Action; 23] = [
+    pub const ALL: [Action; 25] = [
         Action::ViewProject,
         Action::EditProject,
         Action::ViewTeam,
@@ -135,6 +139,8 @@ impl Action {
         Action::ViewBilling,
         Action::OpenAdmin,
         Action::ViewAudit,
+        Action::ManageResources,
+        Action::ManageBookings,
     ];
 
     /// Whether the action concerns one project (and is decided with its scope).
@@ -185,6 +191,8 @@ impl Action {
             ViewBilling => "open billing",
             OpenAdmin => "open the admin section",
             ViewAudit => "read the audit log",
+            ManageResources => "manage the studio's resources",
+            ManageBookings => "book the studio's resources",
         }
     }
 }
@@ -431,6 +439,8 @@ mod tests {
             ViewBilling => RUNS_BUSINESS,
             OpenAdmin => RUNS_BUSINESS,
             ViewAudit => RUNS_BUSINESS,
+            ManageResources => RUNS_BUSINESS,
+            ManageBookings => RUNS_BUSINESS,
         }
     }
 

@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod billing;
+pub mod booking;
 pub mod integrity;
 pub mod lut;
 pub mod money;

@@ -14,6 +14,64 @@ pub use crate::entities::client::Model as Client;
 pub use crate::entities::project::Model as Project;
 pub use crate::entities::resource::Model as Resource;
 
+/// A resource's details as the store writes them (validated by the application layer).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResourceInput {
+    pub name: String,
+    pub kind: String,
+    pub notes: Option<String>,
+    /// At least 1.
+    pub capacity: i64,
+    /// Per hour, in integer minor units, with its currency.
+    pub cost_rate: Option<(i64, String)>,
+    pub user_id: Option<i64>,
+    pub skills: Vec<String>,
+    /// `studio` or `always`.
+    pub calendar: String,
+}
+
+impl Default for ResourceInput {
+    fn default() -> Self {
+        ResourceInput {
+            name: String::new(),
+            kind: String::new(),
+            notes: None,
+            capacity: 1,
+            cost_rate: None,
+            user_id: None,
+            skills: Vec::new(),
+            calendar: "studio".into(),
+        }
+    }
+}
+
+impl ResourceInput {
+    fn apply(self, row: &mut resource::ActiveModel) {
+        row.name = Set(self.name);
+        row.kind = Set(self.kind);
+        row.notes = Set(self.notes);
+        row.capacity = Set(Ord::max(self.capacity, 1));
+        let (rate, currency) = self.cost_rate.unzip();
+        row.cost_rate_minor = Set(rate);
+        row.cost_currency = Set(currency);
+        row.user_id = Set(self.user_id);
+        row.skills = Set(self.skills.join(","));
+        row.calendar = Set(self.calendar);
+    }
+}
+
+impl Resource {
+    /// The skills as a list (stored comma-separated).
+    pub fn skill_list(&self) -> Vec<String> {
+        self.skills
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+            .collect()
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct ClientInput {
     pub code: Code,
@@ -390,22 +448,65 @@ impl<C: ConnectionTrait> Repo<C> {
         kind: String,
         notes: Option<String>,
     ) -> Result<Resource> {
-        Ok(resource::ActiveModel {
-            name: Set(name),
-            kind: Set(kind),
-            notes: Set(notes),
-            archived: Set(false),
-            ..Default::default()
-        }
-        .insert(self.conn())
-        .await?)
+        self.insert_resource(ResourceInput {
+            name,
+            kind,
+            notes,
+            ..ResourceInput::default()
+        })
+        .await
     }
 
+    pub async fn insert_resource(&self, input: ResourceInput) -> Result<Resource> {
+        let mut row = resource::ActiveModel {
+            archived: Set(false),
+            ..Default::default()
+        };
+        input.apply(&mut row);
+        Ok(row.insert(self.conn()).await?)
+    }
+
+    /// Rewrites a resource's details (not its archived flag). Lowering the capacity below what
+    /// confirmed bookings hold is refused by [`crate::Tx::update_resource_checked`]; this is the
+    /// plain write it uses.
+    pub(crate) async fn write_resource(&self, id: i64, input: ResourceInput) -> Result<Resource> {
+        let found = self
+            .resource_by_id(id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("resource {id}")))?;
+        let mut row: resource::ActiveModel = found.into();
+        input.apply(&mut row);
+        Ok(row.update(self.conn()).await?)
+    }
+
+    pub async fn set_resource_archived(&self, id: i64, archived: bool) -> Result<Resource> {
+        let found = self
+            .resource_by_id(id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("resource {id}")))?;
+        let mut row: resource::ActiveModel = found.into();
+        row.archived = Set(archived);
+        Ok(row.update(self.conn()).await?)
+    }
+
+    pub async fn resource_by_id(&self, id: i64) -> Result<Option<Resource>> {
+        Ok(resource::Entity::find_by_id(id).one(self.conn()).await?)
+    }
+
+    /// The resources in use (not archived), by kind and name.
     pub async fn list_resources(&self) -> Result<Vec<Resource>> {
-        Ok(resource::Entity::find()
-            .filter(resource::Column::Archived.eq(false))
-            .order_by_asc(resource::Column::Kind)
+        self.resources(false).await
+    }
+
+    /// Every resource by kind and name; archived ones only when asked.
+    pub async fn resources(&self, with_archived: bool) -> Result<Vec<Resource>> {
+        let mut q = resource::Entity::find();
+        if !with_archived {
+            q = q.filter(resource::Column::Archived.eq(false));
+        }
+        Ok(q.order_by_asc(resource::Column::Kind)
             .order_by_asc(resource::Column::Name)
+            .order_by_asc(resource::Column::Id)
             .all(self.conn())
             .await?)
     }

@@ -1,6 +1,7 @@
 //! sea-orm entities: one definition per table, used unchanged on SQLite and PostgreSQL.
 pub mod api_token;
 pub mod audit;
+pub mod booking;
 pub mod calendar_day;
 pub mod catalog_event;
 pub mod client;

@@ -9,10 +9,11 @@ mod m0004_original_names;
 mod m0005_account_security;
 mod m0006_plans;
 mod m0007_jobs;
+mod m0008_bookings;
 
 /// The schema generation this build writes. A store stamped with a higher one was written by a
 /// newer postflow and is refused rather than risked.
-pub const SCHEMA_GENERATION: i64 = 7;
+pub const SCHEMA_GENERATION: i64 = 8;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0005_account_security::Migration),
             Box::new(m0006_plans::Migration),
             Box::new(m0007_jobs::Migration),
+            Box::new(m0008_bookings::Migration),
         ]
     }
 }
