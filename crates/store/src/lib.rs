@@ -5,6 +5,7 @@
 //! models and [`StoreError`]s, never a driver type.
 
 pub mod accounts;
+pub mod billing;
 pub mod bookings;
 pub mod catalog;
 pub mod delivery;

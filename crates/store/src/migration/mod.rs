@@ -10,10 +10,11 @@ mod m0005_account_security;
 mod m0006_plans;
 mod m0007_jobs;
 mod m0008_bookings;
+mod m0010_billing;
 
 /// The schema generation this build writes. A store stamped with a higher one was written by a
 /// newer postflow and is refused rather than risked.
-pub const SCHEMA_GENERATION: i64 = 8;
+pub const SCHEMA_GENERATION: i64 = 10;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0006_plans::Migration),
             Box::new(m0007_jobs::Migration),
             Box::new(m0008_bookings::Migration),
+            Box::new(m0010_billing::Migration),
         ]
     }
 }
