@@ -90,6 +90,8 @@ pub enum Action {
     ReportProgress,
     /// Sign off picture lock, or unlock it with a reason.
     LockPicture,
+    /// Log one's own time on the project (entries and the running timer).
+    LogTime,
     // --- studio-wide ---
     CreateProject,
     /// See rates, costs and margins.
@@ -112,10 +114,14 @@ pub enum Action {
     ManageResources,
     /// Book resources for projects, move, confirm and cancel bookings.
     ManageBookings,
+    /// Approve anyone's weekly timesheet (which locks it).
+    ApproveTime,
+    /// Keep rate cards, terms and budgets; draft, issue and credit invoices.
+    ManageBilling,
 }
 
 impl Action {
-    pub const ALL: [Action; 25] = [
+    pub const ALL: [Action; 28] = [
         Action::ViewProject,
         Action::EditProject,
         Action::ViewTeam,
@@ -141,6 +147,9 @@ impl Action {
         Action::ViewAudit,
         Action::ManageResources,
         Action::ManageBookings,
+        Action::LogTime,
+        Action::ApproveTime,
+        Action::ManageBilling,
     ];
 
     /// Whether the action concerns one project (and is decided with its scope).
@@ -161,6 +170,7 @@ impl Action {
                 | EditPlan
                 | ReportProgress
                 | LockPicture
+                | LogTime
         )
     }
 
@@ -193,6 +203,9 @@ impl Action {
             ViewAudit => "read the audit log",
             ManageResources => "manage the studio's resources",
             ManageBookings => "book the studio's resources",
+            LogTime => "log time on this project",
+            ApproveTime => "approve timesheets",
+            ManageBilling => "manage rates, budgets and invoices",
         }
     }
 }
@@ -224,7 +237,7 @@ pub fn can(actor: &Actor, action: Action, project: Option<ProjectScope>) -> bool
         (
             Artist,
             ViewProject | ViewTeam | ViewInternal | ViewInternalPaths | UploadQc | SignQc
-            | RecordCatalog | ViewPlan | ReportProgress,
+            | RecordCatalog | ViewPlan | ReportProgress | LogTime,
         ) => true,
         (Artist, ViewStudio) => true,
         (Artist, _) => false,
@@ -441,6 +454,9 @@ mod tests {
             ViewAudit => RUNS_BUSINESS,
             ManageResources => RUNS_BUSINESS,
             ManageBookings => RUNS_BUSINESS,
+            LogTime => STAFF_ON_PROJECT,
+            ApproveTime => RUNS_BUSINESS,
+            ManageBilling => RUNS_BUSINESS,
         }
     }
 
