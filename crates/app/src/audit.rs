@@ -119,6 +119,13 @@ pub enum AuditEvent {
         job_id: i64,
         kind: String,
     },
+    /// A `.cube` LUT added to a project's library.
+    LutAdded {
+        project_id: i64,
+        code: String,
+        name: String,
+        kind: String,
+    },
 }
 
 impl AuditEvent {
@@ -154,6 +161,17 @@ impl AuditEvent {
                 "job",
                 Some(*job_id),
                 format!("queued {kind} job {job_id} again"),
+            ),
+            LutAdded {
+                project_id,
+                code,
+                name,
+                kind,
+            } => (
+                "create",
+                "lut",
+                Some(*project_id),
+                format!("added the {kind} LUT {name:?} to {code}"),
             ),
             TaskChanged { project_id, detail } => {
                 ("update", "plan", Some(*project_id), detail.clone())

@@ -15,6 +15,7 @@ pub mod dashboard;
 pub mod delivery;
 pub mod demo;
 pub mod jobs;
+pub mod media;
 pub mod plan;
 pub mod projects;
 pub mod storage;

@@ -11,6 +11,7 @@ pub mod catalog;
 pub mod delivery;
 pub mod entities;
 pub mod jobs;
+pub mod media;
 pub mod migration;
 pub mod plan;
 pub mod studio;

@@ -1478,3 +1478,81 @@ async fn accounts_read_back_carry_no_password_hash(store: &Store) {
     );
     assert_eq!(store.password_hash_of(u.id + 999).await.unwrap(), None);
 }
+
+// Media made by jobs (m0009_media): the relink list and the LUT library.
+backends!(relinks_replace_a_rewritten_proxy_and_lut_names_are_unique_per_project);
+
+/// A proxy written again at the same path replaces its relink line (the list names what is on
+/// disk now); relink lists are per project; a LUT name is taken once per project only.
+async fn relinks_replace_a_rewritten_proxy_and_lut_names_are_unique_per_project(store: &Store) {
+    use postflow_store::media::{NewLut, NewRelink};
+    cat_one(store).await;
+    let one = store
+        .project_by_code(&code("CAT-ONE"))
+        .await
+        .unwrap()
+        .unwrap();
+    let two = store
+        .create_project(ProjectInput {
+            code: code("CAT-TWO"),
+            name: "Second".into(),
+            client_id: one.client_id,
+            status: ProjectStatus::Ingest,
+            start_date: None,
+            due_date: None,
+        })
+        .await
+        .unwrap();
+    let relink = |project_id: i64, proxy: &str, sum: &str| NewRelink {
+        project_id: Some(project_id),
+        job_id: None,
+        kind: "proxy".into(),
+        original_path: "/media/A001/A001C001.mov".into(),
+        original_checksum: Some("xxh64:0ea03b369a463d9d".into()),
+        proxy_path: proxy.into(),
+        proxy_checksum: sum.into(),
+        start_timecode: Some("10:00:00:00".into()),
+        reel: Some("A001".into()),
+        codec: "prores_proxy".into(),
+        width: 960,
+        height: 540,
+    };
+    store
+        .record_relink(relink(one.id, "/proxies/A001C001.mov", "xxh64:1"))
+        .await
+        .unwrap();
+    store
+        .record_relink(relink(one.id, "/proxies/A001C001.mov", "xxh64:2"))
+        .await
+        .unwrap();
+    store
+        .record_relink(relink(two.id, "/proxies2/A001C001.mov", "xxh64:3"))
+        .await
+        .unwrap();
+    let list = store.relinks(Some(one.id)).await.unwrap();
+    assert_eq!(list.len(), 1, "{list:?}");
+    assert_eq!(list[0].proxy_checksum, "xxh64:2");
+    assert_eq!(list[0].reel.as_deref(), Some("A001"));
+    assert_eq!(store.relinks(Some(two.id)).await.unwrap().len(), 1);
+    assert!(store.relinks(None).await.unwrap().is_empty());
+
+    let lut = |project_id: i64| NewLut {
+        project_id,
+        name: "LogC to 709".into(),
+        kind: "camera".into(),
+        dimension: 3,
+        size: 2,
+        body: "LUT_3D_SIZE 2\n".into(),
+        created_by: None,
+    };
+    let first = store.add_lut(lut(one.id)).await.unwrap();
+    let again = store.add_lut(lut(one.id)).await.unwrap_err();
+    assert!(
+        matches!(again, StoreError::Duplicate { .. }),
+        "{again:?}"
+    );
+    store.add_lut(lut(two.id)).await.unwrap();
+    let luts = store.luts(one.id).await.unwrap();
+    assert_eq!(luts, vec![first.clone()]);
+    assert_eq!(store.lut(first.id).await.unwrap(), Some(first));
+}

@@ -8,8 +8,9 @@
 //! over) drops the job and changes nothing. SIGINT/SIGTERM stop claiming; running jobs get
 //! `--grace-secs` to finish and are then given back to the queue unfinished.
 //!
-//! Job kinds plug in through [`Registry`]; for now `noop` (sleeps `ms` from its payload, for
-//! tests and the benchmark) and `fail` (always fails, for retry tests). `--server --token` (a
+//! Job kinds plug in through [`Registry`]: `noop` (sleeps `ms` from its payload, for tests and
+//! the benchmark), `fail` (always fails, for retry tests), and the media kinds `proxy` and
+//! `review_copy` (`commands/media.rs`). `--server --token` (a
 //! worker through the API) is not built yet.
 use super::server::StoreArgs;
 use anyhow::{bail, Context};
@@ -133,6 +134,8 @@ impl Registry {
         };
         r.add(Arc::new(Noop));
         r.add(Arc::new(AlwaysFail));
+        r.add(Arc::new(super::media::Proxy));
+        r.add(Arc::new(super::media::ReviewCopy));
         r
     }
     pub fn add(&mut self, handler: Arc<dyn JobHandler>) {
@@ -145,7 +148,7 @@ impl Registry {
 
 /// A payload field this build does not know means the job came from a newer postflow: refused
 /// with a sentence rather than half-understood.
-fn payload<T: serde::de::DeserializeOwned>(job: &Job) -> Result<T, JobError> {
+pub(crate) fn payload<T: serde::de::DeserializeOwned>(job: &Job) -> Result<T, JobError> {
     serde_json::from_str(&job.payload).map_err(|e| {
         JobError::permanent(format!(
             "the {} job's payload is not one this postflow understands ({e}); it may come from a newer version",
@@ -673,6 +676,17 @@ pub enum JobCommand {
     Cancel(JobIdArgs),
     /// Queue a failed or cancelled job again, with fresh attempts.
     Retry(JobIdArgs),
+    /// Print a project's relink list (proxy ↔ original with checksums) as CSV.
+    Relinks(JobRelinksArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct JobRelinksArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The project (code).
+    #[arg(long)]
+    pub project: String,
 }
 
 #[derive(Debug, Args)]
@@ -822,6 +836,13 @@ pub fn run_job(command: JobCommand) -> anyhow::Result<ExitCode> {
                     .await
                     .map_err(job_refusal)?;
                 println!("job {} queued again", a.id);
+            }
+            JobCommand::Relinks(a) => {
+                let ctx = AppContext::new(a.store.open().await?);
+                let rows = postflow_app::media::relinks(&ctx, &operator, &a.project)
+                    .await
+                    .map_err(job_refusal)?;
+                print!("{}", postflow_app::media::relinks_csv(&rows));
             }
         }
         Ok(ExitCode::SUCCESS)

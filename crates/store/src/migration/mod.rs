@@ -10,6 +10,7 @@ mod m0005_account_security;
 mod m0006_plans;
 mod m0007_jobs;
 mod m0008_bookings;
+mod m0009_media;
 mod m0010_billing;
 
 /// The schema generation this build writes. A store stamped with a higher one was written by a
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0006_plans::Migration),
             Box::new(m0007_jobs::Migration),
             Box::new(m0008_bookings::Migration),
+            Box::new(m0009_media::Migration),
             Box::new(m0010_billing::Migration),
         ]
     }
