@@ -14,6 +14,7 @@ pub mod clients;
 pub mod dashboard;
 pub mod delivery;
 pub mod demo;
+pub mod feeds;
 pub mod jobs;
 pub mod media;
 pub mod plan;

@@ -10,6 +10,7 @@ pub mod bookings;
 pub mod catalog;
 pub mod delivery;
 pub mod entities;
+pub mod feeds;
 pub mod jobs;
 pub mod media;
 pub mod migration;
@@ -18,7 +19,7 @@ pub mod studio;
 
 use sea_orm::{
     ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
-    EntityTrait, Set, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    EntityTrait, Set, SqliteTransactionMode, TransactionOptions,
 };
 use sea_orm_migration::MigratorTrait;
 use std::path::{Path, PathBuf};
@@ -26,6 +27,8 @@ use std::time::Duration;
 
 /// Names any connection a [`Repo`] runs on (the pool or a transaction).
 pub use sea_orm::ConnectionTrait;
+/// With [`ConnectionTrait`], what the account reads need of a connection (pool or transaction).
+pub use sea_orm::TransactionTrait;
 pub use sea_orm::DatabaseConnection as Connection;
 
 #[derive(Debug, thiserror::Error)]

@@ -3,11 +3,13 @@
 //!
 //! - [`postgres`]: a throwaway PostgreSQL cluster from the system binaries.
 //! - [`store`]: a fresh store per backend, and [`backends!`] — one test per case per backend.
+//! - [`python`]: PyPI reference tools in a virtualenv under `target/` (icalendar, …).
 //! - [`media`]: test signals made by ffmpeg (`lavfi`), for the QC, web and CLI tests.
 //! - `server` (feature `server`): the real app served on 127.0.0.1:0 over a seeded store, and
 //!   the HTTP helpers to sign in and post forms.
 pub mod media;
 pub mod postgres;
+pub mod python;
 #[cfg(feature = "server")]
 pub mod server;
 pub mod store;

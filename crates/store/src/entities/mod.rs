@@ -4,6 +4,7 @@ pub mod api_token;
 pub mod audit;
 pub mod booking;
 pub mod calendar_day;
+pub mod calendar_feed;
 pub mod catalog_event;
 pub mod client;
 pub mod client_billing;

@@ -2,6 +2,7 @@
 mod account;
 mod admin;
 mod delivery;
+mod feeds;
 mod media;
 mod plan;
 mod projects;
@@ -34,6 +35,7 @@ pub fn routes() -> Router<AppState> {
         .merge(delivery::routes())
         .merge(admin::routes())
         .merge(account::routes())
+        .merge(feeds::routes())
 }
 
 pub(crate) struct NavItem {
