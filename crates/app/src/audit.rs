@@ -119,6 +119,18 @@ pub enum AuditEvent {
         job_id: i64,
         kind: String,
     },
+    /// A resource added (`create`), edited (`update`), archived or restored.
+    ResourceChanged {
+        resource_id: i64,
+        verb: &'static str,
+        detail: String,
+    },
+    /// A booking made (`create`), moved or re-statused (`update`) or cancelled (`cancel`).
+    BookingChanged {
+        booking_id: i64,
+        verb: &'static str,
+        detail: String,
+    },
     /// A `.cube` LUT added to a project's library.
     LutAdded {
         project_id: i64,
@@ -156,6 +168,16 @@ impl AuditEvent {
                 };
                 ("cancel", "job", Some(*job_id), detail)
             }
+            ResourceChanged {
+                resource_id,
+                verb,
+                detail,
+            } => (verb, "resource", Some(*resource_id), detail.clone()),
+            BookingChanged {
+                booking_id,
+                verb,
+                detail,
+            } => (verb, "booking", Some(*booking_id), detail.clone()),
             JobRetried { job_id, kind } => (
                 "retry",
                 "job",
