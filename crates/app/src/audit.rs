@@ -105,6 +105,20 @@ pub enum AuditEvent {
     CalendarChanged {
         detail: String,
     },
+    /// Time logged, edited or deleted, a timer started or stopped, a week approved.
+    TimeChanged {
+        entry_id: Option<i64>,
+        verb: &'static str,
+        detail: String,
+    },
+    /// A rate card, rate, client's billing details, terms, budget or invoice changed; an invoice
+    /// drafted, issued (with its number), paid or credited.
+    BillingChanged {
+        entity: &'static str,
+        id: i64,
+        verb: &'static str,
+        detail: String,
+    },
     JobEnqueued {
         job_id: i64,
         kind: String,
@@ -145,6 +159,17 @@ impl AuditEvent {
     pub fn row(&self) -> (&'static str, &'static str, Option<i64>, String) {
         use AuditEvent::*;
         match self {
+            TimeChanged {
+                entry_id,
+                verb,
+                detail,
+            } => (verb, "time_entry", *entry_id, detail.clone()),
+            BillingChanged {
+                entity,
+                id,
+                verb,
+                detail,
+            } => (verb, entity, Some(*id), detail.clone()),
             JobEnqueued {
                 job_id,
                 kind,

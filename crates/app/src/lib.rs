@@ -9,6 +9,8 @@
 pub mod access;
 pub mod accounts;
 pub mod audit;
+pub mod bookings;
+pub mod billing;
 pub mod catalog;
 pub mod clients;
 pub mod dashboard;
@@ -19,8 +21,10 @@ pub mod jobs;
 pub mod media;
 pub mod plan;
 pub mod projects;
+pub mod resources;
 pub mod storage;
 pub mod templates;
+pub mod time;
 
 use postflow_core::access::{Action, Denied};
 pub use postflow_core::access::{Actor, Permit};

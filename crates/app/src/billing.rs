@@ -1,0 +1,1329 @@
+//! Billing as producers do it: rate cards, clients' billing details, project terms and stage
+//! budgets, invoice series, drafts generated from approved time, edited lines, issue (the
+//! number), credit notes, payment. Every change needs `ManageBilling` and reads nothing a
+//! client may see; the arithmetic is `core::billing`'s.
+//!
+//! A draft for a period bills the project's billable, approved (week locked) entries of the
+//! period that are on no invoice yet, priced by the client's rate card first and then the
+//! studio's (the first card of no client), under the project's terms, plus the fixed-fee
+//! instalments asked for and the extra revision rounds not billed before. Unapproved time is
+//! left for a later draft and counted in [`Draft::unapproved_entries`]. The entries a draft
+//! bills (or its fee covers) are tied to it and freed again if the draft is deleted or the
+//! invoice is credited.
+use crate::audit::{record, AuditEvent};
+use crate::{access, AppError, Context, FieldErrors, Result};
+use chrono::NaiveDate;
+use postflow_core::access::{authorize, Action, Actor};
+use postflow_core::billing::budget::{self, Actual, Budget, BudgetStatus};
+use postflow_core::billing::rates::{rate_for, RateCard, RateKind, RateUnit, Work};
+use postflow_core::billing::terms::{period_lines, Commercial, PeriodInput, PricedWork, Terms};
+use postflow_core::billing::{
+    price_invoice, InvoiceTotals, LineInput, Quantity, Rounding, TaxGroup, TaxRate,
+};
+use postflow_core::money::{Currency, Money};
+use postflow_store::billing::{
+    ClientBilling, ClientBillingInput, Invoice, InvoiceKind, InvoiceLine, InvoiceSeries,
+    NewInvoice, NewRate, ProjectTerms, SeriesInput, TermsInput, TimeFilter,
+};
+use postflow_store::studio::Project;
+use postflow_store::{ConnectionTrait, Repo, StoreError};
+use std::collections::{BTreeMap, HashMap};
+
+/// The studio setting that holds the rounding rule (`half_up` when unset).
+pub const ROUNDING_SETTING: &str = "billing.rounding";
+
+fn billing_permit(actor: &Actor) -> Result<postflow_core::access::Permit> {
+    Ok(authorize(actor, Action::ManageBilling, None)?)
+}
+
+fn audited(actor: &Actor) -> Option<i64> {
+    access::audited_user(actor)
+}
+
+fn currency_of(code: &str) -> Result<Currency> {
+    Currency::parse(code).map_err(|e| AppError::Store(StoreError::Corrupt(e.to_string())))
+}
+
+pub async fn rounding<C: ConnectionTrait>(repo: &Repo<C>) -> Result<Rounding> {
+    match repo.studio_setting(ROUNDING_SETTING).await? {
+        None => Ok(Rounding::HalfUp),
+        Some(v) => Rounding::parse(&v).ok_or_else(|| {
+            AppError::Store(StoreError::Corrupt(format!("{ROUNDING_SETTING} {v:?}")))
+        }),
+    }
+}
+
+/// Sets the studio's rounding rule.
+pub async fn set_rounding(ctx: &Context, actor: &Actor, rule: &str) -> Result<Rounding> {
+    let permit = billing_permit(actor)?;
+    let parsed = Rounding::parse(rule)
+        .ok_or_else(|| AppError::field("rounding", "choose half_up, half_even, up or down"))?;
+    let tx = ctx.store.begin().await?;
+    tx.set_studio_setting(ROUNDING_SETTING, parsed.as_str())
+        .await?;
+    let event = AuditEvent::BillingChanged {
+        entity: "setting",
+        id: 0,
+        verb: "update",
+        detail: format!("invoice lines round {}", parsed.as_str()),
+    };
+    record(&tx, audited(permit.actor()), event).await?;
+    tx.commit().await?;
+    Ok(parsed)
+}
+
+// --- rate cards -------------------------------------------------------------------------------
+
+pub async fn create_rate_card(
+    ctx: &Context,
+    actor: &Actor,
+    name: &str,
+    client_id: Option<i64>,
+    currency: &str,
+) -> Result<i64> {
+    let permit = billing_permit(actor)?;
+    let mut errors = FieldErrors::default();
+    if name.trim().is_empty() {
+        errors.add("name", "give the rate card a name");
+    }
+    let currency = Currency::parse(currency)
+        .map_err(|e| errors.add("currency", e.to_string()))
+        .ok();
+    errors.into_result()?;
+    let tx = ctx.store.begin().await?;
+    let card = tx
+        .create_rate_card(name, client_id, currency.unwrap_or(Currency::EUR))
+        .await
+        .map_err(|e| match e {
+            StoreError::Duplicate { .. } => AppError::field(
+                "name",
+                format!("a rate card {:?} exists already", name.trim()),
+            ),
+            other => other.into(),
+        })?;
+    let event = AuditEvent::BillingChanged {
+        entity: "rate_card",
+        id: card.id,
+        verb: "create",
+        detail: format!("created the rate card {}", card.name),
+    };
+    record(&tx, audited(permit.actor()), event).await?;
+    tx.commit().await?;
+    Ok(card.id)
+}
+
+/// A rate as typed: kind `sell`/`cost`, unit `hour`/`day`, an amount like `150.00`, and any of
+/// person, role, activity or room it is for.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RateDraft {
+    pub kind: String,
+    pub unit: String,
+    pub person_id: Option<i64>,
+    pub role: String,
+    pub activity: String,
+    pub room_id: Option<i64>,
+    pub amount: String,
+    pub effective_from: String,
+}
+
+pub async fn add_rate(
+    ctx: &Context,
+    actor: &Actor,
+    card_id: i64,
+    draft: &RateDraft,
+) -> Result<i64> {
+    let permit = billing_permit(actor)?;
+    let tx = ctx.store.begin().await?;
+    let card = tx
+        .rate_card_rows()
+        .await?
+        .into_iter()
+        .find(|c| c.id == card_id)
+        .ok_or_else(|| AppError::NotFound(format!("rate card {card_id}")))?;
+    let currency = currency_of(&card.currency)?;
+    let mut errors = FieldErrors::default();
+    let kind = RateKind::parse(&draft.kind);
+    if kind.is_none() {
+        errors.add("kind", "choose sell or cost");
+    }
+    let unit = RateUnit::parse(&draft.unit);
+    if unit.is_none() {
+        errors.add("unit", "choose hour or day");
+    }
+    let amount = match Money::parse(&draft.amount, currency) {
+        Ok(m) if m.minor >= 0 => Some(m),
+        Ok(_) => {
+            errors.add("amount", "a rate cannot be negative");
+            None
+        }
+        Err(e) => {
+            errors.add("amount", e.to_string());
+            None
+        }
+    };
+    let from = match crate::date_input(&draft.effective_from) {
+        Ok(Some(d)) => Some(d),
+        Ok(None) => {
+            errors.add("effective_from", "give the date the rate takes effect");
+            None
+        }
+        Err(e) => {
+            errors.add("effective_from", e);
+            None
+        }
+    };
+    let opt = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_string());
+    if draft.person_id.is_none()
+        && opt(&draft.role).is_none()
+        && opt(&draft.activity).is_none()
+        && draft.room_id.is_none()
+    {
+        errors.add(
+            "activity",
+            "say whom or what the rate is for: a person, role, activity or room",
+        );
+    }
+    if draft.room_id.is_some() && (draft.person_id.is_some() || opt(&draft.activity).is_some()) {
+        errors.add("room", "a room rate is for the room alone");
+    }
+    errors.into_result()?;
+    let (Some(kind), Some(unit), Some(amount), Some(from)) = (kind, unit, amount, from) else {
+        unreachable!("refused above");
+    };
+    let rate = tx
+        .add_rate(NewRate {
+            card_id,
+            kind,
+            unit,
+            person_id: draft.person_id,
+            role: opt(&draft.role),
+            activity: opt(&draft.activity),
+            room_id: draft.room_id,
+            amount_minor: amount.minor,
+            effective_from: from,
+        })
+        .await?;
+    let what = opt(&draft.activity)
+        .or(opt(&draft.role))
+        .or(draft.person_id.map(|p| format!("person {p}")))
+        .or(draft.room_id.map(|r| format!("room {r}")))
+        .unwrap_or_default();
+    let event = AuditEvent::BillingChanged {
+        entity: "rate_card",
+        id: card_id,
+        verb: "update",
+        detail: format!(
+            "{} {} rate {amount} per {} for {what} from {from}",
+            card.name,
+            kind.as_str(),
+            unit.as_str()
+        ),
+    };
+    record(&tx, audited(permit.actor()), event).await?;
+    tx.commit().await?;
+    Ok(rate.id)
+}
+
+/// Every card with its rates (`ViewRates`).
+pub async fn rate_cards(ctx: &Context, actor: &Actor) -> Result<Vec<RateCard>> {
+    authorize(actor, Action::ViewRates, None)?;
+    let mut cards = Vec::new();
+    for row in ctx.store.rate_card_rows().await? {
+        if let Some(card) = ctx.store.rate_card(row.id).await? {
+            cards.push(card);
+        }
+    }
+    Ok(cards)
+}
+
+// --- clients, terms, budgets ------------------------------------------------------------------
+
+/// A client's billing details as typed; `tax` is a percentage (`19`, `7.7`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ClientBillingDraft {
+    pub legal_name: String,
+    pub address: String,
+    pub tax_id: String,
+    pub currency: String,
+    pub tax: String,
+    pub rate_card_id: Option<i64>,
+}
+
+pub async fn set_client_billing(
+    ctx: &Context,
+    actor: &Actor,
+    client_id: i64,
+    draft: &ClientBillingDraft,
+) -> Result<ClientBilling> {
+    let permit = billing_permit(actor)?;
+    let mut errors = FieldErrors::default();
+    if draft.legal_name.trim().is_empty() {
+        errors.add("legal_name", "give the name invoices are addressed to");
+    }
+    let currency = Currency::parse(&draft.currency)
+        .map_err(|e| errors.add("currency", e.to_string()))
+        .ok();
+    let tax = TaxRate::parse_percent(&draft.tax)
+        .map_err(|e| errors.add("tax", e.to_string()))
+        .ok();
+    errors.into_result()?;
+    let tx = ctx.store.begin().await?;
+    let client = tx
+        .client_by_id(client_id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("client {client_id}")))?;
+    let saved = tx
+        .set_client_billing(ClientBillingInput {
+            client_id,
+            legal_name: draft.legal_name.trim().into(),
+            address: draft.address.trim().into(),
+            tax_id: draft.tax_id.trim().into(),
+            currency: currency.unwrap_or(Currency::EUR).code().into(),
+            tax_bp: tax.unwrap_or(TaxRate::ZERO).basis_points() as i64,
+            rate_card_id: draft.rate_card_id,
+        })
+        .await?;
+    let event = AuditEvent::BillingChanged {
+        entity: "client",
+        id: client_id,
+        verb: "update",
+        detail: format!("billing details of {}", client.code),
+    };
+    record(&tx, audited(permit.actor()), event).await?;
+    tx.commit().await?;
+    Ok(saved)
+}
+
+/// A project's terms as typed: `kind` is `time_and_materials`, `fixed_fee` or
+/// `fixed_fee_with_overflow`; amounts in the client's currency; hours like durations.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TermsDraft {
+    pub kind: String,
+    pub fee: String,
+    pub included_hours: String,
+    pub included_rounds: u32,
+    pub extra_round_price: String,
+    pub rounds_used: u32,
+}
+
+fn parse_hours(text: &str) -> std::result::Result<i64, String> {
+    let t = text.trim();
+    let (whole, frac) = t.split_once('.').unwrap_or((t, ""));
+    if whole.is_empty()
+        || !whole.bytes().all(|b| b.is_ascii_digit())
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+        || frac.len() > 2
+        || whole.len() > 7
+    {
+        return Err(format!("{t:?} is not a number of hours"));
+    }
+    let hundredths: i64 = format!("{whole}{frac:0<2}")
+        .parse()
+        .map_err(|_| "too many hours")?;
+    Ok(hundredths * 60 / 100)
+}
+
+pub async fn set_terms(
+    ctx: &Context,
+    actor: &Actor,
+    project_code: &str,
+    draft: &TermsDraft,
+) -> Result<ProjectTerms> {
+    billing_permit(actor)?;
+    let tx = ctx.store.begin().await?;
+    let (project, permit) =
+        access::project_in(&tx, actor, project_code, Action::EditProject).await?;
+    let billing = client_billing_of(&tx, &project).await?;
+    let currency = currency_of(&billing.currency)?;
+    let mut errors = FieldErrors::default();
+    let money = |field: &'static str, text: &str, errors: &mut FieldErrors| -> Option<i64> {
+        if text.trim().is_empty() {
+            return None;
+        }
+        match Money::parse(text, currency) {
+            Ok(m) if m.minor >= 0 => Some(m.minor),
+            Ok(_) => {
+                errors.add(field, "an amount cannot be negative");
+                None
+            }
+            Err(e) => {
+                errors.add(field, e.to_string());
+                None
+            }
+        }
+    };
+    let fee = money("fee", &draft.fee, &mut errors);
+    let extra = money("extra_round_price", &draft.extra_round_price, &mut errors);
+    let included = if draft.included_hours.trim().is_empty() {
+        None
+    } else {
+        parse_hours(&draft.included_hours)
+            .map_err(|e| errors.add("included_hours", e))
+            .ok()
+    };
+    match draft.kind.trim() {
+        "time_and_materials" => {}
+        "fixed_fee" => {
+            if fee.is_none() {
+                errors.add("fee", "a fixed fee needs its amount");
+            }
+        }
+        "fixed_fee_with_overflow" => {
+            if fee.is_none() {
+                errors.add("fee", "a fixed fee needs its amount");
+            }
+            if included.is_none() {
+                errors.add("included_hours", "say how many hours the fee includes");
+            }
+        }
+        _ => errors.add(
+            "kind",
+            "choose time_and_materials, fixed_fee or fixed_fee_with_overflow",
+        ),
+    }
+    errors.into_result()?;
+    let terms = tx
+        .set_project_terms(TermsInput {
+            project_id: project.id,
+            kind: draft.kind.trim().into(),
+            fee_minor: fee,
+            included_minutes: included,
+            included_rounds: draft.included_rounds as i64,
+            extra_round_minor: extra,
+            rounds_used: draft.rounds_used as i64,
+            day_minutes: 480,
+        })
+        .await?;
+    let event = AuditEvent::BillingChanged {
+        entity: "project",
+        id: project.id,
+        verb: "update",
+        detail: format!("terms of {}: {}", project.code, terms.kind),
+    };
+    record(&tx, audited(permit.actor()), event).await?;
+    tx.commit().await?;
+    Ok(terms)
+}
+
+/// Sets a stage's budget (`stage` is the plan's stage key; `*` is the whole project).
+pub async fn set_stage_budget(
+    ctx: &Context,
+    actor: &Actor,
+    project_code: &str,
+    stage: &str,
+    hours: &str,
+    sell: &str,
+) -> Result<()> {
+    billing_permit(actor)?;
+    let tx = ctx.store.begin().await?;
+    let (project, permit) =
+        access::project_in(&tx, actor, project_code, Action::EditProject).await?;
+    let currency = currency_of(&client_billing_of(&tx, &project).await?.currency)?;
+    let mut errors = FieldErrors::default();
+    if stage.trim().is_empty() {
+        errors.add("stage", "name the stage (or * for the whole project)");
+    }
+    let minutes = (!hours.trim().is_empty())
+        .then(|| parse_hours(hours).map_err(|e| errors.add("hours", e)).ok())
+        .flatten();
+    let money = (!sell.trim().is_empty())
+        .then(|| {
+            Money::parse(sell, currency)
+                .map_err(|e| errors.add("sell", e.to_string()))
+                .ok()
+        })
+        .flatten();
+    errors.into_result()?;
+    tx.set_stage_budget(project.id, stage, minutes, money.map(|m| m.minor))
+        .await?;
+    let event = AuditEvent::BillingChanged {
+        entity: "project",
+        id: project.id,
+        verb: "update",
+        detail: format!("budget of {} stage {}", project.code, stage.trim()),
+    };
+    record(&tx, audited(permit.actor()), event).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn client_billing_of<C: ConnectionTrait>(
+    repo: &Repo<C>,
+    project: &Project,
+) -> Result<ClientBilling> {
+    repo.client_billing(project.client_id).await?.ok_or_else(|| {
+        AppError::Conflict(format!(
+            "the client of {} has no billing details yet; add its legal name, address, VAT id, currency and tax rate first",
+            project.code
+        ))
+    })
+}
+
+fn core_terms(t: &ProjectTerms, billing: &ClientBilling) -> Result<Terms> {
+    let currency = currency_of(&billing.currency)?;
+    let money = |m: Option<i64>| m.map(|v| Money::from_minor(v, currency));
+    let corrupt = || {
+        AppError::Store(StoreError::Corrupt(format!(
+            "terms of project {}",
+            t.project_id
+        )))
+    };
+    let commercial = match t.kind.as_str() {
+        "time_and_materials" => Commercial::TimeAndMaterials,
+        "fixed_fee" => Commercial::FixedFee {
+            fee: money(t.fee_minor).ok_or_else(corrupt)?,
+        },
+        "fixed_fee_with_overflow" => Commercial::FixedFeeWithOverflow {
+            fee: money(t.fee_minor).ok_or_else(corrupt)?,
+            included_minutes: t.included_minutes.ok_or_else(corrupt)?,
+        },
+        _ => return Err(corrupt()),
+    };
+    Ok(Terms {
+        commercial,
+        currency,
+        included_rounds: t.included_rounds.max(0) as u32,
+        extra_round_price: money(t.extra_round_minor),
+        tax: TaxRate::from_basis_points(billing.tax_bp.clamp(0, 10_000) as u32)
+            .map_err(|_| corrupt())?,
+        day_minutes: t.day_minutes,
+    })
+}
+
+/// The cards asked for a client's work: its own card first, then the studio's.
+async fn cards_for<C: ConnectionTrait>(
+    repo: &Repo<C>,
+    billing: &ClientBilling,
+) -> Result<Vec<RateCard>> {
+    let mut cards = Vec::new();
+    if let Some(id) = billing.rate_card_id {
+        if let Some(c) = repo.rate_card(id).await? {
+            cards.push(c);
+        }
+    }
+    if let Some(studio) = repo.studio_rate_card().await? {
+        if !cards.iter().any(|c| c.id == studio.id) {
+            cards.push(studio);
+        }
+    }
+    Ok(cards)
+}
+
+// --- invoices ---------------------------------------------------------------------------------
+
+pub async fn create_series(
+    ctx: &Context,
+    actor: &Actor,
+    input: SeriesInput,
+) -> Result<InvoiceSeries> {
+    let permit = billing_permit(actor)?;
+    let mut errors = FieldErrors::default();
+    if input.code.trim().is_empty() {
+        errors.add("code", "give the series a code, such as 2026");
+    }
+    if input.seller_name.trim().is_empty() {
+        errors.add("seller_name", "give the seller's legal name");
+    }
+    if input.seller_tax_id.trim().is_empty() {
+        errors.add(
+            "seller_tax_id",
+            "give the seller's VAT id (EU invoices must carry it)",
+        );
+    }
+    errors.into_result()?;
+    let tx = ctx.store.begin().await?;
+    let series = tx.create_invoice_series(input).await.map_err(|e| match e {
+        StoreError::Duplicate { value, .. } => {
+            AppError::field("code", format!("a series {value:?} exists already"))
+        }
+        other => other.into(),
+    })?;
+    let event = AuditEvent::BillingChanged {
+        entity: "invoice_series",
+        id: series.id,
+        verb: "create",
+        detail: format!("created the invoice series {}", series.code),
+    };
+    record(&tx, audited(permit.actor()), event).await?;
+    tx.commit().await?;
+    Ok(series)
+}
+
+/// What a draft for a period is generated from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DraftRequest {
+    pub project_code: String,
+    pub series_code: String,
+    pub from: String,
+    pub to: String,
+    /// Fixed-fee instalments to bill: label and share of the fee in percent (`50`).
+    pub instalments: Vec<(String, String)>,
+    /// Days until payment is due (none: no due date).
+    pub due_days: Option<i64>,
+}
+
+/// A generated draft.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Draft {
+    pub invoice: Invoice,
+    pub totals: InvoiceTotals,
+    /// Billable entries of the period left out because their week is not approved.
+    pub unapproved_entries: usize,
+}
+
+fn required_date(errors: &mut FieldErrors, field: &'static str, text: &str) -> Option<NaiveDate> {
+    match crate::date_input(text) {
+        Ok(Some(d)) => Some(d),
+        Ok(None) => {
+            errors.add(field, "give a date");
+            None
+        }
+        Err(e) => {
+            errors.add(field, e);
+            None
+        }
+    }
+}
+
+/// Generates a draft invoice for a period (rules in the module docs).
+pub async fn generate_draft(ctx: &Context, actor: &Actor, req: &DraftRequest) -> Result<Draft> {
+    billing_permit(actor)?;
+    let mut errors = FieldErrors::default();
+    let from = required_date(&mut errors, "from", &req.from);
+    let to = required_date(&mut errors, "to", &req.to);
+    if let (Some(f), Some(t)) = (from, to) {
+        if t < f {
+            errors.add("to", "the period ends before it starts");
+        }
+    }
+    let mut instalments = Vec::new();
+    for (label, share) in &req.instalments {
+        match TaxRate::parse_percent(share) {
+            Ok(p) if !label.trim().is_empty() => {
+                instalments.push((label.trim().to_string(), p.basis_points()))
+            }
+            _ => errors.add(
+                "instalments",
+                format!("{label:?}: give a label and a share of the fee from 0 to 100 %"),
+            ),
+        }
+    }
+    errors.into_result()?;
+    let (from, to) = (from.unwrap_or_default(), to.unwrap_or_default());
+    let tx = ctx.store.begin().await?;
+    let (project, permit) =
+        access::project_in(&tx, actor, &req.project_code, Action::EditProject).await?;
+    let billing = client_billing_of(&tx, &project).await?;
+    let terms_row = tx.project_terms(project.id).await?.ok_or_else(|| {
+        AppError::Conflict(format!(
+            "{} has no commercial terms yet; set fixed fee or time and materials first",
+            project.code
+        ))
+    })?;
+    let terms = core_terms(&terms_row, &billing)?;
+    let series = tx
+        .invoice_series_by_code(&req.series_code)
+        .await?
+        .ok_or_else(|| {
+            AppError::field(
+                "series",
+                format!("there is no invoice series {:?}", req.series_code.trim()),
+            )
+        })?;
+    let rule = rounding(&tx).await?;
+    let cards = cards_for(&tx, &billing).await?;
+    let card_refs: Vec<&RateCard> = cards.iter().collect();
+    let entries = tx
+        .time_entries(&TimeFilter {
+            project_id: Some(project.id),
+            from: Some(from),
+            to: Some(to),
+            billable_only: true,
+            uninvoiced_only: true,
+            ..Default::default()
+        })
+        .await?;
+    let approved: std::collections::HashSet<(i64, NaiveDate)> =
+        tx.approved_weeks(from, to).await?.into_iter().collect();
+    let activities: HashMap<i64, String> = tx
+        .activities()
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a.name))
+        .collect();
+    let mut titles: HashMap<i64, Option<String>> = HashMap::new();
+    let mut work = Vec::new();
+    let mut unapproved = 0;
+    for e in &entries {
+        if !approved.contains(&(e.user_id, postflow_store::billing::week_start(e.work_date))) {
+            unapproved += 1;
+            continue;
+        }
+        if !titles.contains_key(&e.user_id) {
+            let title = tx.user_by_id(e.user_id).await?.and_then(|u| u.title);
+            titles.insert(e.user_id, title);
+        }
+        let activity = activities.get(&e.activity_id).cloned().unwrap_or_default();
+        let rate = rate_for(
+            &card_refs,
+            RateKind::Sell,
+            &Work {
+                date: e.work_date,
+                person_id: e.user_id,
+                role: titles.get(&e.user_id).and_then(|t| t.as_deref()),
+                activity: &activity,
+            },
+        )
+        .map_err(|err| AppError::Conflict(err.to_string()))?;
+        work.push(PricedWork {
+            entry_id: e.id,
+            date: e.work_date,
+            activity,
+            minutes: e.minutes,
+            rate: rate.amount,
+            unit: rate.unit,
+        });
+    }
+    let input = PeriodInput {
+        work,
+        minutes_before: tx.billable_minutes_before(project.id, from).await?,
+        instalments,
+        rounds_used: terms_row.rounds_used.max(0) as u32,
+        extra_rounds_billed: tx.extra_rounds_billed(project.id).await?.max(0) as u32,
+    };
+    let lines =
+        period_lines(&terms, &input, rule).map_err(|e| AppError::Conflict(e.to_string()))?;
+    let totals = price_invoice(terms.currency, &lines.lines, rule)
+        .map_err(|e| AppError::Conflict(e.to_string()))?;
+    let invoice = tx
+        .create_invoice(NewInvoice {
+            series_id: series.id,
+            kind: InvoiceKind::Invoice,
+            credit_of: None,
+            client_id: project.client_id,
+            project_id: Some(project.id),
+            currency: terms.currency.code().into(),
+            rounding: rule.as_str().into(),
+            period_from: Some(from),
+            period_to: Some(to),
+            supply_date: Some(to),
+            due_date: req.due_days.map(|d| to + chrono::Duration::days(d)),
+            buyer_name: billing.legal_name.clone(),
+            buyer_address: billing.address.clone(),
+            buyer_tax_id: billing.tax_id.clone(),
+            extra_rounds: lines.extra_rounds as i64,
+            created_by: audited(permit.actor()),
+        })
+        .await?;
+    let invoice = tx.replace_invoice_lines(invoice.id, &totals).await?;
+    let mut tied: Vec<i64> = lines.billed_entries.clone();
+    tied.extend(&lines.covered_entries);
+    tied.sort();
+    tied.dedup();
+    tx.set_entries_invoice(&tied, Some(invoice.id)).await?;
+    let event = AuditEvent::BillingChanged {
+        entity: "invoice",
+        id: invoice.id,
+        verb: "create",
+        detail: format!(
+            "drafted an invoice to {} for {} {from}–{to}: {}",
+            billing.legal_name, project.code, totals.gross
+        ),
+    };
+    record(&tx, audited(permit.actor()), event).await?;
+    tx.commit().await?;
+    Ok(Draft {
+        invoice,
+        totals,
+        unapproved_entries: unapproved,
+    })
+}
+
+/// A line as a producer types it: quantity with its unit (`hour`, `day`, `piece`), a price,
+/// an optional discount and tax rate in percent (empty: the client's rate).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LineDraft {
+    pub description: String,
+    pub quantity: String,
+    pub unit: String,
+    pub unit_price: String,
+    pub discount: String,
+    pub tax: String,
+}
+
+fn line_input(line: &InvoiceLine, currency: Currency) -> Result<LineInput> {
+    Ok(LineInput {
+        description: line.description.clone(),
+        quantity: line.quantity()?,
+        unit_price: Money::from_minor(line.unit_price_minor, currency),
+        discount_bp: line.discount_bp.clamp(0, 10_000) as u32,
+        tax: TaxRate::from_basis_points(line.tax_bp.clamp(0, 10_000) as u32)
+            .map_err(|e| AppError::Store(StoreError::Corrupt(e.to_string())))?,
+    })
+}
+
+fn parse_milli(text: &str) -> Option<i64> {
+    let t = text.trim();
+    let (neg, body) = t.strip_prefix('-').map(|r| (true, r)).unwrap_or((false, t));
+    let (whole, frac) = body.split_once('.').unwrap_or((body, ""));
+    if whole.is_empty() || whole.len() > 9 || frac.len() > 3 {
+        return None;
+    }
+    if !whole.bytes().all(|b| b.is_ascii_digit()) || !frac.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let v: i64 = format!("{whole}{frac:0<3}").parse().ok()?;
+    Some(if neg { -v } else { v })
+}
+
+fn parse_line(draft: &LineDraft, currency: Currency, default_tax: TaxRate) -> Result<LineInput> {
+    let mut errors = FieldErrors::default();
+    if draft.description.trim().is_empty() {
+        errors.add("description", "describe the line");
+    }
+    let quantity = match (draft.unit.trim(), parse_milli(&draft.quantity)) {
+        (_, None) => {
+            errors.add(
+                "quantity",
+                format!(
+                    "{:?} is not a quantity; write it like 2 or 1.5",
+                    draft.quantity.trim()
+                ),
+            );
+            None
+        }
+        ("hour", Some(v)) => {
+            if (v * 60) % 1000 != 0 {
+                errors.add("quantity", "hours must come to whole minutes");
+            }
+            Some(Quantity::Minutes(v * 60 / 1000))
+        }
+        ("day", Some(v)) => Some(Quantity::DaysMilli(v)),
+        ("piece" | "", Some(v)) => Some(Quantity::UnitsMilli(v)),
+        (_, Some(_)) => {
+            errors.add("unit", "choose hour, day or piece");
+            None
+        }
+    };
+    let price = Money::parse(&draft.unit_price, currency)
+        .map_err(|e| errors.add("unit_price", e.to_string()))
+        .ok();
+    let discount = if draft.discount.trim().is_empty() {
+        Some(0)
+    } else {
+        TaxRate::parse_percent(&draft.discount)
+            .map(|d| d.basis_points())
+            .map_err(|_| errors.add("discount", "give a discount from 0 to 100 %"))
+            .ok()
+    };
+    let tax = if draft.tax.trim().is_empty() {
+        Some(default_tax)
+    } else {
+        TaxRate::parse_percent(&draft.tax)
+            .map_err(|e| errors.add("tax", e.to_string()))
+            .ok()
+    };
+    errors.into_result()?;
+    let (Some(quantity), Some(unit_price), Some(discount_bp), Some(tax)) =
+        (quantity, price, discount, tax)
+    else {
+        unreachable!("refused above");
+    };
+    Ok(LineInput {
+        description: draft.description.trim().into(),
+        quantity,
+        unit_price,
+        discount_bp,
+        tax,
+    })
+}
+
+/// Changes a draft's lines: `edit` gets the current lines and returns the new ones.
+async fn change_lines(
+    ctx: &Context,
+    actor: &Actor,
+    invoice_id: i64,
+    verb_detail: &str,
+    edit: impl FnOnce(Vec<LineInput>, Currency, TaxRate) -> Result<Vec<LineInput>>,
+) -> Result<InvoiceTotals> {
+    let permit = billing_permit(actor)?;
+    let tx = ctx.store.begin().await?;
+    let invoice = tx.lock_invoice(invoice_id).await?;
+    if !invoice.is_draft() {
+        return Err(AppError::Conflict(format!(
+            "invoice {} is issued and cannot be changed; issue a credit note to correct it",
+            invoice.label()
+        )));
+    }
+    let currency = currency_of(&invoice.currency)?;
+    let default_tax = match tx.client_billing(invoice.client_id).await? {
+        Some(b) => {
+            TaxRate::from_basis_points(b.tax_bp.clamp(0, 10_000) as u32).unwrap_or(TaxRate::ZERO)
+        }
+        None => TaxRate::ZERO,
+    };
+    let mut lines = Vec::new();
+    for l in tx.invoice_lines(invoice_id).await? {
+        lines.push(line_input(&l, currency)?);
+    }
+    let lines = edit(lines, currency, default_tax)?;
+    let rule = Rounding::parse(&invoice.rounding).unwrap_or_default();
+    let totals =
+        price_invoice(currency, &lines, rule).map_err(|e| AppError::Conflict(e.to_string()))?;
+    tx.replace_invoice_lines(invoice_id, &totals).await?;
+    let event = AuditEvent::BillingChanged {
+        entity: "invoice",
+        id: invoice_id,
+        verb: "update",
+        detail: format!("{verb_detail} on {}; now {}", invoice.label(), totals.gross),
+    };
+    record(&tx, audited(permit.actor()), event).await?;
+    tx.commit().await?;
+    Ok(totals)
+}
+
+/// Adds a line (an expense, a discount as a negative price, a correction) to a draft.
+pub async fn add_line(
+    ctx: &Context,
+    actor: &Actor,
+    invoice_id: i64,
+    draft: &LineDraft,
+) -> Result<InvoiceTotals> {
+    let detail = format!("added the line {:?}", draft.description.trim());
+    change_lines(
+        ctx,
+        actor,
+        invoice_id,
+        &detail,
+        |mut lines, currency, tax| {
+            lines.push(parse_line(draft, currency, tax)?);
+            Ok(lines)
+        },
+    )
+    .await
+}
+
+/// Replaces line `position` (1-based) of a draft.
+pub async fn edit_line(
+    ctx: &Context,
+    actor: &Actor,
+    invoice_id: i64,
+    position: usize,
+    draft: &LineDraft,
+) -> Result<InvoiceTotals> {
+    let detail = format!("changed line {position}");
+    change_lines(
+        ctx,
+        actor,
+        invoice_id,
+        &detail,
+        |mut lines, currency, tax| {
+            let slot = lines
+                .get_mut(position.wrapping_sub(1))
+                .ok_or_else(|| AppError::NotFound(format!("line {position}")))?;
+            *slot = parse_line(draft, currency, tax)?;
+            Ok(lines)
+        },
+    )
+    .await
+}
+
+/// Removes line `position` (1-based) of a draft.
+pub async fn remove_line(
+    ctx: &Context,
+    actor: &Actor,
+    invoice_id: i64,
+    position: usize,
+) -> Result<InvoiceTotals> {
+    let detail = format!("removed line {position}");
+    change_lines(ctx, actor, invoice_id, &detail, |mut lines, _, _| {
+        if position == 0 || position > lines.len() {
+            return Err(AppError::NotFound(format!("line {position}")));
+        }
+        lines.remove(position - 1);
+        Ok(lines)
+    })
+    .await
+}
+
+/// Issues a draft: it gets the series' next number and never changes again. Issuing a credit
+/// note frees the credited invoice's time for billing again.
+pub async fn issue(
+    ctx: &Context,
+    actor: &Actor,
+    invoice_id: i64,
+    issue_date: NaiveDate,
+) -> Result<Invoice> {
+    let permit = billing_permit(actor)?;
+    let tx = ctx.store.begin().await?;
+    let issued = tx
+        .issue_invoice(invoice_id, issue_date)
+        .await
+        .map_err(|e| match e {
+            StoreError::NotFound(_) => AppError::NotFound(format!("invoice {invoice_id}")),
+            other => other.into(),
+        })?;
+    if let Some(original) = issued.credit_of {
+        let tied: Vec<i64> = tx
+            .time_entries(&TimeFilter::default())
+            .await?
+            .into_iter()
+            .filter(|e| e.invoice_id == Some(original))
+            .map(|e| e.id)
+            .collect();
+        tx.set_entries_invoice(&tied, None).await?;
+    }
+    let event = AuditEvent::BillingChanged {
+        entity: "invoice",
+        id: issued.id,
+        verb: "issue",
+        detail: format!(
+            "issued {} {} to {}: {}",
+            if issued.credit_of.is_some() {
+                "credit note"
+            } else {
+                "invoice"
+            },
+            issued.label(),
+            issued.buyer_name,
+            Money::from_minor(issued.gross_minor, currency_of(&issued.currency)?)
+        ),
+    };
+    record(&tx, audited(permit.actor()), event).await?;
+    tx.commit().await?;
+    Ok(issued)
+}
+
+/// Drafts a credit note for an issued invoice: every line negated, same buyer and series.
+pub async fn credit_note(ctx: &Context, actor: &Actor, invoice_id: i64) -> Result<Invoice> {
+    let permit = billing_permit(actor)?;
+    let tx = ctx.store.begin().await?;
+    let original = tx.lock_invoice(invoice_id).await?;
+    if original.is_draft() {
+        return Err(AppError::Conflict(format!(
+            "{} is a draft; change or delete it instead of crediting it",
+            original.label()
+        )));
+    }
+    if original.kind == InvoiceKind::CreditNote.as_str() {
+        return Err(AppError::Conflict(
+            "a credit note cannot be credited".into(),
+        ));
+    }
+    let already = tx
+        .list_invoices(Some(original.client_id))
+        .await?
+        .into_iter()
+        .any(|i| i.credit_of == Some(invoice_id));
+    if already {
+        return Err(AppError::Conflict(format!(
+            "{} already has a credit note",
+            original.label()
+        )));
+    }
+    let currency = currency_of(&original.currency)?;
+    let mut lines = Vec::new();
+    for l in tx.invoice_lines(invoice_id).await? {
+        let mut input = line_input(&l, currency)?;
+        input.quantity = match input.quantity {
+            Quantity::Minutes(v) => Quantity::Minutes(-v),
+            Quantity::DaysMilli(v) => Quantity::DaysMilli(-v),
+            Quantity::UnitsMilli(v) => Quantity::UnitsMilli(-v),
+        };
+        lines.push(input);
+    }
+    let rule = Rounding::parse(&original.rounding).unwrap_or_default();
+    let totals =
+        price_invoice(currency, &lines, rule).map_err(|e| AppError::Conflict(e.to_string()))?;
+    let note = tx
+        .create_invoice(NewInvoice {
+            series_id: original.series_id,
+            kind: InvoiceKind::CreditNote,
+            credit_of: Some(invoice_id),
+            client_id: original.client_id,
+            project_id: original.project_id,
+            currency: original.currency.clone(),
+            rounding: original.rounding.clone(),
+            period_from: original.period_from,
+            period_to: original.period_to,
+            supply_date: original.supply_date,
+            due_date: None,
+            buyer_name: original.buyer_name.clone(),
+            buyer_address: original.buyer_address.clone(),
+            buyer_tax_id: original.buyer_tax_id.clone(),
+            extra_rounds: -original.extra_rounds,
+            created_by: audited(permit.actor()),
+        })
+        .await?;
+    let note = tx.replace_invoice_lines(note.id, &totals).await?;
+    let event = AuditEvent::BillingChanged {
+        entity: "invoice",
+        id: note.id,
+        verb: "create",
+        detail: format!(
+            "drafted a credit note for {}: {}",
+            original.label(),
+            totals.gross
+        ),
+    };
+    record(&tx, audited(permit.actor()), event).await?;
+    tx.commit().await?;
+    Ok(note)
+}
+
+pub async fn mark_paid(ctx: &Context, actor: &Actor, invoice_id: i64) -> Result<Invoice> {
+    let permit = billing_permit(actor)?;
+    let tx = ctx.store.begin().await?;
+    let paid = tx.mark_invoice_paid(invoice_id, chrono::Utc::now()).await?;
+    let event = AuditEvent::BillingChanged {
+        entity: "invoice",
+        id: invoice_id,
+        verb: "pay",
+        detail: format!("marked {} paid", paid.label()),
+    };
+    record(&tx, audited(permit.actor()), event).await?;
+    tx.commit().await?;
+    Ok(paid)
+}
+
+/// Deletes a draft and frees its time.
+pub async fn delete_draft(ctx: &Context, actor: &Actor, invoice_id: i64) -> Result<()> {
+    let permit = billing_permit(actor)?;
+    let tx = ctx.store.begin().await?;
+    tx.delete_draft(invoice_id).await?;
+    let event = AuditEvent::BillingChanged {
+        entity: "invoice",
+        id: invoice_id,
+        verb: "delete",
+        detail: format!("deleted draft {invoice_id}"),
+    };
+    record(&tx, audited(permit.actor()), event).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// An invoice as shown and printed: its lines, the VAT breakdown per rate, the totals.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvoiceView {
+    pub invoice: Invoice,
+    pub lines: Vec<InvoiceLine>,
+    pub groups: Vec<TaxGroup>,
+    pub currency: Currency,
+}
+
+impl InvoiceView {
+    pub fn money(&self, minor: i64) -> Money {
+        Money::from_minor(minor, self.currency)
+    }
+}
+
+/// One invoice (`ViewBilling`).
+pub async fn invoice_view(ctx: &Context, actor: &Actor, invoice_id: i64) -> Result<InvoiceView> {
+    authorize(actor, Action::ViewBilling, None)?;
+    let invoice = ctx
+        .store
+        .invoice(invoice_id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("invoice {invoice_id}")))?;
+    let currency = currency_of(&invoice.currency)?;
+    let lines = ctx.store.invoice_lines(invoice_id).await?;
+    let mut by_rate: BTreeMap<i64, (i64, i64)> = BTreeMap::new();
+    for l in &lines {
+        let g = by_rate.entry(l.tax_bp).or_default();
+        g.0 += l.net_minor;
+        g.1 += l.tax_minor;
+    }
+    let groups = by_rate
+        .into_iter()
+        .map(|(bp, (net, tax))| TaxGroup {
+            rate: TaxRate::from_basis_points(bp.clamp(0, 10_000) as u32).unwrap_or(TaxRate::ZERO),
+            taxable: Money::from_minor(net, currency),
+            tax: Money::from_minor(tax, currency),
+        })
+        .collect();
+    Ok(InvoiceView {
+        invoice,
+        lines,
+        groups,
+        currency,
+    })
+}
+
+/// Every invoice, newest first (`ViewBilling`).
+pub async fn invoices(ctx: &Context, actor: &Actor) -> Result<Vec<Invoice>> {
+    authorize(actor, Action::ViewBilling, None)?;
+    Ok(ctx.store.list_invoices(None).await?)
+}
+
+/// The lines of an invoice as CSV for accounting (`ViewBilling`): one row per line with the
+/// invoice number, the quantity in its unit and every amount in decimal.
+pub async fn invoice_csv(ctx: &Context, actor: &Actor, invoice_id: i64) -> Result<String> {
+    let view = invoice_view(ctx, actor, invoice_id).await?;
+    let mut out = String::from(
+        "invoice,issue_date,position,description,quantity,unit,unit_price,discount_percent,tax_percent,net,tax,gross,currency\n",
+    );
+    let amount = |minor: i64| {
+        let s = view.money(minor).to_string();
+        s.rsplit_once(' ').map(|(a, _)| a.to_string()).unwrap_or(s)
+    };
+    for l in &view.lines {
+        let q = l.quantity()?;
+        let field = |s: &str| {
+            if s.contains([',', '"', '\n']) {
+                format!("\"{}\"", s.replace('"', "\"\""))
+            } else {
+                s.to_string()
+            }
+        };
+        out.push_str(&format!(
+            "{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+            field(&view.invoice.label()),
+            view.invoice
+                .issue_date
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+            l.position,
+            field(&l.description),
+            q.display_amount(),
+            q.unit_name(),
+            amount(l.unit_price_minor),
+            TaxRate::from_basis_points(l.discount_bp.clamp(0, 10_000) as u32)
+                .unwrap_or(TaxRate::ZERO)
+                .to_string()
+                .trim_end_matches(" %"),
+            TaxRate::from_basis_points(l.tax_bp.clamp(0, 10_000) as u32)
+                .unwrap_or(TaxRate::ZERO)
+                .to_string()
+                .trim_end_matches(" %"),
+            amount(l.net_minor),
+            amount(l.tax_minor),
+            amount(l.gross_minor),
+            view.currency.code(),
+        ));
+    }
+    Ok(out)
+}
+
+// --- budgets ----------------------------------------------------------------------------------
+
+/// A project's budgets against its actual time (`ViewRates`): per stage budget (the stage of
+/// each entry's task; `*` is the whole project), hours, sell value at the rate cards, cost at
+/// the cost rates, forecast from the tasks' progress, and the alerts (80 %, 100 %, rounds).
+pub async fn budget_report(
+    ctx: &Context,
+    actor: &Actor,
+    project_code: &str,
+) -> Result<(Vec<BudgetStatus>, Vec<budget::Alert>)> {
+    authorize(actor, Action::ViewRates, None)?;
+    let (project, _) = access::project(ctx, actor, project_code, Action::ViewProject).await?;
+    let billing = client_billing_of(&ctx.store, &project).await?;
+    let currency = currency_of(&billing.currency)?;
+    let cards = cards_for(&ctx.store, &billing).await?;
+    let refs: Vec<&RateCard> = cards.iter().collect();
+    let activities: HashMap<i64, String> = ctx
+        .store
+        .activities()
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a.name))
+        .collect();
+    let plan = ctx.store.plans_of(&[project.id]).await?;
+    let tasks: HashMap<i64, (String, i64)> = plan
+        .tasks
+        .iter()
+        .map(|t| (t.id, (t.stage.clone(), t.percent_complete)))
+        .collect();
+    let entries = ctx
+        .store
+        .time_entries(&TimeFilter {
+            project_id: Some(project.id),
+            ..Default::default()
+        })
+        .await?;
+    let zero = Actual {
+        minutes: 0,
+        sell: Money::from_minor(0, currency),
+        cost: Money::from_minor(0, currency),
+    };
+    let mut per_stage: HashMap<String, Actual> = HashMap::new();
+    let mut titles: HashMap<i64, Option<String>> = HashMap::new();
+    for e in &entries {
+        if !titles.contains_key(&e.user_id) {
+            titles.insert(
+                e.user_id,
+                ctx.store.user_by_id(e.user_id).await?.and_then(|u| u.title),
+            );
+        }
+        let activity = activities.get(&e.activity_id).cloned().unwrap_or_default();
+        let work = Work {
+            date: e.work_date,
+            person_id: e.user_id,
+            role: titles.get(&e.user_id).and_then(|t| t.as_deref()),
+            activity: &activity,
+        };
+        let value = |kind| -> Money {
+            match rate_for(&refs, kind, &work) {
+                Ok(r) => {
+                    let per = if r.unit == RateUnit::Day { 480 } else { 60 };
+                    r.amount.mul_ratio(e.minutes, per).unwrap_or(zero.sell)
+                }
+                Err(_) => zero.sell,
+            }
+        };
+        let sell = if e.billable {
+            value(RateKind::Sell)
+        } else {
+            zero.sell
+        };
+        let cost = value(RateKind::Cost);
+        let stage = e
+            .task_id
+            .and_then(|t| tasks.get(&t))
+            .map(|(s, _)| s.clone())
+            .unwrap_or_default();
+        for key in [stage, "*".to_string()] {
+            let a = per_stage.entry(key).or_insert(zero);
+            a.minutes += e.minutes;
+            a.sell.minor += sell.minor;
+            a.cost.minor += cost.minor;
+        }
+    }
+    let progress = |stage: &str| -> u32 {
+        let in_stage: Vec<i64> = tasks
+            .values()
+            .filter(|(s, _)| stage == "*" || s == stage)
+            .map(|(_, p)| *p)
+            .collect();
+        if in_stage.is_empty() {
+            return 0;
+        }
+        (in_stage.iter().sum::<i64>() * 10 / in_stage.len() as i64).clamp(0, 1000) as u32
+    };
+    let mut report = Vec::new();
+    let mut alerts = Vec::new();
+    for b in ctx.store.stage_budgets(project.id).await? {
+        let actual = per_stage.get(&b.name).copied().unwrap_or(zero);
+        let status = budget::status(
+            &Budget {
+                name: if b.name == "*" {
+                    project.code.clone()
+                } else {
+                    b.name.clone()
+                },
+                minutes: b.minutes,
+                sell: b.sell_minor.map(|m| Money::from_minor(m, currency)),
+            },
+            actual,
+            progress(&b.name),
+        );
+        alerts.extend(status.alerts.clone());
+        report.push(status);
+    }
+    if let Some(t) = ctx.store.project_terms(project.id).await? {
+        alerts.extend(budget::rounds_alert(
+            t.rounds_used.max(0) as u32,
+            t.included_rounds.max(0) as u32,
+        ));
+    }
+    Ok((report, alerts))
+}
