@@ -488,3 +488,164 @@ fn a_review_copy_plays_in_a_browser_and_its_burnt_in_timecode_counts() {
         "the watermark is drawn ({changed} pixels differ)"
     );
 }
+
+/// One frame of `path` (the first) as 8-bit RGB, `width` pixels wide.
+fn rgb_frame(path: &Path) -> Vec<u8> {
+    let out = Command::new("ffmpeg")
+        .args(["-nostdin", "-v", "error", "-i"])
+        .arg(path)
+        .args(["-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+/// A 9³ LUT that swaps red and blue and bends them (blue' = √red, red' = blue², green kept).
+fn bending_cube() -> String {
+    let n = 9;
+    let mut s = format!("TITLE \"bend\"\nLUT_3D_SIZE {n}\n");
+    for b in 0..n {
+        for g in 0..n {
+            for r in 0..n {
+                let (r, g, b) = (
+                    r as f64 / (n - 1) as f64,
+                    g as f64 / (n - 1) as f64,
+                    b as f64 / (n - 1) as f64,
+                );
+                s.push_str(&format!("{:.6} {:.6} {:.6}\n", b * b, g, r.sqrt()));
+            }
+        }
+    }
+    s
+}
+
+/// A LUT from the project's library is applied to proxies and review copies: each flat patch
+/// of the output is `core::lut::apply_tetrahedral` of the source's patch (within the codecs'
+/// rounding), and far from the untransformed colour.
+#[test]
+fn a_library_lut_is_applied_to_proxies_and_review_copies() {
+    use postflow_app::{access::local_operator, media, Context};
+    let studio = Studio::open(false);
+    let ctx = Context::new(studio.store.clone());
+    let lut = studio
+        .rt
+        .block_on(media::add_lut(
+            &ctx,
+            &local_operator(),
+            "MED-01",
+            &media::LutDraft {
+                name: "Bend".into(),
+                kind: "creative".into(),
+                file_name: "bend.cube".into(),
+                text: bending_cube(),
+            },
+        ))
+        .unwrap();
+    let parsed = postflow_core::lut::parse_cube("bend", &bending_cube()).unwrap();
+
+    // Four flat patches of 320x180 each, in RGB so the LUT sees exactly these values.
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("P001.mov");
+    let colours = ["0x336699", "0xcc3311", "0x22bb44", "0xe0e0e0"];
+    let mut args: Vec<String> = Vec::new();
+    for c in colours {
+        args.extend(["-f", "lavfi", "-i"].map(String::from));
+        args.push(format!("color=c={c}:size=320x180:rate=25:duration=1"));
+    }
+    args.extend(
+        [
+            "-filter_complex",
+            "[0][1]hstack[top];[2][3]hstack[bottom];[top][bottom]vstack,format=gbrp",
+            "-c:v",
+            "ffv1",
+            "-timecode",
+            "00:00:10:00",
+        ]
+        .map(String::from),
+    );
+    args.push(src.display().to_string());
+    ffmpeg(&args.iter().map(String::as_str).collect::<Vec<_>>());
+
+    let proxies = dir.path().join("proxies");
+    let review = dir.path().join("review");
+    let plain = dir.path().join("plain");
+    let ids = [
+        studio.enqueue(
+            "proxy",
+            serde_json::json!({"source": src, "dest_dir": proxies, "codec": "prores_lt", "lut_id": lut.id}),
+        ),
+        studio.enqueue(
+            "review_copy",
+            serde_json::json!({"source": src, "dest_dir": review, "lut_id": lut.id}),
+        ),
+        studio.enqueue(
+            "proxy",
+            serde_json::json!({"source": src, "dest_dir": plain, "codec": "prores_lt"}),
+        ),
+    ];
+    studio.drain();
+    for id in ids {
+        let job = studio.job(id);
+        assert_eq!(job.job_state().unwrap(), JobState::Succeeded, "{job:?}");
+    }
+    let source_rgb = rgb_frame(&src);
+    let centre = |frame: &[u8], width: usize, x: usize, y: usize| {
+        let i = (y * width + x) * 3;
+        [frame[i], frame[i + 1], frame[i + 2]]
+    };
+    for (out, width, height, tolerance) in [
+        (proxies.join("P001.mov"), 320usize, 180usize, 6i32),
+        // H.264 4:2:0 at CRF 23 rounds more; the patches are flat, so still close.
+        (review.join("P001.mp4"), 640, 360, 10),
+    ] {
+        let frame = rgb_frame(&out);
+        let untouched = rgb_frame(&plain.join("P001.mov"));
+        for (px, py) in [(0.25, 0.25), (0.75, 0.25), (0.25, 0.6), (0.75, 0.6)] {
+            let s = centre(
+                &source_rgb,
+                640,
+                (640.0 * px) as usize,
+                (360.0 * py) as usize,
+            );
+            let want = parsed.apply_tetrahedral([
+                s[0] as f32 / 255.0,
+                s[1] as f32 / 255.0,
+                s[2] as f32 / 255.0,
+            ]);
+            let got = centre(
+                &frame,
+                width,
+                (width as f64 * px) as usize,
+                (height as f64 * py) as usize,
+            );
+            for ch in 0..3 {
+                let w = (want[ch] * 255.0).round() as i32;
+                assert!(
+                    (got[ch] as i32 - w).abs() <= tolerance,
+                    "{}: patch at {px},{py} channel {ch}: got {got:?}, LUT says {w} (source {s:?})",
+                    out.display()
+                );
+            }
+            let plain_px = centre(
+                &untouched,
+                320,
+                (320.0 * px) as usize,
+                (180.0 * py) as usize,
+            );
+            let moved: i32 = (0..3)
+                .map(|ch| (got[ch] as i32 - plain_px[ch] as i32).abs())
+                .sum();
+            if s[0] != s[2] {
+                assert!(
+                    moved > 30,
+                    "the LUT changed the patch ({got:?} vs {plain_px:?})"
+                );
+            }
+        }
+    }
+}
