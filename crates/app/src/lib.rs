@@ -21,6 +21,7 @@ pub mod jobs;
 pub mod media;
 pub mod plan;
 pub mod projects;
+pub mod scenarios;
 pub mod resources;
 pub mod storage;
 pub mod templates;

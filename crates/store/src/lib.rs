@@ -15,6 +15,7 @@ pub mod jobs;
 pub mod media;
 pub mod migration;
 pub mod plan;
+pub mod scenarios;
 pub mod studio;
 
 use sea_orm::{

@@ -20,6 +20,7 @@ pub mod lut;
 pub mod media_file;
 pub mod media_relink;
 pub mod plan_event;
+pub mod plan_scenario;
 pub mod plan_stage;
 pub mod plan_template;
 pub mod project;
