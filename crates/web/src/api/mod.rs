@@ -11,6 +11,7 @@ use axum::{Json, Router};
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
+mod billing;
 mod catalog;
 mod plan;
 mod projects;
@@ -26,6 +27,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(catalog::routes())
         .merge(qc::routes())
         .merge(plan::routes())
+        .merge(billing::routes())
 }
 
 /// The OpenAPI document's frame; the paths come from the routers.
