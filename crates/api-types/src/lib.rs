@@ -456,3 +456,84 @@ pub struct IssueDto {
     #[serde(default)]
     pub issue_date: String,
 }
+
+/// A job in the queue (`GET /api/v1/jobs`, `GET /api/v1/jobs/{id}`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct JobDto {
+    pub id: i64,
+    /// proxy, review_copy, noop, …
+    pub kind: String,
+    /// queued, running, succeeded, failed or cancelled.
+    pub state: String,
+    /// The project's code; `null` for a studio-wide job.
+    pub project: Option<String>,
+    pub priority: i64,
+    pub attempts: i64,
+    pub max_attempts: i64,
+    /// Per mille, 0–1000.
+    pub progress: i64,
+    /// Seconds left at the rate so far (running jobs with progress only).
+    pub eta_seconds: Option<i64>,
+    /// The worker's last message (a failure's reason).
+    pub message: Option<String>,
+    pub cancel_requested: bool,
+    pub lease_owner: Option<String>,
+    /// The kind's payload, as queued.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub payload: serde_json::Value,
+    pub created_at: String,
+    pub started_at: Option<String>,
+    pub finished_at: Option<String>,
+    /// The last log lines, oldest first (only on `GET /api/v1/jobs/{id}`).
+    #[serde(default)]
+    pub log: Vec<String>,
+}
+
+/// A job to queue (`POST /api/v1/jobs`): `proxy` with `{"source", "dest_dir"?, "scale"?:
+/// "1/2"|"1/4", "codec"?: "prores_proxy"|"prores_lt"|"dnxhr_lb"|"h264", "lut_id"?}` or
+/// `review_copy` with `{"source", "dest_dir"?, "height"?, "watermark"?, "lut_id"?}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NewJobDto {
+    pub kind: String,
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub payload: serde_json::Value,
+    /// Project code; absent: studio-wide.
+    #[serde(default)]
+    pub project: Option<String>,
+    #[serde(default)]
+    pub priority: i64,
+    #[serde(default)]
+    pub max_attempts: Option<i64>,
+}
+
+/// A LUT of a project's library.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LutDto {
+    pub id: i64,
+    pub name: String,
+    /// camera, creative or delivery.
+    pub kind: String,
+    /// 1 or 3.
+    pub dimension: i64,
+    pub size: i64,
+    pub created_at: String,
+}
+
+/// A `.cube` upload (`POST /api/v1/projects/{code}/luts`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LutUploadDto {
+    /// Empty: the file name's stem.
+    #[serde(default)]
+    pub name: String,
+    /// camera, creative or delivery.
+    pub kind: String,
+    #[serde(default)]
+    pub file_name: String,
+    /// The `.cube` text.
+    pub text: String,
+}

@@ -13,6 +13,7 @@ use utoipa_axum::router::OpenApiRouter;
 
 mod billing;
 mod catalog;
+mod jobs;
 mod plan;
 mod projects;
 mod qc;
@@ -28,6 +29,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(qc::routes())
         .merge(plan::routes())
         .merge(billing::routes())
+        .merge(jobs::routes())
 }
 
 /// The OpenAPI document's frame; the paths come from the routers.
