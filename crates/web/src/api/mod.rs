@@ -11,12 +11,11 @@ use axum::{Json, Router};
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
-mod billing;
 mod catalog;
-mod jobs;
 mod plan;
 mod projects;
 mod qc;
+mod resources;
 mod tokens;
 
 /// The API's routes. Each handler is registered with `routes!`, which reads its
@@ -28,8 +27,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(catalog::routes())
         .merge(qc::routes())
         .merge(plan::routes())
-        .merge(billing::routes())
-        .merge(jobs::routes())
+        .merge(resources::routes())
 }
 
 /// The OpenAPI document's frame; the paths come from the routers.
