@@ -11,7 +11,9 @@ use axum::{Json, Router};
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
+mod billing;
 mod catalog;
+mod jobs;
 mod plan;
 mod projects;
 mod qc;
@@ -28,6 +30,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(qc::routes())
         .merge(plan::routes())
         .merge(resources::routes())
+        .merge(billing::routes())
+        .merge(jobs::routes())
 }
 
 /// The OpenAPI document's frame; the paths come from the routers.

@@ -1,11 +1,13 @@
 //! Server-rendered pages. Each handler: who is asking (session) → guard → store → template.
 mod account;
 mod admin;
+mod billing;
 mod delivery;
 mod feeds;
 mod media;
 mod plan;
 mod projects;
+mod time;
 
 use crate::auth::{self, CurrentUser, LOGIN_CSRF_COOKIE, SESSION_COOKIE};
 use crate::guard;
@@ -36,6 +38,8 @@ pub fn routes() -> Router<AppState> {
         .merge(admin::routes())
         .merge(account::routes())
         .merge(feeds::routes())
+        .merge(time::routes())
+        .merge(billing::routes())
 }
 
 pub(crate) struct NavItem {
