@@ -199,345 +199,6 @@ pub struct TokenDto {
     pub revoked_at: Option<String>,
 }
 
-// --- time and billing --------------------------------------------------------------------------
-
-/// A time entry as logged. `minutes` is the exact duration; dates are `YYYY-MM-DD`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct TimeEntryDto {
-    pub id: i64,
-    pub user_id: i64,
-    pub project_code: String,
-    pub activity: String,
-    pub date: String,
-    pub minutes: i64,
-    pub billable: bool,
-    pub note: String,
-    /// Set once the entry is on an invoice (draft or issued).
-    pub invoice_id: Option<i64>,
-}
-
-/// A manual entry. `duration` reads `1:30`, `90m` or `1.5h`; `user_id` (producers only) logs
-/// for someone else.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct TimeEntryInputDto {
-    pub project_code: String,
-    pub activity_id: i64,
-    pub date: String,
-    pub duration: String,
-    #[serde(default = "yes")]
-    pub billable: bool,
-    #[serde(default)]
-    pub note: String,
-    #[serde(default)]
-    pub task_key: String,
-    #[serde(default)]
-    pub user_id: Option<i64>,
-}
-
-fn yes() -> bool {
-    true
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct TimerDto {
-    pub project_code: String,
-    pub activity_id: i64,
-    pub note: String,
-    /// RFC 3339
-    pub started_at: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct TimerStartDto {
-    pub project_code: String,
-    pub activity_id: i64,
-    #[serde(default)]
-    pub note: String,
-}
-
-/// A person's week from Monday.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct TimesheetDto {
-    pub user_id: i64,
-    pub week_start: String,
-    /// Minutes per day, Monday first.
-    pub per_day: Vec<i64>,
-    pub total_minutes: i64,
-    /// Approved weeks are locked.
-    pub approved: bool,
-    pub entries: Vec<TimeEntryDto>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct RateDto {
-    pub id: i64,
-    /// sell or cost
-    pub kind: String,
-    /// hour or day
-    pub unit: String,
-    pub person_id: Option<i64>,
-    pub role: Option<String>,
-    pub activity: Option<String>,
-    pub room_id: Option<i64>,
-    /// Decimal, e.g. `150.00`.
-    pub amount: String,
-    pub currency: String,
-    pub effective_from: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct RateCardDto {
-    pub id: i64,
-    pub name: String,
-    pub client_id: Option<i64>,
-    pub rates: Vec<RateDto>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct RateCardInputDto {
-    pub name: String,
-    #[serde(default)]
-    pub client_id: Option<i64>,
-    pub currency: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct RateInputDto {
-    pub kind: String,
-    pub unit: String,
-    #[serde(default)]
-    pub person_id: Option<i64>,
-    #[serde(default)]
-    pub role: String,
-    #[serde(default)]
-    pub activity: String,
-    #[serde(default)]
-    pub room_id: Option<i64>,
-    pub amount: String,
-    pub effective_from: String,
-}
-
-/// One budget against its actuals.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct BudgetLineDto {
-    pub name: String,
-    pub budget_minutes: Option<i64>,
-    pub budget_sell: Option<String>,
-    pub actual_minutes: i64,
-    pub actual_sell: String,
-    pub actual_cost: String,
-    pub hours_percent: Option<i64>,
-    pub money_percent: Option<i64>,
-    pub forecast_minutes: Option<i64>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct BudgetDto {
-    pub project_code: String,
-    pub lines: Vec<BudgetLineDto>,
-    /// 80 % / 100 % of a budget, revision rounds beyond the included ones.
-    pub alerts: Vec<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct BudgetInputDto {
-    /// A stage key of the plan, or `*` for the whole project.
-    pub stage: String,
-    #[serde(default)]
-    pub hours: String,
-    #[serde(default)]
-    pub sell: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct InvoiceLineDto {
-    pub position: i64,
-    pub description: String,
-    /// Hours (two decimals), days or pieces, as printed.
-    pub quantity: String,
-    /// h, day or pc
-    pub unit: String,
-    pub unit_price: String,
-    pub discount_bp: i64,
-    pub tax_bp: i64,
-    pub net: String,
-    pub tax: String,
-    pub gross: String,
-}
-
-/// The VAT breakdown: the taxable amount and tax of one rate.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct TaxGroupDto {
-    pub tax_bp: i64,
-    pub taxable: String,
-    pub tax: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct InvoiceDto {
-    pub id: i64,
-    /// Assigned at issue; `None` on a draft.
-    pub number: Option<String>,
-    /// invoice or credit_note
-    pub kind: String,
-    /// draft, issued or paid
-    pub state: String,
-    pub credit_of: Option<i64>,
-    pub currency: String,
-    pub issue_date: Option<String>,
-    pub supply_date: Option<String>,
-    pub due_date: Option<String>,
-    pub seller_name: String,
-    pub seller_tax_id: String,
-    pub buyer_name: String,
-    pub buyer_tax_id: String,
-    pub net: String,
-    pub tax: String,
-    pub gross: String,
-    pub lines: Vec<InvoiceLineDto>,
-    pub tax_groups: Vec<TaxGroupDto>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct InstalmentDto {
-    pub label: String,
-    /// Share of the fee in percent, e.g. `50`.
-    pub percent: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct DraftRequestDto {
-    pub project_code: String,
-    pub series_code: String,
-    pub from: String,
-    pub to: String,
-    #[serde(default)]
-    pub instalments: Vec<InstalmentDto>,
-    #[serde(default)]
-    pub due_days: Option<i64>,
-}
-
-/// A line typed by a producer: `unit` is hour, day or piece; `tax` and `discount` in percent
-/// (empty tax: the client's rate).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct LineInputDto {
-    pub description: String,
-    pub quantity: String,
-    pub unit: String,
-    pub unit_price: String,
-    #[serde(default)]
-    pub discount: String,
-    #[serde(default)]
-    pub tax: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct IssueDto {
-    /// YYYY-MM-DD; empty: today.
-    #[serde(default)]
-    pub issue_date: String,
-}
-
-/// A job in the queue (`GET /api/v1/jobs`, `GET /api/v1/jobs/{id}`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct JobDto {
-    pub id: i64,
-    /// proxy, review_copy, noop, …
-    pub kind: String,
-    /// queued, running, succeeded, failed or cancelled.
-    pub state: String,
-    /// The project's code; `null` for a studio-wide job.
-    pub project: Option<String>,
-    pub priority: i64,
-    pub attempts: i64,
-    pub max_attempts: i64,
-    /// Per mille, 0–1000.
-    pub progress: i64,
-    /// Seconds left at the rate so far (running jobs with progress only).
-    pub eta_seconds: Option<i64>,
-    /// The worker's last message (a failure's reason).
-    pub message: Option<String>,
-    pub cancel_requested: bool,
-    pub lease_owner: Option<String>,
-    /// The kind's payload, as queued.
-    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
-    pub payload: serde_json::Value,
-    pub created_at: String,
-    pub started_at: Option<String>,
-    pub finished_at: Option<String>,
-    /// The last log lines, oldest first (only on `GET /api/v1/jobs/{id}`).
-    #[serde(default)]
-    pub log: Vec<String>,
-}
-
-/// A job to queue (`POST /api/v1/jobs`): `proxy` with `{"source", "dest_dir"?, "scale"?:
-/// "1/2"|"1/4", "codec"?: "prores_proxy"|"prores_lt"|"dnxhr_lb"|"h264", "lut_id"?}` or
-/// `review_copy` with `{"source", "dest_dir"?, "height"?, "watermark"?, "lut_id"?}`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct NewJobDto {
-    pub kind: String,
-    #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
-    pub payload: serde_json::Value,
-    /// Project code; absent: studio-wide.
-    #[serde(default)]
-    pub project: Option<String>,
-    #[serde(default)]
-    pub priority: i64,
-    #[serde(default)]
-    pub max_attempts: Option<i64>,
-}
-
-/// A LUT of a project's library.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct LutDto {
-    pub id: i64,
-    pub name: String,
-    /// camera, creative or delivery.
-    pub kind: String,
-    /// 1 or 3.
-    pub dimension: i64,
-    pub size: i64,
-    pub created_at: String,
-}
-
-/// A `.cube` upload (`POST /api/v1/projects/{code}/luts`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct LutUploadDto {
-    /// Empty: the file name's stem.
-    #[serde(default)]
-    pub name: String,
-    /// camera, creative or delivery.
-    pub kind: String,
-    #[serde(default)]
-    pub file_name: String,
-    /// The `.cube` text.
-    pub text: String,
-}
-
 // --- resources and bookings ------------------------------------------------------------------
 
 /// A bookable resource (`GET /api/v1/resources`).
@@ -643,4 +304,63 @@ pub struct BookingIssueDto {
     pub bookings: Vec<i64>,
     pub problem: String,
     pub fix: String,
+}
+
+// --- what-if plans (scenarios) -----------------------------------------------------------
+
+/// A task in a scenario: its current forecast and its proposed dates.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ScenarioTaskDto {
+    pub project: String,
+    pub task_id: i64,
+    pub task_key: String,
+    pub task: String,
+    pub resource_kind: Option<String>,
+    pub current_start: String,
+    pub current_end: String,
+    pub proposed_start: String,
+    pub proposed_end: String,
+    /// Working days later (positive) or earlier (negative) than now.
+    pub shift_days: i64,
+}
+
+/// A planning booking the scenario would write.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ScenarioBookingDto {
+    pub resource: i64,
+    pub resource_name: String,
+    pub project: String,
+    pub task_id: i64,
+    pub task: String,
+    /// RFC 3339.
+    pub start: String,
+    pub end: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ScenarioProjectDto {
+    pub project: String,
+    pub due: Option<String>,
+    pub current_finish: Option<String>,
+    pub proposed_finish: Option<String>,
+}
+
+/// A saved what-if plan: proposed, applied or discarded.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ScenarioDto {
+    pub id: i64,
+    /// proposed, applied or discarded
+    pub status: String,
+    pub created_at: String,
+    pub projects: Vec<ScenarioProjectDto>,
+    /// Only the tasks whose dates change.
+    pub moved: Vec<ScenarioTaskDto>,
+    pub bookings: Vec<ScenarioBookingDto>,
+    pub notes: Vec<String>,
+    pub makespan_days: i64,
+    pub lower_bound_days: i64,
 }

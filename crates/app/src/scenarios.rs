@@ -8,7 +8,7 @@
 //!   today); holidays and weekends are skipped by the calendar, not modelled as capacity;
 //! - every unfinished task is an activity with its forecast duration (revision buffer included);
 //!   work already started is released at its forecast start and ranked first, so it stays put;
-//!   "start no earlier than" becomes a release, the project's due date (or the task's
+//!   the project's start and "start no earlier than" become a release, the project's due date (or the task's
 //!   finish-by) a soft due date;
 //! - each resource *kind* (edit_bay, color_suite, …) is one renewable resource whose capacity is
 //!   the sum of its resources' capacities, less what confirmed bookings already hold each day;
@@ -212,8 +212,10 @@ fn build_proposal(
         .enumerate()
         .map(|(i, k)| (k.as_str(), i))
         .collect();
-    let kind_of_resource: HashMap<i64, String> =
-        resources.iter().map(|r| (r.id, kind_key(&r.kind))).collect();
+    let kind_of_resource: HashMap<i64, String> = resources
+        .iter()
+        .map(|r| (r.id, kind_key(&r.kind)))
+        .collect();
     let horizon = 730usize;
     let mut pools: Vec<Resource> = kinds
         .iter()
@@ -274,12 +276,15 @@ fn build_proposal(
             }
             let started = task.actual_start.is_some();
             let forecast_start = calendar.day_on_or_after(task.forecast.start).max(0);
+            // Nothing starts before its project does, nor before its "start no earlier than".
+            let project_start = calendar.day_on_or_after(view.start).max(0);
             let release = if started {
                 forecast_start
             } else {
                 task.start_no_earlier
                     .map(|d| calendar.day_on_or_after(d).max(0))
                     .unwrap_or(0)
+                    .max(project_start)
             };
             let mut a = Activity::new(format!("{}/{}", view.code, task.key), duration, demand);
             a.release = release;

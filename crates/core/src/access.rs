@@ -332,7 +332,7 @@ pub struct Section {
 }
 
 /// Every section, in nav order.
-pub const SECTIONS: [Section; 10] = [
+pub const SECTIONS: [Section; 8] = [
     Section {
         label: "Dashboard",
         href: "/",
@@ -346,11 +346,6 @@ pub const SECTIONS: [Section; 10] = [
     Section {
         label: "My work",
         href: "/my-work",
-        opened_by: Some(Action::ViewStudio),
-    },
-    Section {
-        label: "Time",
-        href: "/time",
         opened_by: Some(Action::ViewStudio),
     },
     Section {
@@ -372,11 +367,6 @@ pub const SECTIONS: [Section; 10] = [
         label: "QC",
         href: "/qc",
         opened_by: Some(Action::ViewStudio),
-    },
-    Section {
-        label: "Billing",
-        href: "/billing",
-        opened_by: Some(Action::ViewBilling),
     },
     Section {
         label: "Admin",

@@ -11,12 +11,11 @@ use axum::{Json, Router};
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
-mod billing;
 mod catalog;
-mod jobs;
 mod plan;
 mod projects;
 mod qc;
+mod scenarios;
 mod resources;
 mod tokens;
 
@@ -29,9 +28,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(catalog::routes())
         .merge(qc::routes())
         .merge(plan::routes())
+        .merge(scenarios::routes())
         .merge(resources::routes())
-        .merge(billing::routes())
-        .merge(jobs::routes())
 }
 
 /// The OpenAPI document's frame; the paths come from the routers.

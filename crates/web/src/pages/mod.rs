@@ -1,13 +1,12 @@
 //! Server-rendered pages. Each handler: who is asking (session) → guard → store → template.
 mod account;
 mod admin;
-mod billing;
 mod delivery;
 mod feeds;
 mod media;
 mod plan;
 mod projects;
-mod time;
+mod scenarios;
 
 use crate::auth::{self, CurrentUser, LOGIN_CSRF_COOKIE, SESSION_COOKIE};
 use crate::guard;
@@ -38,8 +37,7 @@ pub fn routes() -> Router<AppState> {
         .merge(admin::routes())
         .merge(account::routes())
         .merge(feeds::routes())
-        .merge(time::routes())
-        .merge(billing::routes())
+        .merge(scenarios::routes())
 }
 
 pub(crate) struct NavItem {
