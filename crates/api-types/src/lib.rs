@@ -364,3 +364,261 @@ pub struct ScenarioDto {
     pub makespan_days: i64,
     pub lower_bound_days: i64,
 }
+
+// --- time and billing --------------------------------------------------------------------------
+
+/// A time entry as logged. `minutes` is the exact duration; dates are `YYYY-MM-DD`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TimeEntryDto {
+    pub id: i64,
+    pub user_id: i64,
+    pub project_code: String,
+    pub activity: String,
+    pub date: String,
+    pub minutes: i64,
+    pub billable: bool,
+    pub note: String,
+    /// Set once the entry is on an invoice (draft or issued).
+    pub invoice_id: Option<i64>,
+}
+
+/// A manual entry. `duration` reads `1:30`, `90m` or `1.5h`; `user_id` (producers only) logs
+/// for someone else.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TimeEntryInputDto {
+    pub project_code: String,
+    pub activity_id: i64,
+    pub date: String,
+    pub duration: String,
+    #[serde(default = "yes")]
+    pub billable: bool,
+    #[serde(default)]
+    pub note: String,
+    #[serde(default)]
+    pub task_key: String,
+    #[serde(default)]
+    pub user_id: Option<i64>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TimerDto {
+    pub project_code: String,
+    pub activity_id: i64,
+    pub note: String,
+    /// RFC 3339
+    pub started_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TimerStartDto {
+    pub project_code: String,
+    pub activity_id: i64,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// A person's week from Monday.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TimesheetDto {
+    pub user_id: i64,
+    pub week_start: String,
+    /// Minutes per day, Monday first.
+    pub per_day: Vec<i64>,
+    pub total_minutes: i64,
+    /// Approved weeks are locked.
+    pub approved: bool,
+    pub entries: Vec<TimeEntryDto>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RateDto {
+    pub id: i64,
+    /// sell or cost
+    pub kind: String,
+    /// hour or day
+    pub unit: String,
+    pub person_id: Option<i64>,
+    pub role: Option<String>,
+    pub activity: Option<String>,
+    pub room_id: Option<i64>,
+    /// Decimal, e.g. `150.00`.
+    pub amount: String,
+    pub currency: String,
+    pub effective_from: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RateCardDto {
+    pub id: i64,
+    pub name: String,
+    pub client_id: Option<i64>,
+    pub rates: Vec<RateDto>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RateCardInputDto {
+    pub name: String,
+    #[serde(default)]
+    pub client_id: Option<i64>,
+    pub currency: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RateInputDto {
+    pub kind: String,
+    pub unit: String,
+    #[serde(default)]
+    pub person_id: Option<i64>,
+    #[serde(default)]
+    pub role: String,
+    #[serde(default)]
+    pub activity: String,
+    #[serde(default)]
+    pub room_id: Option<i64>,
+    pub amount: String,
+    pub effective_from: String,
+}
+
+/// One budget against its actuals.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BudgetLineDto {
+    pub name: String,
+    pub budget_minutes: Option<i64>,
+    pub budget_sell: Option<String>,
+    pub actual_minutes: i64,
+    pub actual_sell: String,
+    pub actual_cost: String,
+    pub hours_percent: Option<i64>,
+    pub money_percent: Option<i64>,
+    pub forecast_minutes: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BudgetDto {
+    pub project_code: String,
+    pub lines: Vec<BudgetLineDto>,
+    /// 80 % / 100 % of a budget, revision rounds beyond the included ones.
+    pub alerts: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BudgetInputDto {
+    /// A stage key of the plan, or `*` for the whole project.
+    pub stage: String,
+    #[serde(default)]
+    pub hours: String,
+    #[serde(default)]
+    pub sell: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct InvoiceLineDto {
+    pub position: i64,
+    pub description: String,
+    /// Hours (two decimals), days or pieces, as printed.
+    pub quantity: String,
+    /// h, day or pc
+    pub unit: String,
+    pub unit_price: String,
+    pub discount_bp: i64,
+    pub tax_bp: i64,
+    pub net: String,
+    pub tax: String,
+    pub gross: String,
+}
+
+/// The VAT breakdown: the taxable amount and tax of one rate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TaxGroupDto {
+    pub tax_bp: i64,
+    pub taxable: String,
+    pub tax: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct InvoiceDto {
+    pub id: i64,
+    /// Assigned at issue; `None` on a draft.
+    pub number: Option<String>,
+    /// invoice or credit_note
+    pub kind: String,
+    /// draft, issued or paid
+    pub state: String,
+    pub credit_of: Option<i64>,
+    pub currency: String,
+    pub issue_date: Option<String>,
+    pub supply_date: Option<String>,
+    pub due_date: Option<String>,
+    pub seller_name: String,
+    pub seller_tax_id: String,
+    pub buyer_name: String,
+    pub buyer_tax_id: String,
+    pub net: String,
+    pub tax: String,
+    pub gross: String,
+    pub lines: Vec<InvoiceLineDto>,
+    pub tax_groups: Vec<TaxGroupDto>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct InstalmentDto {
+    pub label: String,
+    /// Share of the fee in percent, e.g. `50`.
+    pub percent: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DraftRequestDto {
+    pub project_code: String,
+    pub series_code: String,
+    pub from: String,
+    pub to: String,
+    #[serde(default)]
+    pub instalments: Vec<InstalmentDto>,
+    #[serde(default)]
+    pub due_days: Option<i64>,
+}
+
+/// A line typed by a producer: `unit` is hour, day or piece; `tax` and `discount` in percent
+/// (empty tax: the client's rate).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LineInputDto {
+    pub description: String,
+    pub quantity: String,
+    pub unit: String,
+    pub unit_price: String,
+    #[serde(default)]
+    pub discount: String,
+    #[serde(default)]
+    pub tax: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct IssueDto {
+    /// YYYY-MM-DD; empty: today.
+    #[serde(default)]
+    pub issue_date: String,
+}
