@@ -199,172 +199,6 @@ pub struct TokenDto {
     pub revoked_at: Option<String>,
 }
 
-// --- resources and bookings ------------------------------------------------------------------
-
-/// A bookable resource (`GET /api/v1/resources`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct ResourceDto {
-    pub id: i64,
-    pub name: String,
-    /// edit_bay, color_suite, mix_theater, vfx_seat, ingest_station, person, … (data).
-    pub kind: String,
-    /// Bookings it holds at once.
-    pub capacity: i64,
-    pub skills: Vec<String>,
-    /// studio (the studio's week, holidays and the person's days off) or always.
-    pub calendar: String,
-    /// The person it is, by user id.
-    pub user_id: Option<i64>,
-    pub archived: bool,
-    /// Per hour in integer minor units; only for those who may see rates.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cost_rate_minor: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cost_currency: Option<String>,
-}
-
-/// A booking (`GET/POST /api/v1/bookings`, `PATCH/DELETE /api/v1/bookings/{id}`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct BookingDto {
-    pub id: i64,
-    pub resource: i64,
-    /// The project's code; absent when the caller may not see the project.
-    pub project: Option<String>,
-    pub task: Option<i64>,
-    /// RFC 3339, UTC.
-    pub start: String,
-    pub end: String,
-    /// planning, preliminary or confirmed.
-    pub status: String,
-    pub units: i64,
-    pub note: String,
-}
-
-/// A booking to make (`POST /api/v1/bookings`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct NewBookingDto {
-    pub resource: i64,
-    /// The project's code.
-    pub project: String,
-    #[serde(default)]
-    pub task: Option<i64>,
-    /// RFC 3339.
-    pub start: String,
-    pub end: String,
-    /// planning, preliminary (default) or confirmed.
-    #[serde(default)]
-    pub status: Option<String>,
-    #[serde(default)]
-    pub units: Option<i64>,
-    #[serde(default)]
-    pub note: Option<String>,
-}
-
-/// A change to a booking (`PATCH /api/v1/bookings/{id}`); absent fields stay.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct BookingPatchDto {
-    #[serde(default)]
-    pub start: Option<String>,
-    #[serde(default)]
-    pub end: Option<String>,
-    #[serde(default)]
-    pub status: Option<String>,
-    #[serde(default)]
-    pub units: Option<i64>,
-    #[serde(default)]
-    pub note: Option<String>,
-}
-
-/// The 409 answer to a booking that would over-commit a resource: the error body plus the
-/// confirmed bookings it collides with.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct BookingConflictDto {
-    /// `conflict`.
-    pub code: String,
-    pub message: String,
-    pub fields: std::collections::BTreeMap<String, String>,
-    pub error: String,
-    /// The ids of the bookings it collides with.
-    pub conflicts_with: Vec<i64>,
-}
-
-/// Something to resolve on the board (`GET /api/v1/bookings/conflicts`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct BookingIssueDto {
-    /// over_booked, not_a_working_day, before_predecessors or missing_skill.
-    pub kind: String,
-    pub resource: Option<i64>,
-    pub task: Option<i64>,
-    pub bookings: Vec<i64>,
-    pub problem: String,
-    pub fix: String,
-}
-
-// --- what-if plans (scenarios) -----------------------------------------------------------
-
-/// A task in a scenario: its current forecast and its proposed dates.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct ScenarioTaskDto {
-    pub project: String,
-    pub task_id: i64,
-    pub task_key: String,
-    pub task: String,
-    pub resource_kind: Option<String>,
-    pub current_start: String,
-    pub current_end: String,
-    pub proposed_start: String,
-    pub proposed_end: String,
-    /// Working days later (positive) or earlier (negative) than now.
-    pub shift_days: i64,
-}
-
-/// A planning booking the scenario would write.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct ScenarioBookingDto {
-    pub resource: i64,
-    pub resource_name: String,
-    pub project: String,
-    pub task_id: i64,
-    pub task: String,
-    /// RFC 3339.
-    pub start: String,
-    pub end: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct ScenarioProjectDto {
-    pub project: String,
-    pub due: Option<String>,
-    pub current_finish: Option<String>,
-    pub proposed_finish: Option<String>,
-}
-
-/// A saved what-if plan: proposed, applied or discarded.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct ScenarioDto {
-    pub id: i64,
-    /// proposed, applied or discarded
-    pub status: String,
-    pub created_at: String,
-    pub projects: Vec<ScenarioProjectDto>,
-    /// Only the tasks whose dates change.
-    pub moved: Vec<ScenarioTaskDto>,
-    pub bookings: Vec<ScenarioBookingDto>,
-    pub notes: Vec<String>,
-    pub makespan_days: i64,
-    pub lower_bound_days: i64,
-}
-
 // --- time and billing --------------------------------------------------------------------------
 
 /// A time entry as logged. `minutes` is the exact duration; dates are `YYYY-MM-DD`.
@@ -621,4 +455,251 @@ pub struct IssueDto {
     /// YYYY-MM-DD; empty: today.
     #[serde(default)]
     pub issue_date: String,
+}
+
+/// A job in the queue (`GET /api/v1/jobs`, `GET /api/v1/jobs/{id}`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct JobDto {
+    pub id: i64,
+    /// proxy, review_copy, noop, …
+    pub kind: String,
+    /// queued, running, succeeded, failed or cancelled.
+    pub state: String,
+    /// The project's code; `null` for a studio-wide job.
+    pub project: Option<String>,
+    pub priority: i64,
+    pub attempts: i64,
+    pub max_attempts: i64,
+    /// Per mille, 0–1000.
+    pub progress: i64,
+    /// Seconds left at the rate so far (running jobs with progress only).
+    pub eta_seconds: Option<i64>,
+    /// The worker's last message (a failure's reason).
+    pub message: Option<String>,
+    pub cancel_requested: bool,
+    pub lease_owner: Option<String>,
+    /// The kind's payload, as queued.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub payload: serde_json::Value,
+    pub created_at: String,
+    pub started_at: Option<String>,
+    pub finished_at: Option<String>,
+    /// The last log lines, oldest first (only on `GET /api/v1/jobs/{id}`).
+    #[serde(default)]
+    pub log: Vec<String>,
+}
+
+/// A job to queue (`POST /api/v1/jobs`): `proxy` with `{"source", "dest_dir"?, "scale"?:
+/// "1/2"|"1/4", "codec"?: "prores_proxy"|"prores_lt"|"dnxhr_lb"|"h264", "lut_id"?}` or
+/// `review_copy` with `{"source", "dest_dir"?, "height"?, "watermark"?, "lut_id"?}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NewJobDto {
+    pub kind: String,
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub payload: serde_json::Value,
+    /// Project code; absent: studio-wide.
+    #[serde(default)]
+    pub project: Option<String>,
+    #[serde(default)]
+    pub priority: i64,
+    #[serde(default)]
+    pub max_attempts: Option<i64>,
+}
+
+/// A LUT of a project's library.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LutDto {
+    pub id: i64,
+    pub name: String,
+    /// camera, creative or delivery.
+    pub kind: String,
+    /// 1 or 3.
+    pub dimension: i64,
+    pub size: i64,
+    pub created_at: String,
+}
+
+/// A `.cube` upload (`POST /api/v1/projects/{code}/luts`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LutUploadDto {
+    /// Empty: the file name's stem.
+    #[serde(default)]
+    pub name: String,
+    /// camera, creative or delivery.
+    pub kind: String,
+    #[serde(default)]
+    pub file_name: String,
+    /// The `.cube` text.
+    pub text: String,
+}
+
+// --- resources and bookings ------------------------------------------------------------------
+
+/// A bookable resource (`GET /api/v1/resources`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ResourceDto {
+    pub id: i64,
+    pub name: String,
+    /// edit_bay, color_suite, mix_theater, vfx_seat, ingest_station, person, … (data).
+    pub kind: String,
+    /// Bookings it holds at once.
+    pub capacity: i64,
+    pub skills: Vec<String>,
+    /// studio (the studio's week, holidays and the person's days off) or always.
+    pub calendar: String,
+    /// The person it is, by user id.
+    pub user_id: Option<i64>,
+    pub archived: bool,
+    /// Per hour in integer minor units; only for those who may see rates.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost_rate_minor: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost_currency: Option<String>,
+}
+
+/// A booking (`GET/POST /api/v1/bookings`, `PATCH/DELETE /api/v1/bookings/{id}`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BookingDto {
+    pub id: i64,
+    pub resource: i64,
+    /// The project's code; absent when the caller may not see the project.
+    pub project: Option<String>,
+    pub task: Option<i64>,
+    /// RFC 3339, UTC.
+    pub start: String,
+    pub end: String,
+    /// planning, preliminary or confirmed.
+    pub status: String,
+    pub units: i64,
+    pub note: String,
+}
+
+/// A booking to make (`POST /api/v1/bookings`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NewBookingDto {
+    pub resource: i64,
+    /// The project's code.
+    pub project: String,
+    #[serde(default)]
+    pub task: Option<i64>,
+    /// RFC 3339.
+    pub start: String,
+    pub end: String,
+    /// planning, preliminary (default) or confirmed.
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub units: Option<i64>,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// A change to a booking (`PATCH /api/v1/bookings/{id}`); absent fields stay.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BookingPatchDto {
+    #[serde(default)]
+    pub start: Option<String>,
+    #[serde(default)]
+    pub end: Option<String>,
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub units: Option<i64>,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// The 409 answer to a booking that would over-commit a resource: the error body plus the
+/// confirmed bookings it collides with.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BookingConflictDto {
+    /// `conflict`.
+    pub code: String,
+    pub message: String,
+    pub fields: std::collections::BTreeMap<String, String>,
+    pub error: String,
+    /// The ids of the bookings it collides with.
+    pub conflicts_with: Vec<i64>,
+}
+
+/// Something to resolve on the board (`GET /api/v1/bookings/conflicts`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BookingIssueDto {
+    /// over_booked, not_a_working_day, before_predecessors or missing_skill.
+    pub kind: String,
+    pub resource: Option<i64>,
+    pub task: Option<i64>,
+    pub bookings: Vec<i64>,
+    pub problem: String,
+    pub fix: String,
+}
+
+// --- what-if plans (scenarios) -----------------------------------------------------------
+
+/// A task in a scenario: its current forecast and its proposed dates.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ScenarioTaskDto {
+    pub project: String,
+    pub task_id: i64,
+    pub task_key: String,
+    pub task: String,
+    pub resource_kind: Option<String>,
+    pub current_start: String,
+    pub current_end: String,
+    pub proposed_start: String,
+    pub proposed_end: String,
+    /// Working days later (positive) or earlier (negative) than now.
+    pub shift_days: i64,
+}
+
+/// A planning booking the scenario would write.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ScenarioBookingDto {
+    pub resource: i64,
+    pub resource_name: String,
+    pub project: String,
+    pub task_id: i64,
+    pub task: String,
+    /// RFC 3339.
+    pub start: String,
+    pub end: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ScenarioProjectDto {
+    pub project: String,
+    pub due: Option<String>,
+    pub current_finish: Option<String>,
+    pub proposed_finish: Option<String>,
+}
+
+/// A saved what-if plan: proposed, applied or discarded.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ScenarioDto {
+    pub id: i64,
+    /// proposed, applied or discarded
+    pub status: String,
+    pub created_at: String,
+    pub projects: Vec<ScenarioProjectDto>,
+    /// Only the tasks whose dates change.
+    pub moved: Vec<ScenarioTaskDto>,
+    pub bookings: Vec<ScenarioBookingDto>,
+    pub notes: Vec<String>,
+    pub makespan_days: i64,
+    pub lower_bound_days: i64,
 }

@@ -212,3 +212,28 @@ pub async fn list(
     }
     Ok(shown)
 }
+
+/// One job with its last `log_lines` log lines (oldest first), if the actor may see it
+/// (`ViewInternal` on its project; `ManageStorage` for a studio-wide job).
+pub async fn job(
+    ctx: &Context,
+    actor: &Actor,
+    job_id: i64,
+    log_lines: usize,
+) -> Result<(Job, Vec<postflow_store::jobs::JobLog>)> {
+    let job = ctx
+        .store
+        .job(job_id)
+        .await?
+        .ok_or_else(|| job_not_found(job_id))?;
+    authorize_on_job(&ctx.store, actor, &job, Action::ViewInternal)
+        .await
+        .map_err(|e| match e {
+            AppError::Forbidden(_) => job_not_found(job_id),
+            other => other,
+        })?;
+    let mut logs = ctx.store.job_logs(job_id).await?;
+    let keep = logs.len().saturating_sub(log_lines);
+    logs.drain(..keep);
+    Ok((job, logs))
+}

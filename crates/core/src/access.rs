@@ -332,7 +332,7 @@ pub struct Section {
 }
 
 /// Every section, in nav order.
-pub const SECTIONS: [Section; 8] = [
+pub const SECTIONS: [Section; 10] = [
     Section {
         label: "Dashboard",
         href: "/",
@@ -346,6 +346,11 @@ pub const SECTIONS: [Section; 8] = [
     Section {
         label: "My work",
         href: "/my-work",
+        opened_by: Some(Action::ViewStudio),
+    },
+    Section {
+        label: "Time",
+        href: "/time",
         opened_by: Some(Action::ViewStudio),
     },
     Section {
@@ -367,6 +372,11 @@ pub const SECTIONS: [Section; 8] = [
         label: "QC",
         href: "/qc",
         opened_by: Some(Action::ViewStudio),
+    },
+    Section {
+        label: "Billing",
+        href: "/billing",
+        opened_by: Some(Action::ViewBilling),
     },
     Section {
         label: "Admin",

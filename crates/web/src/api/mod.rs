@@ -11,7 +11,9 @@ use axum::{Json, Router};
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
+mod billing;
 mod catalog;
+mod jobs;
 mod plan;
 mod projects;
 mod qc;
@@ -30,6 +32,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(plan::routes())
         .merge(scenarios::routes())
         .merge(resources::routes())
+        .merge(billing::routes())
+        .merge(jobs::routes())
 }
 
 /// The OpenAPI document's frame; the paths come from the routers.

@@ -1,12 +1,14 @@
 //! Server-rendered pages. Each handler: who is asking (session) → guard → store → template.
 mod account;
 mod admin;
+mod billing;
 mod delivery;
 mod feeds;
 mod media;
 mod plan;
 mod projects;
 mod scenarios;
+mod time;
 
 use crate::auth::{self, CurrentUser, LOGIN_CSRF_COOKIE, SESSION_COOKIE};
 use crate::guard;
@@ -38,6 +40,8 @@ pub fn routes() -> Router<AppState> {
         .merge(account::routes())
         .merge(feeds::routes())
         .merge(scenarios::routes())
+        .merge(time::routes())
+        .merge(billing::routes())
 }
 
 pub(crate) struct NavItem {

@@ -1,0 +1,279 @@
+//! The job queue and the media it makes: list, queue (proxies and review copies), read, cancel
+//! and retry jobs; a project's LUT library (upload `.cube` text, list) and its relink list as
+//! CSV. Every decision is `postflow-app`'s (`app::jobs`, `app::media`).
+use super::{ApiError, ApiJson, ApiPath, ErrorDto};
+use crate::auth::ApiUser;
+use crate::guard;
+use crate::{AppError, AppState};
+use axum::extract::{Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::IntoResponse;
+use axum::Json;
+use postflow_api_types::{JobDto, LutDto, LutUploadDto, NewJobDto};
+use postflow_app::jobs::{self, JobDraft};
+use postflow_app::media;
+use postflow_store::jobs::{Job, JobState};
+use postflow_store::Store;
+use std::collections::{BTreeMap, HashMap};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    let (schemas, paths, upload) = routes!(add_lut);
+    // A 65³ `.cube` is about 7 MB of text.
+    let upload = (
+        schemas,
+        paths,
+        upload.layer(axum::extract::DefaultBodyLimit::max(20 << 20)),
+    );
+    OpenApiRouter::new()
+        .routes(routes!(list_jobs, queue_job))
+        .routes(routes!(get_job))
+        .routes(routes!(cancel_job))
+        .routes(routes!(retry_job))
+        .routes(routes!(list_luts))
+        .routes(upload)
+        .routes(routes!(relinks_csv))
+}
+
+/// The kinds people queue through the API (the others are the workers' tests and benches).
+pub const QUEUED_KINDS: [&str; 2] = ["proxy", "review_copy"];
+
+/// Seconds left at the rate so far, for a running job that has made progress.
+pub fn eta_seconds(job: &Job, now: chrono::DateTime<chrono::Utc>) -> Option<i64> {
+    let started = job.started_at?;
+    if job.state != JobState::Running.as_str() || job.progress <= 0 || job.progress >= 1000 {
+        return None;
+    }
+    let elapsed = (now - started).num_milliseconds().max(0) as f64 / 1000.0;
+    Some((elapsed * (1000 - job.progress) as f64 / job.progress as f64).round() as i64)
+}
+
+/// Project codes by id for the jobs listed (one read per project).
+pub async fn project_codes(store: &Store, list: &[Job]) -> Result<BTreeMap<i64, String>, AppError> {
+    let mut codes = BTreeMap::new();
+    for id in list.iter().filter_map(|j| j.project_id) {
+        if let std::collections::btree_map::Entry::Vacant(e) = codes.entry(id) {
+            if let Some(p) = store.project_by_id(id).await? {
+                e.insert(p.code.to_string());
+            }
+        }
+    }
+    Ok(codes)
+}
+
+pub fn job_dto(job: &Job, codes: &BTreeMap<i64, String>, log: Vec<String>) -> JobDto {
+    JobDto {
+        id: job.id,
+        kind: job.kind.clone(),
+        state: job.state.clone(),
+        project: job.project_id.and_then(|p| codes.get(&p).cloned()),
+        priority: job.priority,
+        attempts: job.attempts,
+        max_attempts: job.max_attempts,
+        progress: job.progress,
+        eta_seconds: eta_seconds(job, chrono::Utc::now()),
+        message: job.message.clone(),
+        cancel_requested: job.cancel_requested,
+        lease_owner: job.lease_owner.clone(),
+        payload: serde_json::from_str(&job.payload).unwrap_or(serde_json::Value::Null),
+        created_at: job.created_at.to_rfc3339(),
+        started_at: job.started_at.map(|t| t.to_rfc3339()),
+        finished_at: job.finished_at.map(|t| t.to_rfc3339()),
+        log,
+    }
+}
+
+/// Parses `state=queued,running` (empty: all).
+pub fn parse_states(text: Option<&str>) -> Result<Vec<JobState>, AppError> {
+    let mut states = Vec::new();
+    for s in text
+        .unwrap_or("")
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        states.push(JobState::parse(s).ok_or_else(|| {
+            AppError::BadRequest(format!(
+                "state {s:?} is not one of queued, running, succeeded, failed, cancelled"
+            ))
+        })?);
+    }
+    Ok(states)
+}
+
+/// Jobs newest first: one project's (`?project=CODE`) or every one the caller may see;
+/// `?state=queued,running` narrows them.
+#[utoipa::path(get, path = "/jobs",
+    params(("project" = Option<String>, Query, description = "Project code"),
+           ("state" = Option<String>, Query, description = "Comma-separated states")),
+    responses((status = 200, body = Vec<JobDto>), (status = 400, body = ErrorDto), (status = 404, body = ErrorDto)))]
+async fn list_jobs(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Json<Vec<JobDto>>, ApiError> {
+    let actor = guard::actor_for(&state, &user).await?;
+    let states = parse_states(query.get("state").map(String::as_str))?;
+    let list = jobs::list(
+        &state.app(),
+        &actor,
+        query.get("project").map(String::as_str),
+        &states,
+    )
+    .await?;
+    let codes = project_codes(&state.store, &list).await?;
+    Ok(Json(
+        list.iter()
+            .map(|j| job_dto(j, &codes, Vec::new()))
+            .collect(),
+    ))
+}
+
+/// Queues a `proxy` or `review_copy` job (payloads in `NewJobDto`'s description).
+#[utoipa::path(post, path = "/jobs", request_body = NewJobDto,
+    responses((status = 201, body = JobDto), (status = 400, body = ErrorDto), (status = 404, body = ErrorDto)))]
+async fn queue_job(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiJson(body): ApiJson<NewJobDto>,
+) -> Result<(StatusCode, Json<JobDto>), ApiError> {
+    let actor = guard::actor_for(&state, &user).await?;
+    if !QUEUED_KINDS.contains(&body.kind.as_str()) {
+        return Err(AppError::BadRequest(format!(
+            "kind {:?} cannot be queued here; use one of {}",
+            body.kind,
+            QUEUED_KINDS.join(", ")
+        ))
+        .into());
+    }
+    let source_given = body
+        .payload
+        .get("source")
+        .and_then(|s| s.as_str())
+        .is_some_and(|s| !s.trim().is_empty());
+    if !source_given {
+        return Err(AppError::BadRequest(
+            "the payload needs \"source\": the path of the original on the worker's machine".into(),
+        )
+        .into());
+    }
+    let draft = JobDraft {
+        kind: body.kind,
+        payload: body.payload.to_string(),
+        project_code: body.project,
+        priority: body.priority,
+        max_attempts: body.max_attempts,
+    };
+    let job = jobs::enqueue(&state.app(), &actor, &draft).await?;
+    let codes = project_codes(&state.store, std::slice::from_ref(&job)).await?;
+    Ok((StatusCode::CREATED, Json(job_dto(&job, &codes, Vec::new()))))
+}
+
+/// One job with its last 20 log lines.
+#[utoipa::path(get, path = "/jobs/{id}", params(("id" = i64, Path, description = "Job id")),
+    responses((status = 200, body = JobDto), (status = 404, body = ErrorDto)))]
+async fn get_job(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<JobDto>, ApiError> {
+    let actor = guard::actor_for(&state, &user).await?;
+    let (job, logs) = jobs::job(&state.app(), &actor, id, 20).await?;
+    let codes = project_codes(&state.store, std::slice::from_ref(&job)).await?;
+    Ok(Json(job_dto(
+        &job,
+        &codes,
+        logs.into_iter().map(|l| l.line).collect(),
+    )))
+}
+
+/// Cancels a queued job, or asks a running job's worker to stop it.
+#[utoipa::path(post, path = "/jobs/{id}/cancel", params(("id" = i64, Path, description = "Job id")),
+    responses((status = 200, body = JobDto), (status = 404, body = ErrorDto), (status = 409, body = ErrorDto)))]
+async fn cancel_job(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<JobDto>, ApiError> {
+    let actor = guard::actor_for(&state, &user).await?;
+    jobs::cancel(&state.app(), &actor, id).await?;
+    let (job, _) = jobs::job(&state.app(), &actor, id, 0).await?;
+    let codes = project_codes(&state.store, std::slice::from_ref(&job)).await?;
+    Ok(Json(job_dto(&job, &codes, Vec::new())))
+}
+
+/// Queues a failed or cancelled job again, with fresh attempts.
+#[utoipa::path(post, path = "/jobs/{id}/retry", params(("id" = i64, Path, description = "Job id")),
+    responses((status = 200, body = JobDto), (status = 404, body = ErrorDto), (status = 409, body = ErrorDto)))]
+async fn retry_job(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<JobDto>, ApiError> {
+    let actor = guard::actor_for(&state, &user).await?;
+    let job = jobs::retry(&state.app(), &actor, id).await?;
+    let codes = project_codes(&state.store, std::slice::from_ref(&job)).await?;
+    Ok(Json(job_dto(&job, &codes, Vec::new())))
+}
+
+fn lut_dto(l: &postflow_store::media::Lut) -> LutDto {
+    LutDto {
+        id: l.id,
+        name: l.name.clone(),
+        kind: l.kind.clone(),
+        dimension: l.dimension,
+        size: l.size,
+        created_at: l.created_at.to_rfc3339(),
+    }
+}
+
+/// A project's LUT library.
+#[utoipa::path(get, path = "/projects/{code}/luts", params(("code" = String, Path, description = "Project code")),
+    responses((status = 200, body = Vec<LutDto>), (status = 404, body = ErrorDto)))]
+async fn list_luts(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiPath(code): ApiPath<String>,
+) -> Result<Json<Vec<LutDto>>, ApiError> {
+    let actor = guard::actor_for(&state, &user).await?;
+    let list = media::luts(&state.app(), &actor, &code).await?;
+    Ok(Json(list.iter().map(lut_dto).collect()))
+}
+
+/// Adds a `.cube` LUT; a file that does not parse is refused naming its line (`fields.file`).
+#[utoipa::path(post, path = "/projects/{code}/luts", params(("code" = String, Path, description = "Project code")),
+    request_body = LutUploadDto,
+    responses((status = 201, body = LutDto), (status = 400, body = ErrorDto), (status = 404, body = ErrorDto)))]
+async fn add_lut(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiPath(code): ApiPath<String>,
+    ApiJson(body): ApiJson<LutUploadDto>,
+) -> Result<(StatusCode, Json<LutDto>), ApiError> {
+    let actor = guard::actor_for(&state, &user).await?;
+    let draft = media::LutDraft {
+        name: body.name,
+        kind: body.kind,
+        file_name: body.file_name,
+        text: body.text,
+    };
+    let lut = media::add_lut(&state.app(), &actor, &code, &draft).await?;
+    Ok((StatusCode::CREATED, Json(lut_dto(&lut))))
+}
+
+/// The project's relink list as CSV (proxy ↔ original with checksums).
+#[utoipa::path(get, path = "/projects/{code}/relinks.csv", params(("code" = String, Path, description = "Project code")),
+    responses((status = 200, body = String, content_type = "text/csv"), (status = 404, body = ErrorDto)))]
+async fn relinks_csv(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiPath(code): ApiPath<String>,
+) -> Result<impl IntoResponse, ApiError> {
+    let actor = guard::actor_for(&state, &user).await?;
+    let rows = media::relinks(&state.app(), &actor, &code).await?;
+    Ok((
+        [(header::CONTENT_TYPE, "text/csv; charset=utf-8")],
+        media::relinks_csv(&rows),
+    ))
+}

@@ -1,0 +1,491 @@
+//! Billing: the invoice list with the form that drafts one for a period, a draft's page
+//! (add and remove lines, issue, delete), an issued invoice's page (credit note, mark paid),
+//! the printable invoice with the EU VAT particulars, and the CSV of its lines. Producers
+//! only (`ViewBilling` to look, `ManageBilling` to change).
+use super::time::outcome;
+use super::{render, Chrome};
+use crate::auth::{self, CurrentUser, Posted};
+use crate::{guard, AppError, AppState};
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use postflow_app::billing::{self, DraftRequest, InvoiceView, LineDraft};
+use postflow_core::access::Action;
+use postflow_core::billing::TaxRate;
+use postflow_store::billing::Invoice;
+use serde::Deserialize;
+use std::collections::HashMap;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/billing", get(billing_page))
+        .route("/billing/drafts", post(generate))
+        .route("/billing/invoices/{id}", get(invoice_page))
+        .route("/billing/invoices/{id}/print", get(print_page))
+        .route("/billing/invoices/{id}/lines.csv", get(lines_csv))
+        .route("/billing/invoices/{id}/lines", post(add_line))
+        .route(
+            "/billing/invoices/{id}/lines/{position}/remove",
+            post(remove_line),
+        )
+        .route("/billing/invoices/{id}/issue", post(issue))
+        .route("/billing/invoices/{id}/credit-note", post(credit_note))
+        .route("/billing/invoices/{id}/paid", post(mark_paid))
+        .route("/billing/invoices/{id}/delete", post(delete_draft))
+}
+
+struct ListRow {
+    id: i64,
+    label: String,
+    kind: String,
+    state: String,
+    buyer: String,
+    gross: String,
+    issue_date: String,
+}
+
+struct Choice {
+    value: String,
+    label: String,
+}
+
+#[derive(Template)]
+#[template(path = "billing.html")]
+struct BillingPage {
+    chrome: Chrome,
+    rows: Vec<ListRow>,
+    projects: Vec<Choice>,
+    series: Vec<Choice>,
+    can_manage: bool,
+}
+
+fn money(minor: i64, currency: &str) -> String {
+    match postflow_core::money::Currency::parse(currency) {
+        Ok(c) => postflow_core::money::Money::from_minor(minor, c).to_string(),
+        Err(_) => format!("{minor} {currency}"),
+    }
+}
+
+fn row(i: &Invoice) -> ListRow {
+    ListRow {
+        id: i.id,
+        label: i.label(),
+        kind: if i.kind == "credit_note" {
+            "credit note".into()
+        } else {
+            "invoice".into()
+        },
+        state: i.state.clone(),
+        buyer: i.buyer_name.clone(),
+        gross: money(i.gross_minor, &i.currency),
+        issue_date: i.issue_date.map(|d| d.to_string()).unwrap_or_default(),
+    }
+}
+
+async fn billing_page(
+    State(state): State<AppState>,
+    who: CurrentUser,
+) -> Result<Response, AppError> {
+    let actor = guard::actor_for(&state, &who.user).await?;
+    let invoices = billing::invoices(&state.app(), &actor).await?;
+    let projects = guard::visible_projects(&state, &actor, false)
+        .await?
+        .into_iter()
+        .map(|p| Choice {
+            value: p.code.clone(),
+            label: format!("{} {}", p.code, p.name),
+        })
+        .collect();
+    let series = state
+        .store
+        .invoice_series_list()
+        .await?
+        .into_iter()
+        .map(|s| Choice {
+            value: s.code.clone(),
+            label: format!("{} ({}…)", s.code, s.prefix),
+        })
+        .collect();
+    render(&BillingPage {
+        chrome: Chrome::new(&who, "Billing"),
+        rows: invoices.iter().map(row).collect(),
+        projects,
+        series,
+        can_manage: postflow_core::access::can(&actor, Action::ManageBilling, None),
+    })
+}
+
+#[derive(Deserialize)]
+struct DraftForm {
+    #[serde(default)]
+    project: String,
+    #[serde(default)]
+    series: String,
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
+    instalment_label: String,
+    #[serde(default)]
+    instalment_percent: String,
+    #[serde(default)]
+    due_days: String,
+}
+
+async fn generate(
+    State(state): State<AppState>,
+    posted: Posted<DraftForm>,
+) -> Result<Response, AppError> {
+    let Posted { who, form } = posted;
+    let actor = guard::actor_for(&state, &who.user).await?;
+    let mut instalments = Vec::new();
+    if !form.instalment_label.trim().is_empty() || !form.instalment_percent.trim().is_empty() {
+        instalments.push((
+            form.instalment_label.clone(),
+            form.instalment_percent.clone(),
+        ));
+    }
+    let request = DraftRequest {
+        project_code: form.project.clone(),
+        series_code: form.series.clone(),
+        from: form.from.clone(),
+        to: form.to.clone(),
+        instalments,
+        due_days: form.due_days.trim().parse().ok(),
+    };
+    match billing::generate_draft(&state.app(), &actor, &request).await {
+        Ok(draft) => {
+            let mut note = format!("Draft created: {}.", draft.totals.gross);
+            if draft.unapproved_entries > 0 {
+                note.push_str(&format!(
+                    " {} billable entries of the period wait for their week's approval.",
+                    draft.unapproved_entries
+                ));
+            }
+            Ok(auth::redirect_with_flash(
+                &format!("/billing/invoices/{}", draft.invoice.id),
+                &note,
+                state.config.secure_cookies,
+            ))
+        }
+        Err(e) => outcome(&state, "/billing", Err::<(), _>(e), |_| String::new()),
+    }
+}
+
+struct LineRow {
+    position: i64,
+    description: String,
+    quantity: String,
+    unit: String,
+    unit_price: String,
+    discount: String,
+    tax: String,
+    net: String,
+    gross: String,
+}
+
+struct GroupRow {
+    rate: String,
+    taxable: String,
+    tax: String,
+}
+
+/// What both the invoice page and the printable invoice show.
+struct Shown {
+    id: i64,
+    title: String,
+    label: String,
+    is_draft: bool,
+    is_issued: bool,
+    is_credit: bool,
+    state: String,
+    credit_of: Option<String>,
+    issue_date: String,
+    supply: String,
+    due_date: String,
+    seller_name: String,
+    seller_address: String,
+    seller_tax_id: String,
+    buyer_name: String,
+    buyer_address: String,
+    buyer_tax_id: String,
+    lines: Vec<LineRow>,
+    groups: Vec<GroupRow>,
+    net: String,
+    tax: String,
+    gross: String,
+}
+
+fn pct(bp: i64) -> String {
+    TaxRate::from_basis_points(bp.clamp(0, 10_000) as u32)
+        .unwrap_or(TaxRate::ZERO)
+        .to_string()
+}
+
+async fn shown(state: &AppState, v: &InvoiceView) -> Result<Shown, AppError> {
+    let i = &v.invoice;
+    let credit_of = match i.credit_of {
+        Some(id) => state.store.invoice(id).await?.map(|o| o.label()),
+        None => None,
+    };
+    let supply = match (i.period_from, i.period_to) {
+        (Some(f), Some(t)) if f != t => format!("{f} – {t}"),
+        _ => i.supply_date.map(|d| d.to_string()).unwrap_or_default(),
+    };
+    let is_credit = i.kind == "credit_note";
+    Ok(Shown {
+        id: i.id,
+        title: if is_credit {
+            "Credit note".into()
+        } else {
+            "Invoice".into()
+        },
+        label: i.label(),
+        is_draft: i.is_draft(),
+        is_issued: i.state == "issued",
+        is_credit,
+        state: i.state.clone(),
+        credit_of,
+        issue_date: i
+            .issue_date
+            .map(|d| d.to_string())
+            .unwrap_or_else(|| "not issued".into()),
+        supply,
+        due_date: i.due_date.map(|d| d.to_string()).unwrap_or_default(),
+        seller_name: i.seller_name.clone(),
+        seller_address: i.seller_address.clone(),
+        seller_tax_id: i.seller_tax_id.clone(),
+        buyer_name: i.buyer_name.clone(),
+        buyer_address: i.buyer_address.clone(),
+        buyer_tax_id: i.buyer_tax_id.clone(),
+        lines: v
+            .lines
+            .iter()
+            .map(|l| {
+                let q = l
+                    .quantity()
+                    .unwrap_or(postflow_core::billing::Quantity::UnitsMilli(0));
+                LineRow {
+                    position: l.position,
+                    description: l.description.clone(),
+                    quantity: q.display_amount(),
+                    unit: q.unit_name().into(),
+                    unit_price: v.money(l.unit_price_minor).to_string(),
+                    discount: if l.discount_bp == 0 {
+                        String::new()
+                    } else {
+                        pct(l.discount_bp)
+                    },
+                    tax: pct(l.tax_bp),
+                    net: v.money(l.net_minor).to_string(),
+                    gross: v.money(l.gross_minor).to_string(),
+                }
+            })
+            .collect(),
+        groups: v
+            .groups
+            .iter()
+            .map(|g| GroupRow {
+                rate: g.rate.to_string(),
+                taxable: g.taxable.to_string(),
+                tax: g.tax.to_string(),
+            })
+            .collect(),
+        net: v.money(i.net_minor).to_string(),
+        tax: v.money(i.tax_minor).to_string(),
+        gross: v.money(i.gross_minor).to_string(),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "invoice.html")]
+struct InvoicePage {
+    chrome: Chrome,
+    inv: Shown,
+    can_manage: bool,
+}
+
+#[derive(Template)]
+#[template(path = "invoice_print.html")]
+struct PrintPage {
+    inv: Shown,
+}
+
+async fn invoice_page(
+    State(state): State<AppState>,
+    who: CurrentUser,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let actor = guard::actor_for(&state, &who.user).await?;
+    let v = billing::invoice_view(&state.app(), &actor, id).await?;
+    render(&InvoicePage {
+        chrome: Chrome::new(&who, "Billing"),
+        inv: shown(&state, &v).await?,
+        can_manage: postflow_core::access::can(&actor, Action::ManageBilling, None),
+    })
+}
+
+async fn print_page(
+    State(state): State<AppState>,
+    who: CurrentUser,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let actor = guard::actor_for(&state, &who.user).await?;
+    let v = billing::invoice_view(&state.app(), &actor, id).await?;
+    render(&PrintPage {
+        inv: shown(&state, &v).await?,
+    })
+}
+
+async fn lines_csv(
+    State(state): State<AppState>,
+    who: CurrentUser,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let actor = guard::actor_for(&state, &who.user).await?;
+    let csv = billing::invoice_csv(&state.app(), &actor, id).await?;
+    let name = state
+        .store
+        .invoice(id)
+        .await?
+        .map(|i| i.label())
+        .unwrap_or_default()
+        .replace(' ', "-");
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}-lines.csv\""),
+            ),
+        ],
+        csv,
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+struct LineForm {
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    quantity: String,
+    #[serde(default)]
+    unit: String,
+    #[serde(default)]
+    unit_price: String,
+    #[serde(default)]
+    discount: String,
+    #[serde(default)]
+    tax: String,
+}
+
+fn page_of(id: i64) -> String {
+    format!("/billing/invoices/{id}")
+}
+
+async fn add_line(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    posted: Posted<LineForm>,
+) -> Result<Response, AppError> {
+    let Posted { who, form } = posted;
+    let actor = guard::actor_for(&state, &who.user).await?;
+    let draft = LineDraft {
+        description: form.description,
+        quantity: form.quantity,
+        unit: form.unit,
+        unit_price: form.unit_price,
+        discount: form.discount,
+        tax: form.tax,
+    };
+    let result = billing::add_line(&state.app(), &actor, id, &draft).await;
+    outcome(&state, &page_of(id), result, |t| {
+        format!("Line added; the invoice is now {}.", t.gross)
+    })
+}
+
+async fn remove_line(
+    State(state): State<AppState>,
+    Path((id, position)): Path<(i64, usize)>,
+    posted: Posted<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    let actor = guard::actor_for(&state, &posted.who.user).await?;
+    let result = billing::remove_line(&state.app(), &actor, id, position).await;
+    outcome(&state, &page_of(id), result, |t| {
+        format!("Line removed; the invoice is now {}.", t.gross)
+    })
+}
+
+#[derive(Deserialize)]
+struct IssueForm {
+    #[serde(default)]
+    issue_date: String,
+}
+
+async fn issue(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    posted: Posted<IssueForm>,
+) -> Result<Response, AppError> {
+    let Posted { who, form } = posted;
+    let actor = guard::actor_for(&state, &who.user).await?;
+    let day = match form.issue_date.trim() {
+        "" => chrono::Utc::now().date_naive(),
+        t => chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d")
+            .map_err(|_| AppError::BadRequest(format!("{t:?} is not a date; use YYYY-MM-DD")))?,
+    };
+    let result = billing::issue(&state.app(), &actor, id, day).await;
+    outcome(&state, &page_of(id), result, |i| {
+        format!("Issued as {}.", i.label())
+    })
+}
+
+async fn credit_note(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    posted: Posted<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    let actor = guard::actor_for(&state, &posted.who.user).await?;
+    match billing::credit_note(&state.app(), &actor, id).await {
+        Ok(note) => Ok(auth::redirect_with_flash(
+            &page_of(note.id),
+            "Credit note drafted; issue it to number it.",
+            state.config.secure_cookies,
+        )),
+        Err(e) => outcome(&state, &page_of(id), Err::<(), _>(e), |_| String::new()),
+    }
+}
+
+async fn mark_paid(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    posted: Posted<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    let actor = guard::actor_for(&state, &posted.who.user).await?;
+    let result = billing::mark_paid(&state.app(), &actor, id).await;
+    outcome(&state, &page_of(id), result, |i| {
+        format!("{} marked paid.", i.label())
+    })
+}
+
+async fn delete_draft(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    posted: Posted<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    let actor = guard::actor_for(&state, &posted.who.user).await?;
+    let result = billing::delete_draft(&state.app(), &actor, id).await;
+    match result {
+        Ok(()) => Ok(auth::redirect_with_flash(
+            "/billing",
+            "Draft deleted.",
+            state.config.secure_cookies,
+        )),
+        Err(e) => outcome(&state, &page_of(id), Err::<(), _>(e), |_| String::new()),
+    }
+}
