@@ -390,6 +390,32 @@ async fn time_is_logged_approved_invoiced_and_printed(app: TestApp) {
         "{csv}"
     );
 
+    // The PDF is a real PDF whose text carries the number and the total (read with pypdf).
+    let pdf = producer
+        .get(format!("{base}/billing/invoices/{id}/invoice.pdf"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pdf.status(), StatusCode::OK);
+    assert_eq!(pdf.headers()["content-type"], "application/pdf");
+    let bytes = pdf.bytes().await.unwrap();
+    assert!(bytes.starts_with(b"%PDF-"));
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("invoice.pdf");
+    std::fs::write(&file, &bytes).unwrap();
+    let python = postflow_testkit::python::venv_python("pypdf", &["pypdf"]);
+    let text = postflow_testkit::python::run(
+        &python,
+        "import sys, pypdf\nprint('\\n'.join(p.extract_text() for p in pypdf.PdfReader(sys.argv[1]).pages))",
+        &[file.to_str().unwrap()],
+    );
+    for part in ["PF-0001", "1041.25 EUR", "DE123456789", "IE9876543W"] {
+        assert!(
+            text.contains(part),
+            "{part} missing from the PDF's text: {text}"
+        );
+    }
+
     // Clients see nothing of billing; the OpenAPI document lists the new routes.
     let client_user = signed_in(&app, "client@acme.example").await;
     for path in ["/billing", &format!("/billing/invoices/{id}/print")] {

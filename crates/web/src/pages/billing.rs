@@ -26,6 +26,7 @@ pub fn routes() -> Router<AppState> {
         .route("/billing/invoices/{id}", get(invoice_page))
         .route("/billing/invoices/{id}/print", get(print_page))
         .route("/billing/invoices/{id}/lines.csv", get(lines_csv))
+        .route("/billing/invoices/{id}/invoice.pdf", get(invoice_pdf))
         .route("/billing/invoices/{id}/lines", post(add_line))
         .route(
             "/billing/invoices/{id}/lines/{position}/remove",
@@ -488,4 +489,110 @@ async fn delete_draft(
         )),
         Err(e) => outcome(&state, &page_of(id), Err::<(), _>(e), |_| String::new()),
     }
+}
+
+/// How long Chromium may take to print one invoice before it is killed.
+const PDF_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// The Chromium that prints PDFs: `POSTFLOW_CHROMIUM`, else the usual install paths.
+fn chromium() -> Option<std::path::PathBuf> {
+    if let Some(p) = std::env::var_os("POSTFLOW_CHROMIUM") {
+        return Some(p.into());
+    }
+    [
+        "/usr/bin/chromium",
+        "/usr/bin/chromium-browser",
+        "/usr/bin/google-chrome",
+    ]
+    .into_iter()
+    .map(std::path::PathBuf::from)
+    .find(|p| p.exists())
+}
+
+/// Prints `html` to PDF with headless Chromium (a child process with a timeout, killed on
+/// drop), in a private temporary directory removed afterwards.
+async fn html_to_pdf(html: &str) -> Result<Vec<u8>, AppError> {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let Some(exe) = chromium() else {
+        return Err(AppError::Conflict(
+            "PDF export needs Chromium on the server (set POSTFLOW_CHROMIUM); print the printable invoice from your browser instead".into(),
+        ));
+    };
+    let dir = std::env::temp_dir().join(format!(
+        "postflow-pdf-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    ));
+    let internal = |what: &str, e: std::io::Error| AppError::Internal(format!("{what}: {e}"));
+    tokio::fs::create_dir_all(&dir)
+        .await
+        .map_err(|e| internal("PDF work directory", e))?;
+    let result = async {
+        let page = dir.join("invoice.html");
+        let pdf = dir.join("invoice.pdf");
+        tokio::fs::write(&page, html)
+            .await
+            .map_err(|e| internal("PDF page", e))?;
+        let mut child = tokio::process::Command::new(&exe);
+        child
+            .arg("--headless")
+            .arg("--no-sandbox")
+            .arg("--disable-gpu")
+            .arg("--disable-dev-shm-usage")
+            .arg("--no-first-run")
+            .arg("--no-pdf-header-footer")
+            .arg(format!("--user-data-dir={}", dir.join("profile").display()))
+            .arg(format!("--print-to-pdf={}", pdf.display()))
+            .arg(format!("file://{}", page.display()))
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .kill_on_drop(true);
+        let run = child.output();
+        let out = tokio::time::timeout(PDF_TIMEOUT, run)
+            .await
+            .map_err(|_| {
+                AppError::Internal("Chromium did not print the invoice within 60 s".into())
+            })?
+            .map_err(|e| internal("starting Chromium", e))?;
+        match tokio::fs::read(&pdf).await {
+            Ok(bytes) if out.status.success() && bytes.starts_with(b"%PDF-") => Ok(bytes),
+            _ => Err(AppError::Internal(format!(
+                "Chromium could not print the invoice: {}",
+                String::from_utf8_lossy(&out.stderr)
+                    .lines()
+                    .last()
+                    .unwrap_or("no output")
+            ))),
+        }
+    }
+    .await;
+    let _ = tokio::fs::remove_dir_all(&dir).await;
+    result
+}
+
+/// The printable invoice as a PDF (`ViewBilling`).
+async fn invoice_pdf(
+    State(state): State<AppState>,
+    who: CurrentUser,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let actor = guard::actor_for(&state, &who.user).await?;
+    let v = billing::invoice_view(&state.app(), &actor, id).await?;
+    let page = PrintPage {
+        inv: shown(&state, &v).await?,
+    };
+    let name = v.invoice.label().replace(' ', "-");
+    let bytes = html_to_pdf(&page.render()?).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}.pdf\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
 }
