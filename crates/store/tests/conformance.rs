@@ -20,6 +20,7 @@ backends!(
     credentials_end_with_password_change_and_disabling,
     an_api_token_names_its_user_and_only_its_owner_revokes_it,
     rooms_are_listed_by_kind_and_the_audit_log_newest_first,
+    resources_keep_capacity_rate_person_and_skills_and_bookings_read_back,
     qc_runs_keep_whole_reports_and_signoffs_once_and_a_new_run_reopens_the_milestone,
     mark_qc_passed_rereads_the_latest_run_atomically,
     a_qc_run_and_its_reopened_milestone_are_one_change,
@@ -570,6 +571,97 @@ async fn an_api_token_names_its_user_and_only_its_owner_revokes_it(store: &Store
     assert!(store.revoke_api_token(u.id + 1000, t.id).await.is_err());
     store.revoke_api_token(u.id, t.id).await.unwrap();
     assert!(store.user_by_token_hash("hash-1").await.unwrap().is_none());
+}
+
+/// m0008: a resource's capacity, cost rate, person, skills and calendar, and a booking, read
+/// back as written (the booking rules themselves are in tests/bookings.rs).
+async fn resources_keep_capacity_rate_person_and_skills_and_bookings_read_back(store: &Store) {
+    use chrono::TimeZone;
+    use postflow_store::bookings::{BookingFilter, BookingStatus, NewBooking};
+    use postflow_store::studio::ResourceInput;
+    let person = store
+        .create_user(NewUser {
+            email: "ana@studio.test".into(),
+            name: "Ana".into(),
+            role: Role::Artist,
+            client_id: None,
+            title: None,
+            password_hash: "h".into(),
+        })
+        .await
+        .unwrap();
+    let ana = store
+        .insert_resource(ResourceInput {
+            name: "Ana (colorist)".into(),
+            kind: "person".into(),
+            notes: None,
+            capacity: 1,
+            cost_rate: Some((12_000, "EUR".into())),
+            user_id: Some(person.id),
+            skills: vec!["grading".into(), "conform".into()],
+            calendar: "studio".into(),
+        })
+        .await
+        .unwrap();
+    let plain = store
+        .create_resource("Ingest 1".into(), "ingest_station".into(), None)
+        .await
+        .unwrap();
+    assert_eq!((plain.capacity, plain.calendar.as_str()), (1, "studio"));
+    let back = store.resource_by_id(ana.id).await.unwrap().unwrap();
+    assert_eq!(back, ana);
+    assert_eq!(back.skill_list(), vec!["grading", "conform"]);
+    assert_eq!(back.user_id, Some(person.id));
+    let client = store
+        .create_client(ClientInput {
+            code: code("RESCO"),
+            name: "Res Co".into(),
+            contact_email: None,
+        })
+        .await
+        .unwrap();
+    let p = store
+        .create_project(ProjectInput {
+            code: code("RES-ONE"),
+            name: "Resourced".into(),
+            client_id: client.id,
+            status: ProjectStatus::Ingest,
+            start_date: None,
+            due_date: None,
+        })
+        .await
+        .unwrap();
+    let start = chrono::Utc.with_ymd_and_hms(2027, 3, 1, 9, 0, 0).unwrap();
+    let tx = store.begin().await.unwrap();
+    let b = tx
+        .insert_booking(NewBooking {
+            resource_id: ana.id,
+            project_id: p.id,
+            task_id: None,
+            starts_at: start,
+            ends_at: start + chrono::Duration::hours(8),
+            units: 1,
+            status: BookingStatus::Preliminary,
+            note: "hold for the grade".into(),
+            created_by: Some(person.id),
+        })
+        .await
+        .unwrap()
+        .unwrap();
+    tx.commit().await.unwrap();
+    let listed = store
+        .list_bookings(&BookingFilter {
+            project_id: Some(p.id),
+            ..BookingFilter::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(listed, vec![b.clone()]);
+    assert_eq!(listed[0].starts_at, start);
+    assert_eq!(
+        listed[0].booking_status().unwrap(),
+        BookingStatus::Preliminary
+    );
 }
 
 async fn rooms_are_listed_by_kind_and_the_audit_log_newest_first(store: &Store) {
@@ -1547,10 +1639,7 @@ async fn relinks_replace_a_rewritten_proxy_and_lut_names_are_unique_per_project(
     };
     let first = store.add_lut(lut(one.id)).await.unwrap();
     let again = store.add_lut(lut(one.id)).await.unwrap_err();
-    assert!(
-        matches!(again, StoreError::Duplicate { .. }),
-        "{again:?}"
-    );
+    assert!(matches!(again, StoreError::Duplicate { .. }), "{again:?}");
     store.add_lut(lut(two.id)).await.unwrap();
     let luts = store.luts(one.id).await.unwrap();
     assert_eq!(luts, vec![first.clone()]);
