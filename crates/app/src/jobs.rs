@@ -237,3 +237,63 @@ pub async fn job(
     logs.drain(..keep);
     Ok((job, logs))
 }
+
+/// Seconds left at the rate so far, for a running job that has made progress.
+pub fn eta_seconds(job: &Job, now: chrono::DateTime<chrono::Utc>) -> Option<i64> {
+    let started = job.started_at?;
+    if job.state != JobState::Running.as_str() || job.progress <= 0 || job.progress >= 1000 {
+        return None;
+    }
+    let elapsed = (now - started).num_milliseconds().max(0) as f64 / 1000.0;
+    Some((elapsed * (1000 - job.progress) as f64 / job.progress as f64).round() as i64)
+}
+
+/// The codes of the projects of jobs the actor was shown (one read per project).
+pub async fn project_codes(ctx: &Context, list: &[Job]) -> Result<BTreeMap<i64, String>> {
+    let mut codes = BTreeMap::new();
+    for id in list.iter().filter_map(|j| j.project_id) {
+        if let std::collections::btree_map::Entry::Vacant(e) = codes.entry(id) {
+            if let Some(p) = ctx.store.project_by_id(id).await? {
+                e.insert(p.code.to_string());
+            }
+        }
+    }
+    Ok(codes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_eta_extrapolates_the_rate_so_far() {
+        let now = chrono::Utc::now();
+        let job = Job {
+            id: 1,
+            kind: "proxy".into(),
+            payload: "{}".into(),
+            project_id: None,
+            priority: 0,
+            state: "running".into(),
+            attempts: 1,
+            max_attempts: 3,
+            run_after: now,
+            lease_owner: None,
+            lease_expires_at: None,
+            heartbeat_at: None,
+            cancel_requested: false,
+            progress: 250,
+            message: None,
+            created_at: now,
+            started_at: Some(now - chrono::Duration::seconds(10)),
+            finished_at: None,
+            created_by: None,
+        };
+        assert_eq!(eta_seconds(&job, now), Some(30));
+        let queued = Job {
+            state: "queued".into(),
+            ..job
+        };
+        assert_eq!(eta_seconds(&queued, now), None);
+    }
+}

@@ -13,7 +13,6 @@ use postflow_api_types::{JobDto, LutDto, LutUploadDto, NewJobDto};
 use postflow_app::jobs::{self, JobDraft};
 use postflow_app::media;
 use postflow_store::jobs::{Job, JobState};
-use postflow_store::Store;
 use std::collections::{BTreeMap, HashMap};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -39,29 +38,6 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
 /// The kinds people queue through the API (the others are the workers' tests and benches).
 pub const QUEUED_KINDS: [&str; 2] = ["proxy", "review_copy"];
 
-/// Seconds left at the rate so far, for a running job that has made progress.
-pub fn eta_seconds(job: &Job, now: chrono::DateTime<chrono::Utc>) -> Option<i64> {
-    let started = job.started_at?;
-    if job.state != JobState::Running.as_str() || job.progress <= 0 || job.progress >= 1000 {
-        return None;
-    }
-    let elapsed = (now - started).num_milliseconds().max(0) as f64 / 1000.0;
-    Some((elapsed * (1000 - job.progress) as f64 / job.progress as f64).round() as i64)
-}
-
-/// Project codes by id for the jobs listed (one read per project).
-pub async fn project_codes(store: &Store, list: &[Job]) -> Result<BTreeMap<i64, String>, AppError> {
-    let mut codes = BTreeMap::new();
-    for id in list.iter().filter_map(|j| j.project_id) {
-        if let std::collections::btree_map::Entry::Vacant(e) = codes.entry(id) {
-            if let Some(p) = store.project_by_id(id).await? {
-                e.insert(p.code.to_string());
-            }
-        }
-    }
-    Ok(codes)
-}
-
 pub fn job_dto(job: &Job, codes: &BTreeMap<i64, String>, log: Vec<String>) -> JobDto {
     JobDto {
         id: job.id,
@@ -72,7 +48,7 @@ pub fn job_dto(job: &Job, codes: &BTreeMap<i64, String>, log: Vec<String>) -> Jo
         attempts: job.attempts,
         max_attempts: job.max_attempts,
         progress: job.progress,
-        eta_seconds: eta_seconds(job, chrono::Utc::now()),
+        eta_seconds: jobs::eta_seconds(job, chrono::Utc::now()),
         message: job.message.clone(),
         cancel_requested: job.cancel_requested,
         lease_owner: job.lease_owner.clone(),
@@ -122,7 +98,7 @@ async fn list_jobs(
         &states,
     )
     .await?;
-    let codes = project_codes(&state.store, &list).await?;
+    let codes = jobs::project_codes(&state.app(), &list).await?;
     Ok(Json(
         list.iter()
             .map(|j| job_dto(j, &codes, Vec::new()))
@@ -166,7 +142,7 @@ async fn queue_job(
         max_attempts: body.max_attempts,
     };
     let job = jobs::enqueue(&state.app(), &actor, &draft).await?;
-    let codes = project_codes(&state.store, std::slice::from_ref(&job)).await?;
+    let codes = jobs::project_codes(&state.app(), std::slice::from_ref(&job)).await?;
     Ok((StatusCode::CREATED, Json(job_dto(&job, &codes, Vec::new()))))
 }
 
@@ -180,7 +156,7 @@ async fn get_job(
 ) -> Result<Json<JobDto>, ApiError> {
     let actor = guard::actor_for(&state, &user).await?;
     let (job, logs) = jobs::job(&state.app(), &actor, id, 20).await?;
-    let codes = project_codes(&state.store, std::slice::from_ref(&job)).await?;
+    let codes = jobs::project_codes(&state.app(), std::slice::from_ref(&job)).await?;
     Ok(Json(job_dto(
         &job,
         &codes,
@@ -199,7 +175,7 @@ async fn cancel_job(
     let actor = guard::actor_for(&state, &user).await?;
     jobs::cancel(&state.app(), &actor, id).await?;
     let (job, _) = jobs::job(&state.app(), &actor, id, 0).await?;
-    let codes = project_codes(&state.store, std::slice::from_ref(&job)).await?;
+    let codes = jobs::project_codes(&state.app(), std::slice::from_ref(&job)).await?;
     Ok(Json(job_dto(&job, &codes, Vec::new())))
 }
 
@@ -213,7 +189,7 @@ async fn retry_job(
 ) -> Result<Json<JobDto>, ApiError> {
     let actor = guard::actor_for(&state, &user).await?;
     let job = jobs::retry(&state.app(), &actor, id).await?;
-    let codes = project_codes(&state.store, std::slice::from_ref(&job)).await?;
+    let codes = jobs::project_codes(&state.app(), std::slice::from_ref(&job)).await?;
     Ok(Json(job_dto(&job, &codes, Vec::new())))
 }
 

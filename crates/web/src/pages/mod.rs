@@ -4,6 +4,7 @@ mod admin;
 mod billing;
 mod delivery;
 mod feeds;
+mod jobs;
 mod media;
 mod plan;
 mod projects;
@@ -39,6 +40,7 @@ pub fn routes() -> Router<AppState> {
         .merge(admin::routes())
         .merge(account::routes())
         .merge(feeds::routes())
+        .merge(jobs::routes())
         .merge(scenarios::routes())
         .merge(time::routes())
         .merge(billing::routes())

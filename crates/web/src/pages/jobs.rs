@@ -1,0 +1,378 @@
+//! The jobs pages: studio-wide `/jobs` and per project `/projects/{code}/jobs` — queued,
+//! running, failed and finished jobs with progress, ETA and the last log lines, cancel and
+//! retry buttons (CSRF-checked forms), a form to queue a proxy or review copy, and on the
+//! project page the LUT library (paste a `.cube`, refused naming the line) and the relink list
+//! as CSV. The pages refresh themselves every few seconds while a job is queued or running.
+use super::{render, render_status, Chrome};
+use crate::auth::{CurrentUser, Posted};
+use crate::{guard, AppError, AppState};
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use postflow_app::jobs::{self, JobDraft};
+use postflow_app::media;
+use postflow_core::access::{can, Action};
+use postflow_store::jobs::Job;
+use postflow_store::media::Lut;
+use serde::Deserialize;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/jobs", get(studio_jobs))
+        .route(
+            "/projects/{code}/jobs",
+            get(project_jobs).post(queue_from_form),
+        )
+        .route("/projects/{code}/luts", post(add_lut_from_form))
+        .route("/projects/{code}/relinks.csv", get(relinks_csv))
+        .route("/jobs/{id}/cancel", post(cancel))
+        .route("/jobs/{id}/retry", post(retry))
+}
+
+/// One row of the jobs table.
+struct JobRow {
+    id: i64,
+    kind: String,
+    state: String,
+    project: String,
+    percent: String,
+    eta: String,
+    attempts: String,
+    message: String,
+    log: Vec<String>,
+    can_cancel: bool,
+    can_retry: bool,
+}
+
+#[derive(Template)]
+#[template(path = "jobs.html")]
+struct JobsPage {
+    chrome: Chrome,
+    /// `Some(code)` on a project's page.
+    project: Option<String>,
+    rows: Vec<JobRow>,
+    /// Refresh while something is queued or running.
+    live: bool,
+    /// Where cancel/retry come back to.
+    back: String,
+    can_edit: bool,
+    luts: Vec<Lut>,
+    error: Option<String>,
+    lut_error: Option<String>,
+}
+
+fn eta_text(seconds: Option<i64>) -> String {
+    match seconds {
+        None => String::new(),
+        Some(s) if s < 60 => format!("{s} s"),
+        Some(s) if s < 3600 => format!("{} min {} s", s / 60, s % 60),
+        Some(s) => format!("{} h {} min", s / 3600, (s % 3600) / 60),
+    }
+}
+
+async fn rows(state: &AppState, list: &[Job]) -> Result<Vec<JobRow>, AppError> {
+    let codes = jobs::project_codes(&state.app(), list).await?;
+    let now = chrono::Utc::now();
+    let mut out = Vec::new();
+    for j in list {
+        let mut log: Vec<String> = state
+            .store
+            .job_logs(j.id)
+            .await?
+            .into_iter()
+            .map(|l| l.line)
+            .collect();
+        let keep = log.len().saturating_sub(3);
+        log.drain(..keep);
+        out.push(JobRow {
+            id: j.id,
+            kind: j.kind.clone(),
+            state: j.state.clone(),
+            project: j
+                .project_id
+                .and_then(|p| codes.get(&p).cloned())
+                .unwrap_or_default(),
+            percent: format!("{:.1}", j.progress as f64 / 10.0),
+            eta: eta_text(jobs::eta_seconds(j, now)),
+            attempts: format!("{}/{}", j.attempts, j.max_attempts),
+            message: j.message.clone().unwrap_or_default(),
+            log,
+            can_cancel: matches!(j.state.as_str(), "queued" | "running") && !j.cancel_requested,
+            can_retry: matches!(j.state.as_str(), "failed" | "cancelled"),
+        });
+    }
+    Ok(out)
+}
+
+#[derive(Default)]
+struct Shown {
+    error: Option<String>,
+    lut_error: Option<String>,
+}
+
+async fn page(
+    state: &AppState,
+    who: &CurrentUser,
+    code: Option<&str>,
+    status: StatusCode,
+    shown: Shown,
+) -> Result<Response, AppError> {
+    let actor = guard::actor_for(state, &who.user).await?;
+    let app = state.app();
+    let list = jobs::list(&app, &actor, code, &[]).await?;
+    let (can_edit, luts, back) = match code {
+        Some(code) => {
+            let p = guard::project_for(state, &actor, code, Action::ViewInternal).await?;
+            (
+                can(&actor, Action::EditProject, Some(guard::scope(&p))),
+                media::luts(&app, &actor, code).await?,
+                format!("/projects/{}/jobs", p.code),
+            )
+        }
+        None => (false, Vec::new(), "/jobs".to_string()),
+    };
+    let live = list
+        .iter()
+        .any(|j| matches!(j.state.as_str(), "queued" | "running"));
+    let page = JobsPage {
+        chrome: Chrome::new(who, ""),
+        project: code.map(|c| c.to_string()),
+        rows: rows(state, &list).await?,
+        live,
+        back,
+        can_edit,
+        luts,
+        error: shown.error,
+        lut_error: shown.lut_error,
+    };
+    if status == StatusCode::OK {
+        render(&page)
+    } else {
+        render_status(status, &page)
+    }
+}
+
+async fn studio_jobs(
+    State(state): State<AppState>,
+    who: CurrentUser,
+) -> Result<Response, AppError> {
+    page(&state, &who, None, StatusCode::OK, Shown::default()).await
+}
+
+async fn project_jobs(
+    State(state): State<AppState>,
+    who: CurrentUser,
+    Path(code): Path<String>,
+) -> Result<Response, AppError> {
+    page(&state, &who, Some(&code), StatusCode::OK, Shown::default()).await
+}
+
+#[derive(Deserialize)]
+struct BackForm {
+    #[serde(default)]
+    back: String,
+}
+
+/// Only our own pages are gone back to.
+fn back_to(back: &str) -> String {
+    let ok = back == "/jobs"
+        || (back.starts_with("/projects/")
+            && back.ends_with("/jobs")
+            && back
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '-' | '_')));
+    if ok {
+        back.to_string()
+    } else {
+        "/jobs".to_string()
+    }
+}
+
+async fn cancel(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    posted: Posted<BackForm>,
+) -> Result<Response, AppError> {
+    let Posted { who, form } = posted;
+    let actor = guard::actor_for(&state, &who.user).await?;
+    jobs::cancel(&state.app(), &actor, id).await?;
+    Ok(Redirect::to(&back_to(&form.back)).into_response())
+}
+
+async fn retry(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    posted: Posted<BackForm>,
+) -> Result<Response, AppError> {
+    let Posted { who, form } = posted;
+    let actor = guard::actor_for(&state, &who.user).await?;
+    jobs::retry(&state.app(), &actor, id).await?;
+    Ok(Redirect::to(&back_to(&form.back)).into_response())
+}
+
+#[derive(Deserialize)]
+struct QueueForm {
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    source: String,
+    #[serde(default)]
+    dest_dir: String,
+    #[serde(default)]
+    codec: String,
+    #[serde(default)]
+    scale: String,
+    #[serde(default)]
+    watermark: String,
+    #[serde(default)]
+    lut_id: String,
+}
+
+/// The form's fields as the kind's payload (empty fields left out, so the kind's defaults apply).
+fn payload_of(form: &QueueForm) -> Result<serde_json::Value, String> {
+    let mut p = serde_json::Map::new();
+    let source = form.source.trim();
+    if source.is_empty() {
+        return Err("Give the path of the original on the worker's machine.".into());
+    }
+    p.insert("source".into(), source.into());
+    if !form.dest_dir.trim().is_empty() {
+        p.insert("dest_dir".into(), form.dest_dir.trim().into());
+    }
+    if !form.lut_id.trim().is_empty() {
+        let id: i64 = form
+            .lut_id
+            .trim()
+            .parse()
+            .map_err(|_| "Choose a LUT from the library.".to_string())?;
+        p.insert("lut_id".into(), id.into());
+    }
+    match form.kind.as_str() {
+        "proxy" => {
+            if !form.codec.is_empty() {
+                p.insert("codec".into(), form.codec.clone().into());
+            }
+            if !form.scale.is_empty() {
+                p.insert("scale".into(), form.scale.clone().into());
+            }
+        }
+        "review_copy" => {
+            if !form.watermark.trim().is_empty() {
+                p.insert("watermark".into(), form.watermark.trim().into());
+            }
+        }
+        _ => return Err("Choose a proxy or a review copy.".into()),
+    }
+    Ok(serde_json::Value::Object(p))
+}
+
+async fn queue_from_form(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    posted: Posted<QueueForm>,
+) -> Result<Response, AppError> {
+    let Posted { who, form } = posted;
+    let actor = guard::actor_for(&state, &who.user).await?;
+    let payload = match payload_of(&form) {
+        Ok(p) => p,
+        Err(message) => {
+            let shown = Shown {
+                error: Some(message),
+                ..Default::default()
+            };
+            return page(&state, &who, Some(&code), StatusCode::BAD_REQUEST, shown).await;
+        }
+    };
+    let draft = JobDraft {
+        kind: form.kind.clone(),
+        payload: payload.to_string(),
+        project_code: Some(code.clone()),
+        priority: 0,
+        max_attempts: None,
+    };
+    match jobs::enqueue(&state.app(), &actor, &draft).await {
+        Ok(job) => {
+            Ok(Redirect::to(&format!("/projects/{}/jobs#job-{}", code, job.id)).into_response())
+        }
+        Err(postflow_app::AppError::Invalid(fields)) => {
+            let shown = Shown {
+                error: Some(first_message(&fields)),
+                ..Default::default()
+            };
+            page(&state, &who, Some(&code), StatusCode::BAD_REQUEST, shown).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn first_message(fields: &postflow_app::FieldErrors) -> String {
+    fields
+        .0
+        .values()
+        .next()
+        .cloned()
+        .unwrap_or_else(|| "The input was refused.".into())
+}
+
+#[derive(Deserialize)]
+struct LutForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    text: String,
+}
+
+async fn add_lut_from_form(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    posted: Posted<LutForm>,
+) -> Result<Response, AppError> {
+    let Posted { who, form } = posted;
+    let actor = guard::actor_for(&state, &who.user).await?;
+    let draft = media::LutDraft {
+        name: form.name.clone(),
+        kind: form.kind.clone(),
+        file_name: if form.name.trim().is_empty() {
+            "the pasted LUT".into()
+        } else {
+            format!("{}.cube", form.name.trim())
+        },
+        text: form.text.clone(),
+    };
+    match media::add_lut(&state.app(), &actor, &code, &draft).await {
+        Ok(_) => Ok(Redirect::to(&format!("/projects/{code}/jobs#luts")).into_response()),
+        Err(postflow_app::AppError::Invalid(fields)) => {
+            let shown = Shown {
+                lut_error: Some(first_message(&fields)),
+                ..Default::default()
+            };
+            page(&state, &who, Some(&code), StatusCode::BAD_REQUEST, shown).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn relinks_csv(
+    State(state): State<AppState>,
+    who: CurrentUser,
+    Path(code): Path<String>,
+) -> Result<Response, AppError> {
+    let actor = guard::actor_for(&state, &who.user).await?;
+    let rows = media::relinks(&state.app(), &actor, &code).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{code}-relinks.csv\""),
+            ),
+        ],
+        media::relinks_csv(&rows),
+    )
+        .into_response())
+}
