@@ -1327,3 +1327,285 @@ pub async fn budget_report(
     }
     Ok((report, alerts))
 }
+
+// --- reports ----------------------------------------------------------------------------------
+
+/// Hours of one activity in a period.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActivityHours {
+    pub activity: String,
+    pub minutes: i64,
+    pub billable_minutes: i64,
+}
+
+/// The studio's reports for a period (`ViewRates`): utilization per person, profitability
+/// and budgets per project, hours by activity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StudioReport {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub utilization: Vec<postflow_core::billing::reports::Utilization>,
+    pub profitability: Vec<postflow_core::billing::reports::Profitability>,
+    pub by_activity: Vec<ActivityHours>,
+    /// (project code, its budgets against actuals).
+    pub budgets: Vec<(String, Vec<BudgetStatus>)>,
+}
+
+/// Minutes of a working day in the reports (available time = working days × this).
+pub const REPORT_DAY_MINUTES: i64 = 480;
+
+/// The reports for `from..=to` (rules in `core::billing::reports`): available time is the
+/// studio calendar's working days in the period × 8 h; revenue is the net of the invoices and
+/// credit notes issued in the period; cost is every logged minute at its cost rate (none:
+/// zero).
+pub async fn reports(
+    ctx: &Context,
+    actor: &Actor,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<StudioReport> {
+    use postflow_core::billing::reports::{profitability, utilization, PersonTime};
+    authorize(actor, Action::ViewRates, None)?;
+    if to < from {
+        return Err(AppError::field("to", "the period ends before it starts"));
+    }
+    let store = &ctx.store;
+    let calendar = crate::plan::studio_calendar(store, from).await?;
+    let working_days = calendar.working_days_between(from, to + chrono::Duration::days(1));
+    let available = working_days * REPORT_DAY_MINUTES;
+    let entries = store
+        .time_entries(&TimeFilter {
+            from: Some(from),
+            to: Some(to),
+            ..Default::default()
+        })
+        .await?;
+    let activities: HashMap<i64, String> = store
+        .activities()
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a.name))
+        .collect();
+    let users = store.list_users().await?;
+
+    // Utilization: every artist, and anyone else who logged time.
+    let mut people: BTreeMap<i64, (String, i64, i64)> = BTreeMap::new();
+    for u in &users {
+        if u.role() == postflow_core::access::Role::Artist && !u.disabled {
+            people.insert(u.id, (u.name.clone(), 0, 0));
+        }
+    }
+    let mut by_activity: BTreeMap<String, (i64, i64)> = BTreeMap::new();
+    for e in &entries {
+        let name = users
+            .iter()
+            .find(|u| u.id == e.user_id)
+            .map(|u| u.name.clone())
+            .unwrap_or_default();
+        let p = people.entry(e.user_id).or_insert((name, 0, 0));
+        p.2 += e.minutes;
+        if e.billable {
+            p.1 += e.minutes;
+        }
+        let a = by_activity
+            .entry(activities.get(&e.activity_id).cloned().unwrap_or_default())
+            .or_default();
+        a.0 += e.minutes;
+        if e.billable {
+            a.1 += e.minutes;
+        }
+    }
+    let mut util: Vec<_> = people
+        .into_values()
+        .map(|(name, billable, logged)| {
+            utilization(PersonTime {
+                name,
+                billable_minutes: billable,
+                logged_minutes: logged,
+                available_minutes: available,
+            })
+        })
+        .collect();
+    util.sort_by(|a, b| a.person.name.cmp(&b.person.name));
+
+    // Profitability per project with time or invoices in the period.
+    let mut projects: BTreeMap<i64, (i64, i64, Option<Currency>)> = BTreeMap::new();
+    for i in store.list_invoices(None).await? {
+        let issued = i.issue_date.is_some_and(|d| d >= from && d <= to);
+        if let (true, Some(p)) = (issued, i.project_id) {
+            let row = projects.entry(p).or_default();
+            row.0 += i.net_minor;
+            row.2 = Some(currency_of(&i.currency)?);
+        }
+    }
+    let mut titles: HashMap<i64, Option<String>> = HashMap::new();
+    let mut cards_of: HashMap<i64, (Vec<RateCard>, Currency)> = HashMap::new();
+    for e in &entries {
+        if !cards_of.contains_key(&e.project_id) {
+            let project = store.project_by_id(e.project_id).await?;
+            let billing = match &project {
+                Some(p) => store.client_billing(p.client_id).await?,
+                None => None,
+            };
+            let (cards, currency) = match billing {
+                Some(b) => (cards_for(store, &b).await?, currency_of(&b.currency)?),
+                None => {
+                    let studio: Vec<RateCard> =
+                        store.studio_rate_card().await?.into_iter().collect();
+                    let currency = studio
+                        .first()
+                        .and_then(|c| c.rates.first())
+                        .map(|r| r.amount.currency)
+                        .unwrap_or(Currency::EUR);
+                    (studio, currency)
+                }
+            };
+            cards_of.insert(e.project_id, (cards, currency));
+        }
+        if !titles.contains_key(&e.user_id) {
+            titles.insert(
+                e.user_id,
+                users
+                    .iter()
+                    .find(|u| u.id == e.user_id)
+                    .and_then(|u| u.title.clone()),
+            );
+        }
+        let (cards, currency) = &cards_of[&e.project_id];
+        let refs: Vec<&RateCard> = cards.iter().collect();
+        let activity = activities.get(&e.activity_id).cloned().unwrap_or_default();
+        let work = Work {
+            date: e.work_date,
+            person_id: e.user_id,
+            role: titles.get(&e.user_id).and_then(|t| t.as_deref()),
+            activity: &activity,
+        };
+        let cost = match rate_for(&refs, RateKind::Cost, &work) {
+            Ok(r) => {
+                let per = if r.unit == RateUnit::Day {
+                    REPORT_DAY_MINUTES
+                } else {
+                    60
+                };
+                r.amount
+                    .mul_ratio(e.minutes, per)
+                    .map(|m| m.minor)
+                    .unwrap_or(0)
+            }
+            Err(_) => 0,
+        };
+        let row = projects.entry(e.project_id).or_default();
+        row.1 += cost;
+        row.2.get_or_insert(*currency);
+    }
+    let mut profit = Vec::new();
+    for (project_id, (revenue, cost, currency)) in projects {
+        let code = store
+            .project_by_id(project_id)
+            .await?
+            .map(|p| p.code)
+            .unwrap_or_default();
+        let c = currency.unwrap_or(Currency::EUR);
+        profit.push(profitability(
+            &code,
+            Money::from_minor(revenue, c),
+            Money::from_minor(cost, c),
+        ));
+    }
+
+    let mut budgets = Vec::new();
+    for p in crate::access::visible_projects(ctx, actor, false).await? {
+        if store.stage_budgets(p.id).await?.is_empty() {
+            continue;
+        }
+        if let Ok((lines, _)) = budget_report(ctx, actor, &p.code).await {
+            budgets.push((p.code.clone(), lines));
+        }
+    }
+    Ok(StudioReport {
+        from,
+        to,
+        utilization: util,
+        profitability: profit,
+        by_activity: by_activity
+            .into_iter()
+            .map(|(activity, (minutes, billable_minutes))| ActivityHours {
+                activity,
+                minutes,
+                billable_minutes,
+            })
+            .collect(),
+        budgets,
+    })
+}
+
+/// The reports as CSV, one section per report, each row with its figures.
+pub fn reports_csv(r: &StudioReport) -> String {
+    use postflow_core::billing::reports::permille_text;
+    let mut out = format!("report,name,figure,value\nperiod,{},{},\n", r.from, r.to);
+    let q = |s: &str| {
+        if s.contains([',', '"', '\n']) {
+            format!("\"{}\"", s.replace('"', "\"\""))
+        } else {
+            s.to_string()
+        }
+    };
+    for u in &r.utilization {
+        let n = q(&u.person.name);
+        out.push_str(&format!(
+            "utilization,{n},billable_hours,{}\n",
+            crate::time::hours_minutes(u.person.billable_minutes)
+        ));
+        out.push_str(&format!(
+            "utilization,{n},available_hours,{}\n",
+            crate::time::hours_minutes(u.person.available_minutes)
+        ));
+        out.push_str(&format!(
+            "utilization,{n},percent,{}\n",
+            u.permille
+                .map(|p| permille_text(p).trim_end_matches(" %").to_string())
+                .unwrap_or_default()
+        ));
+    }
+    for p in &r.profitability {
+        let n = q(&p.project);
+        for (figure, m) in [
+            ("revenue", p.revenue),
+            ("cost", p.cost),
+            ("margin", p.margin),
+        ] {
+            out.push_str(&format!("profitability,{n},{figure},{}\n", m));
+        }
+    }
+    for a in &r.by_activity {
+        let n = q(&a.activity);
+        out.push_str(&format!(
+            "hours_by_activity,{n},hours,{}\n",
+            crate::time::hours_minutes(a.minutes)
+        ));
+        out.push_str(&format!(
+            "hours_by_activity,{n},billable_hours,{}\n",
+            crate::time::hours_minutes(a.billable_minutes)
+        ));
+    }
+    for (code, lines) in &r.budgets {
+        for s in lines {
+            let n = q(&format!("{code} {}", s.budget.name));
+            if let Some(m) = s.budget.minutes {
+                out.push_str(&format!(
+                    "budget,{n},budget_hours,{}\n",
+                    crate::time::hours_minutes(m)
+                ));
+            }
+            out.push_str(&format!(
+                "budget,{n},actual_hours,{}\n",
+                crate::time::hours_minutes(s.actual.minutes)
+            ));
+            if let Some(m) = s.budget.sell {
+                out.push_str(&format!("budget,{n},budget_sell,{m}\n"));
+            }
+            out.push_str(&format!("budget,{n},actual_sell,{}\n", s.actual.sell));
+        }
+    }
+    out
+}

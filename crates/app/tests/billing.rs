@@ -19,7 +19,10 @@ use postflow_store::studio::ProjectInput;
 use postflow_store::Store;
 use support::{actor, client, user};
 
-backends!(time_to_paid_invoice_with_fixed_fee_overflow_and_extra_rounds);
+backends!(
+    time_to_paid_invoice_with_fixed_fee_overflow_and_extra_rounds,
+    reports_match_a_seeded_week_with_known_utilization_and_profitability,
+);
 
 fn d(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
@@ -528,4 +531,205 @@ async fn time_to_paid_invoice_with_fixed_fee_overflow_and_extra_rounds(store: &S
     assert!(alerts
         .iter()
         .any(|a| a.message() == "3 revision rounds done, 2 included: 1 extra"));
+}
+
+/// A week whose figures are known: Mia logs 32 h billable grading and 4 h admin, Eddie 38 h
+/// billable editing, in a week of 5 working days (40 h available each).
+async fn reports_match_a_seeded_week_with_known_utilization_and_profitability(store: &Store) {
+    use postflow_core::billing::reports::Band;
+    let ctx = Context::new(store.clone());
+    let paula = actor(
+        store,
+        &user(store, "paula@studio.test", Role::Producer, None).await,
+    )
+    .await;
+    let acme = client(store, "ACME").await;
+    let project = store
+        .create_project(ProjectInput {
+            code: Code::parse("ACME-SPOT").unwrap(),
+            name: "Spring spot".into(),
+            client_id: acme,
+            status: ProjectStatus::Editorial,
+            start_date: None,
+            due_date: None,
+        })
+        .await
+        .unwrap();
+    let mia_user = person(store, "mia@studio.test", "Colorist").await;
+    let eddie_user = person(store, "eddie@studio.test", "Editor").await;
+    for u in [&mia_user, &eddie_user] {
+        store.add_project_member(project.id, u.id).await.unwrap();
+    }
+    let (mia, eddie) = (
+        actor(store, &mia_user).await,
+        actor(store, &eddie_user).await,
+    );
+    let activities = time::seed_activities(&ctx, &paula).await.unwrap();
+    let id_of = |name: &str| activities.iter().find(|a| a.name == name).unwrap().id;
+    let card = billing::create_rate_card(&ctx, &paula, "Studio", None, "EUR")
+        .await
+        .unwrap();
+    let rate = |kind: &str, activity: &str, person_id: Option<i64>, amount: &str| RateDraft {
+        kind: kind.into(),
+        unit: "hour".into(),
+        activity: activity.into(),
+        person_id,
+        amount: amount.into(),
+        effective_from: "2026-01-01".into(),
+        ..Default::default()
+    };
+    for r in [
+        rate("sell", "Color grading", None, "150.00"),
+        rate("sell", "Editing", None, "90.00"),
+        rate("cost", "", Some(mia_user.id), "60.00"),
+        rate("cost", "Editing", None, "40.00"),
+    ] {
+        billing::add_rate(&ctx, &paula, card, &r).await.unwrap();
+    }
+    billing::set_client_billing(
+        &ctx,
+        &paula,
+        acme,
+        &ClientBillingDraft {
+            legal_name: "Acme Films Ltd".into(),
+            address: "Dublin".into(),
+            tax_id: "IE1".into(),
+            currency: "EUR".into(),
+            tax: "0".into(),
+            rate_card_id: None,
+        },
+    )
+    .await
+    .unwrap();
+    let terms = TermsDraft {
+        kind: "time_and_materials".into(),
+        ..Default::default()
+    };
+    billing::set_terms(&ctx, &paula, "ACME-SPOT", &terms)
+        .await
+        .unwrap();
+    billing::create_series(
+        &ctx,
+        &paula,
+        SeriesInput {
+            code: "R".into(),
+            prefix: "R-".into(),
+            seller_name: "Studio".into(),
+            seller_address: "Berlin".into(),
+            seller_tax_id: "DE1".into(),
+        },
+    )
+    .await
+    .unwrap();
+    for day in ["2026-11-02", "2026-11-03", "2026-11-04", "2026-11-05"] {
+        time::log_time(
+            &ctx,
+            &mia,
+            &entry(id_of("Color grading"), day, "8:00", true),
+        )
+        .await
+        .unwrap();
+        time::log_time(&ctx, &eddie, &entry(id_of("Editing"), day, "8:00", true))
+            .await
+            .unwrap();
+    }
+    time::log_time(
+        &ctx,
+        &mia,
+        &entry(id_of("Admin"), "2026-11-06", "4:00", false),
+    )
+    .await
+    .unwrap();
+    time::log_time(
+        &ctx,
+        &eddie,
+        &entry(id_of("Editing"), "2026-11-06", "6:00", true),
+    )
+    .await
+    .unwrap();
+    for u in [mia_user.id, eddie_user.id] {
+        time::approve_week(&ctx, &paula, u, d("2026-11-02"))
+            .await
+            .unwrap();
+    }
+    let request = DraftRequest {
+        project_code: "ACME-SPOT".into(),
+        series_code: "R".into(),
+        from: "2026-11-02".into(),
+        to: "2026-11-08".into(),
+        instalments: vec![],
+        due_days: None,
+    };
+    let draft = billing::generate_draft(&ctx, &paula, &request)
+        .await
+        .unwrap();
+    billing::issue(&ctx, &paula, draft.invoice.id, d("2026-11-06"))
+        .await
+        .unwrap();
+
+    assert!(matches!(
+        billing::reports(&ctx, &mia, d("2026-11-02"), d("2026-11-08")).await,
+        Err(AppError::Forbidden(Action::ViewRates))
+    ));
+    let r = billing::reports(&ctx, &paula, d("2026-11-02"), d("2026-11-08"))
+        .await
+        .unwrap();
+    let u: Vec<(&str, i64, i64, Option<i64>, Option<Band>)> = r
+        .utilization
+        .iter()
+        .map(|u| {
+            (
+                u.person.name.as_str(),
+                u.person.billable_minutes,
+                u.person.available_minutes,
+                u.permille,
+                u.band,
+            )
+        })
+        .collect();
+    assert_eq!(
+        u,
+        vec![
+            ("eddie", 38 * 60, 40 * 60, Some(950), Some(Band::Above)),
+            ("mia", 32 * 60, 40 * 60, Some(800), Some(Band::Within)),
+        ]
+    );
+    // Revenue: 32 h × 150.00 + 38 h × 90.00 = 8220.00. Cost: Mia's 36 h at her 60.00 =
+    // 2160.00, Eddie's 38 h of editing at 40.00 = 1520.00; margin 4540.00 = 55.2 %.
+    assert_eq!(r.profitability.len(), 1);
+    let p = &r.profitability[0];
+    assert_eq!(
+        (
+            p.revenue.minor,
+            p.cost.minor,
+            p.margin.minor,
+            p.margin_permille
+        ),
+        (822_000, 368_000, 454_000, Some(552))
+    );
+    let hours: Vec<(&str, i64, i64)> = r
+        .by_activity
+        .iter()
+        .map(|a| (a.activity.as_str(), a.minutes, a.billable_minutes))
+        .collect();
+    assert_eq!(
+        hours,
+        vec![
+            ("Admin", 240, 0),
+            ("Color grading", 1920, 1920),
+            ("Editing", 2280, 2280)
+        ]
+    );
+    let csv = billing::reports_csv(&r);
+    assert!(csv.contains("utilization,mia,percent,80.0\n"), "{csv}");
+    assert!(
+        csv.contains("profitability,ACME-SPOT,margin,4540.00 EUR\n"),
+        "{csv}"
+    );
+    // A week outside has no figures but the people and their available time.
+    let later = billing::reports(&ctx, &paula, d("2026-11-09"), d("2026-11-13"))
+        .await
+        .unwrap();
+    assert!(later.profitability.is_empty() && later.by_activity.is_empty());
+    assert_eq!(later.utilization[0].permille, Some(0));
 }

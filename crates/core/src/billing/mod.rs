@@ -22,6 +22,7 @@ use std::fmt;
 
 pub mod budget;
 pub mod rates;
+pub mod reports;
 pub mod terms;
 
 /// How an exact amount becomes whole minor units. Negative amounts (credit notes, discounts)
