@@ -109,7 +109,7 @@ mod tests {
     #[test]
     fn utilization_is_judged_against_the_target_band() {
         // 40 h available in a week: 32 h billable is 80 %, 36 h 90 %, 37 h 92.5 %.
-        let u = |b| utilization(person(b * 60, 2400));
+        let u = |b: i64| utilization(person(b * 60, 2400));
         assert_eq!(
             (u(32).permille, u(32).band),
             (Some(800), Some(Band::Within))
