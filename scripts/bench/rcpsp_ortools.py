@@ -5,7 +5,8 @@ Reads the instances as JSON (the file named on the command line, written by the 
   {"time_limit_s": F, "workers": N,
    "instances": [{"name": S, "durations": [..], "demands": [[..], ..], "capacities": [..],
                   "successors": [[..], ..]}]}
-(successors are 0-based job indices, finish-to-start without lag) and prints one JSON object:
+(successors are 0-based job indices, finish-to-start without lag; an optional "releases": [..]
+gives each job's earliest start) and prints one JSON object:
   {"results": [{"name": S, "makespan": N|null, "optimal": bool, "seconds": F}]}
 Each instance gets the same time limit and a single search worker.
 """
@@ -19,7 +20,7 @@ from ortools.sat.python import cp_model
 def solve(inst, time_limit_s, workers):
     durations = inst["durations"]
     n = len(durations)
-    horizon = sum(durations)
+    horizon = sum(durations) + max(inst.get("releases") or [0])
     model = cp_model.CpModel()
     starts, ends, intervals = [], [], []
     for i, d in enumerate(durations):
@@ -28,6 +29,9 @@ def solve(inst, time_limit_s, workers):
         intervals.append(model.NewIntervalVar(s, d, e, f"x{i}"))
         starts.append(s)
         ends.append(e)
+    for i, r in enumerate(inst.get("releases") or []):
+        if r:
+            model.Add(starts[i] >= r)
     for i, succs in enumerate(inst["successors"]):
         for j in succs:
             model.Add(starts[j] >= ends[i])

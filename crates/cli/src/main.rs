@@ -75,6 +75,8 @@ enum BenchCommand {
     Rcpsp(commands::rcpsp::BenchRcpspArgs),
     /// Every PSPLIB instance of a directory, validated, vs. the optima and OR-Tools CP-SAT.
     Psplib(commands::rcpsp::BenchPsplibArgs),
+    /// The studio case: a full plan of 2,000 tasks on 50 resources, and a re-plan after one booking moves.
+    Studio(commands::schedule::BenchStudioArgs),
 }
 
 fn main() -> ExitCode {
@@ -97,6 +99,7 @@ fn main() -> ExitCode {
         Command::Bench(BenchCommand::Jobs(a)) => commands::worker::run_bench_jobs(a),
         Command::Bench(BenchCommand::Rcpsp(a)) => commands::rcpsp::run_bench_rcpsp(a),
         Command::Bench(BenchCommand::Psplib(a)) => commands::rcpsp::run_bench_psplib(a),
+        Command::Bench(BenchCommand::Studio(a)) => commands::schedule::run_bench_studio(a),
         Command::Schedule(c) => commands::schedule::run_schedule(c),
     };
     match result {

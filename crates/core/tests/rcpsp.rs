@@ -3,8 +3,8 @@
 //! random instances checked by `verify` and by the CPM module as an independent lower bound.
 use postflow_core::plan::psplib::parse_sm;
 use postflow_core::plan::rcpsp::{
-    solve, verify, verify_starts, Activity, Options, Problem, RcpspError, Resource, Solution,
-    Violation,
+    replan, solve, verify, verify_starts, Activity, Options, Problem, RcpspError, Resource,
+    Solution, Violation,
 };
 use postflow_core::plan::{schedule, Dependency, DependencyKind, PlanTask};
 use proptest::prelude::*;
@@ -87,6 +87,60 @@ fn j30_schedules_are_feasible_and_within_two_percent_of_the_optimum() {
             sol.makespan * 100 <= optimum * 102,
             "{name}: makespan {} is more than 2 % above {optimum}",
             sol.makespan
+        );
+    }
+}
+
+#[test]
+fn replanning_from_the_last_schedule_is_feasible_never_worse_and_deterministic() {
+    for (name, p, _) in fixtures() {
+        let options = Options {
+            seed: 3,
+            iterations: 2_000,
+        };
+        let first = solve(&p, options).unwrap();
+        // Unchanged problem: the warm start alone keeps the makespan (serial SGS in start order
+        // only shifts left, justification never lengthens).
+        let small = Options {
+            seed: 3,
+            iterations: 1,
+        };
+        let again = replan(&p, &first.starts, small).unwrap();
+        verify(&p, &again).unwrap_or_else(|v| panic!("{name}: {v}"));
+        assert!(
+            again.makespan <= first.makespan,
+            "{name}: replan lost ground"
+        );
+        assert!(
+            again.schedules <= 3,
+            "{name}: {} schedules for a warm start",
+            again.schedules
+        );
+        // A change: the first real job may not start before day 5 (its booking moved).
+        let mut moved = p.clone();
+        moved.activities[1].release = 5;
+        let re = replan(
+            &moved,
+            &first.starts,
+            Options {
+                seed: 3,
+                iterations: 50,
+            },
+        )
+        .unwrap();
+        verify(&moved, &re).unwrap_or_else(|v| panic!("{name} after the move: {v}"));
+        assert!(re.starts[1] >= 5);
+        assert_eq!(
+            re,
+            replan(
+                &moved,
+                &first.starts,
+                Options {
+                    seed: 3,
+                    iterations: 50
+                }
+            )
+            .unwrap()
         );
     }
 }

@@ -97,10 +97,10 @@ struct SetReport {
 }
 
 /// One outcome per instance: makespan, whether it is proven optimal, seconds.
-struct Outcome {
-    makespan: i64,
-    proven: bool,
-    seconds: f64,
+pub(crate) struct Outcome {
+    pub makespan: i64,
+    pub proven: bool,
+    pub seconds: f64,
 }
 
 /// The instances of one set with their optimum or best-known upper bound.
@@ -213,14 +213,14 @@ fn peer_python(venv: &Path) -> anyhow::Result<PathBuf> {
 }
 
 /// Where the OR-Tools peer runs from.
-struct Peer<'a> {
-    venv: &'a Path,
-    script: &'a Path,
+pub(crate) struct Peer<'a> {
+    pub venv: &'a Path,
+    pub script: &'a Path,
     /// Its time per instance; `None`: our mean time per instance, at least 100 ms.
-    time_limit_ms: Option<u64>,
+    pub time_limit_ms: Option<u64>,
 }
 
-fn run_peer(
+pub(crate) fn run_peer(
     peer: &Peer,
     names: &[String],
     problems: &[Problem],
@@ -247,6 +247,7 @@ fn run_peer(
                 "demands": p.activities.iter().map(|a| a.demand.clone()).collect::<Vec<_>>(),
                 "capacities": p.resources.iter().map(|r| r.capacity).collect::<Vec<_>>(),
                 "successors": successors,
+                "releases": p.activities.iter().map(|a| a.release).collect::<Vec<_>>(),
             })
         })
         .collect();

@@ -1017,6 +1017,29 @@ pub fn solve_until(
     options: Options,
     stop: &mut dyn FnMut(u64) -> bool,
 ) -> Result<Solution, RcpspError> {
+    search(problem, options, None, stop)
+}
+
+/// Re-plans after a small change (a booking moved, a duration edited): the previous starts
+/// (`previous[i]` for `problem.activities[i]`, e.g. the last [`Solution::starts`]) give the
+/// first activity list (decoded and justified like any other), and the search replaces it only
+/// with a strictly shorter (or less late) schedule. With a small budget a re-plan costs a few
+/// schedules instead of a full search. Work may move earlier into capacity the change frees (the
+/// serial SGS never leaves a day idle that could be used). Deterministic like [`solve`].
+pub fn replan(
+    problem: &Problem,
+    previous: &[i64],
+    options: Options,
+) -> Result<Solution, RcpspError> {
+    search(problem, options, Some(previous), &mut |_| false)
+}
+
+fn search(
+    problem: &Problem,
+    options: Options,
+    warm_start: Option<&[i64]>,
+    stop: &mut dyn FnMut(u64) -> bool,
+) -> Result<Solution, RcpspError> {
     let model = Model::new(problem)?;
     let n = model.n();
     let (_, cpm_finish) = model.cpm();
@@ -1105,7 +1128,17 @@ pub fn solve_until(
             || schedules >= budget
             || stop(schedules)
     };
+    if let Some(previous) = warm_start.filter(|p| p.len() == n) {
+        let list = search.list_by_keys(previous);
+        let ind = search.evaluate(&list);
+        consider(&ind, &mut best);
+        population.push(ind);
+    }
     for keys in &rules {
+        // A warm start may end within its budget; a cold one always tries every rule.
+        if warm_start.is_some() && done(&best, search.schedules) {
+            break;
+        }
         let list = search.list_by_keys(keys);
         let ind = search.evaluate(&list);
         consider(&ind, &mut best);
