@@ -823,3 +823,148 @@ mod tests {
         assert!(filter_path(Path::new("/tmp/postflow-media-x/lut-1.cube")).is_ok());
     }
 }
+
+#[derive(Debug, clap::Args)]
+pub struct BenchProxyArgs {
+    /// Seconds of 1920x1080 25 fps test picture (with sound, timecode and reel) to encode.
+    #[arg(long, default_value_t = 10)]
+    pub seconds: u32,
+    /// Proxy codec: prores_proxy, prores_lt, dnxhr_lb or h264.
+    #[arg(long, default_value = "prores_proxy")]
+    pub codec: String,
+    /// Runs of each; the median is compared.
+    #[arg(long, default_value_t = 3)]
+    pub runs: usize,
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}
+
+/// `postflow bench proxy`: the same proxy ffmpeg command run by hand and through a `proxy` job
+/// (queued on a temporary SQLite store, claimed and run by an in-process worker, hashed and put
+/// on the relink list), side by side; the ratio is the queue's and the job's overhead.
+pub fn run_bench_proxy(args: BenchProxyArgs) -> anyhow::Result<std::process::ExitCode> {
+    use super::worker::{Registry, Worker, WorkerConfig};
+    use anyhow::{bail, Context as _};
+    use postflow_store::jobs::{Backoff, JobState, NewJob};
+    use std::time::Instant;
+    let codec = ProxyCodec::parse(&args.codec).with_context(|| {
+        format!(
+            "--codec {:?} is not one of prores_proxy, prores_lt, dnxhr_lb, h264",
+            args.codec
+        )
+    })?;
+    if args.runs == 0 || args.seconds == 0 {
+        bail!("--runs and --seconds must be at least 1");
+    }
+    let dir = tempfile::tempdir().context("cannot make a temporary folder")?;
+    let source = dir.path().join("B001C001.mov");
+    let made = std::process::Command::new(postflow_qc::process::ffmpeg_bin())
+        .args(["-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i"])
+        .arg(format!(
+            "testsrc2=size=1920x1080:rate=25:duration={}",
+            args.seconds
+        ))
+        .args(["-f", "lavfi", "-i"])
+        .arg(format!(
+            "sine=frequency=440:sample_rate=48000:duration={}",
+            args.seconds
+        ))
+        .args([
+            "-c:v",
+            "ffv1",
+            "-c:a",
+            "pcm_s16le",
+            "-timecode",
+            "10:00:00:00",
+            "-metadata:s:v:0",
+            "reel_name=B001",
+        ])
+        .arg(&source)
+        .output()
+        .context("cannot run ffmpeg to make the source")?;
+    if !made.status.success() {
+        bail!(
+            "ffmpeg could not make the benchmark source: {}",
+            tail(&String::from_utf8_lossy(&made.stderr), 2)
+        );
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async move {
+        let probe = probe_file(&source, Duration::from_secs(60))?;
+        let facts = SourceFacts::from_probe(&source, &probe).map_err(anyhow::Error::msg)?;
+        let by_hand_dir = dir.path().join("by-hand");
+        std::fs::create_dir_all(&by_hand_dir)?;
+        let store = postflow_store::Store::open(&postflow_store::Location::SqliteDir(
+            dir.path().join("data"),
+        ))
+        .await?;
+        let mut by_hand = Vec::new();
+        let mut as_job = Vec::new();
+        for run in 0..args.runs {
+            let out = by_hand_dir.join(format!("B001C001-{run}.mov"));
+            let cmd = proxy_args(&source, &facts, 2, codec, None, &out).map_err(anyhow::Error::msg)?;
+            let started = Instant::now();
+            run_ffmpeg(&cmd, facts.duration_s, |_| {})
+                .await
+                .map_err(anyhow::Error::msg)?;
+            by_hand.push(started.elapsed().as_secs_f64());
+
+            let dest = dir.path().join(format!("job-{run}"));
+            let payload = serde_json::json!({
+                "source": source, "dest_dir": dest, "codec": codec.as_str(), "scale": "1/2"
+            });
+            let started = Instant::now();
+            let job = store.enqueue(NewJob::new("proxy", payload.to_string())).await?;
+            let worker = Worker {
+                store: store.clone(),
+                registry: Registry::builtin(),
+                config: WorkerConfig {
+                    id: format!("bench-proxy-{run}"),
+                    kinds: vec!["proxy".into()],
+                    concurrency: 1,
+                    lease: Duration::from_secs(60),
+                    heartbeat: Duration::from_secs(2),
+                    poll: Duration::from_millis(50),
+                    grace: Duration::from_secs(5),
+                    drain: true,
+                    backoff: Backoff::default(),
+                    verbose: false,
+                },
+                claim_times: None,
+            };
+            let (_stop_tx, stop) = tokio::sync::watch::channel(false);
+            worker.run(stop).await;
+            as_job.push(started.elapsed().as_secs_f64());
+            let done = store.job(job.id).await?.context("the benchmark job vanished")?;
+            if done.job_state()? != JobState::Succeeded {
+                bail!(
+                    "the proxy job did not succeed: {}",
+                    done.message.unwrap_or_default()
+                );
+            }
+        }
+        let (hand, job) = (median(by_hand.clone()), median(as_job.clone()));
+        println!(
+            "bench proxy: {} s of 1920x1080 25 fps ffv1 + PCM → {} at 1/2 (960x540), {} runs each",
+            args.seconds,
+            codec.as_str(),
+            args.runs
+        );
+        println!(
+            "  ffmpeg by hand:   median {hand:.3} s  ({})",
+            by_hand.iter().map(|t| format!("{t:.3}")).collect::<Vec<_>>().join(", ")
+        );
+        println!(
+            "  as a proxy job:   median {job:.3} s  ({}) — queue, claim, probe, encode, rename, xxh64, relink line",
+            as_job.iter().map(|t| format!("{t:.3}")).collect::<Vec<_>>().join(", ")
+        );
+        println!("  ratio job / by hand: {:.3}× (target ≤ 1.05×)", job / hand);
+        Ok(std::process::ExitCode::SUCCESS)
+    })
+}
