@@ -416,6 +416,54 @@ async fn time_is_logged_approved_invoiced_and_printed(app: TestApp) {
         );
     }
 
+    // The reports: SVG charts and tables for the period, and their CSV.
+    let reports = page(
+        &producer,
+        &format!("{base}/billing/reports?from=2026-11-01&to=2026-11-30"),
+    )
+    .await;
+    for id in [
+        "chart-utilization",
+        "chart-profitability",
+        "chart-activity",
+        "chart-budget",
+    ] {
+        assert!(
+            reports.contains(&format!(
+                "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart bars\" id=\"{id}\""
+            )),
+            "{id}"
+        );
+    }
+    assert!(reports.contains("data-band=\"80-90\""));
+    // Revenue 875.00 issued in November, no cost rates: the whole of it is margin.
+    assert!(reports.contains("<td>ACME-SPRING</td><td class=\"num\">875.00 EUR</td><td class=\"num\">0.00 EUR</td><td class=\"num\">875.00 EUR</td><td class=\"num\">100.0 %</td>"), "{reports}");
+    let csv = page(
+        &producer,
+        &format!("{base}/billing/reports.csv?from=2026-11-01&to=2026-11-30"),
+    )
+    .await;
+    assert!(
+        csv.contains("hours_by_activity,Editing,hours,7:30\n")
+            && csv.contains("hours_by_activity,Color grading,billable_hours,1:20\n"),
+        "{csv}"
+    );
+    let bad = producer
+        .get(format!("{base}/billing/reports?from=someday"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        editor
+            .get(format!("{base}/billing/reports"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+
     // Clients see nothing of billing; the OpenAPI document lists the new routes.
     let client_user = signed_in(&app, "client@acme.example").await;
     for path in ["/billing", &format!("/billing/invoices/{id}/print")] {

@@ -4,6 +4,8 @@
 //! model (`gantt::GanttChart`) and embeds the string the renderer returns. Every text that came
 //! from a person goes through [`escape`], so a chart is always well-formed XML.
 
+pub mod bars;
+pub mod board;
 pub mod gantt;
 
 pub use gantt::{render_gantt, GanttChart, GanttLink, GanttRow};

@@ -23,6 +23,8 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/billing", get(billing_page))
         .route("/billing/drafts", post(generate))
+        .route("/billing/reports", get(reports_page))
+        .route("/billing/reports.csv", get(reports_csv))
         .route("/billing/invoices/{id}", get(invoice_page))
         .route("/billing/invoices/{id}/print", get(print_page))
         .route("/billing/invoices/{id}/lines.csv", get(lines_csv))
@@ -593,6 +595,217 @@ async fn invoice_pdf(
             ),
         ],
         bytes,
+    )
+        .into_response())
+}
+
+#[derive(Deserialize, Default)]
+struct ReportQuery {
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+}
+
+/// The period asked for; by default the current month so far.
+fn period(q: &ReportQuery) -> Result<(chrono::NaiveDate, chrono::NaiveDate), AppError> {
+    use chrono::Datelike;
+    let today = chrono::Utc::now().date_naive();
+    let parse = |t: &str, default: chrono::NaiveDate| -> Result<chrono::NaiveDate, AppError> {
+        if t.trim().is_empty() {
+            return Ok(default);
+        }
+        chrono::NaiveDate::parse_from_str(t.trim(), "%Y-%m-%d").map_err(|_| {
+            AppError::BadRequest(format!("{:?} is not a date; use YYYY-MM-DD", t.trim()))
+        })
+    };
+    let first = today.with_day(1).unwrap_or(today);
+    Ok((parse(&q.from, first)?, parse(&q.to, today)?))
+}
+
+#[derive(Template)]
+#[template(path = "billing_reports.html")]
+struct ReportsPage {
+    chrome: Chrome,
+    from: String,
+    to: String,
+    charts: Vec<String>,
+    utilization: Vec<(String, String, String, String, &'static str)>,
+    profitability: Vec<(String, String, String, String, String)>,
+}
+
+fn hours(minutes: i64) -> f64 {
+    minutes as f64 / 60.0
+}
+
+fn report_charts(r: &billing::StudioReport) -> Vec<String> {
+    use crate::charts::bars::{render_bars, BarChart, BarRow};
+    use postflow_app::time::hours_minutes;
+    use postflow_core::billing::reports::permille_text;
+    let utilization = BarChart {
+        id: "chart-utilization".into(),
+        title: "Utilization: billable hours / available hours (target 80–90 %)".into(),
+        rows: r
+            .utilization
+            .iter()
+            .map(|u| BarRow {
+                label: u.person.name.clone(),
+                value: u.permille.unwrap_or(0) as f64 / 10.0,
+                text: u
+                    .permille
+                    .map(permille_text)
+                    .unwrap_or_else(|| "no working days".into()),
+                compare: None,
+                compare_text: None,
+            })
+            .collect(),
+        legend: ("utilization %".into(), None),
+        band: Some((80.0, 90.0)),
+    };
+    let money = |m: postflow_core::money::Money| {
+        m.minor as f64 / 10f64.powi(m.currency.minor_digits() as i32)
+    };
+    let profit = BarChart {
+        id: "chart-profitability".into(),
+        title: "Profitability: revenue invoiced and cost of the time logged".into(),
+        rows: r
+            .profitability
+            .iter()
+            .map(|p| BarRow {
+                label: p.project.clone(),
+                value: money(p.revenue),
+                text: format!(
+                    "{} (margin {}{})",
+                    p.revenue,
+                    p.margin,
+                    p.margin_permille
+                        .map(|m| format!(", {}", permille_text(m)))
+                        .unwrap_or_default()
+                ),
+                compare: Some(money(p.cost)),
+                compare_text: Some(format!("cost {}", p.cost)),
+            })
+            .collect(),
+        legend: ("revenue".into(), Some("cost".into())),
+        band: None,
+    };
+    let activity = BarChart {
+        id: "chart-activity".into(),
+        title: "Hours by activity".into(),
+        rows: r
+            .by_activity
+            .iter()
+            .map(|a| BarRow {
+                label: a.activity.clone(),
+                value: hours(a.minutes),
+                text: format!("{} h", hours_minutes(a.minutes)),
+                compare: Some(hours(a.billable_minutes)),
+                compare_text: Some(format!("{} h billable", hours_minutes(a.billable_minutes))),
+            })
+            .collect(),
+        legend: ("hours".into(), Some("billable".into())),
+        band: None,
+    };
+    let budget = BarChart {
+        id: "chart-budget".into(),
+        title: "Budget against actual hours per stage".into(),
+        rows: r
+            .budgets
+            .iter()
+            .flat_map(|(code, lines)| {
+                lines.iter().map(move |s| BarRow {
+                    label: format!("{code} {}", s.budget.name),
+                    value: hours(s.actual.minutes),
+                    text: format!(
+                        "{} h{}",
+                        hours_minutes(s.actual.minutes),
+                        s.hours_percent
+                            .map(|p| format!(" ({p} %)"))
+                            .unwrap_or_default()
+                    ),
+                    compare: s.budget.minutes.map(hours),
+                    compare_text: s
+                        .budget
+                        .minutes
+                        .map(|m| format!("budget {} h", hours_minutes(m))),
+                })
+            })
+            .collect(),
+        legend: ("actual".into(), Some("budget".into())),
+        band: None,
+    };
+    [utilization, profit, activity, budget]
+        .iter()
+        .map(render_bars)
+        .collect()
+}
+
+async fn reports_page(
+    State(state): State<AppState>,
+    who: CurrentUser,
+    axum::extract::Query(q): axum::extract::Query<ReportQuery>,
+) -> Result<Response, AppError> {
+    use postflow_app::time::hours_minutes;
+    use postflow_core::billing::reports::{permille_text, Band};
+    let actor = guard::actor_for(&state, &who.user).await?;
+    let (from, to) = period(&q)?;
+    let r = billing::reports(&state.app(), &actor, from, to).await?;
+    render(&ReportsPage {
+        chrome: Chrome::new(&who, "Billing"),
+        from: from.to_string(),
+        to: to.to_string(),
+        charts: report_charts(&r),
+        utilization: r
+            .utilization
+            .iter()
+            .map(|u| {
+                (
+                    u.person.name.clone(),
+                    hours_minutes(u.person.billable_minutes),
+                    hours_minutes(u.person.available_minutes),
+                    u.permille.map(permille_text).unwrap_or_default(),
+                    match u.band {
+                        Some(Band::Below) => "below target",
+                        Some(Band::Within) => "on target",
+                        Some(Band::Above) => "above target",
+                        None => "",
+                    },
+                )
+            })
+            .collect(),
+        profitability: r
+            .profitability
+            .iter()
+            .map(|p| {
+                (
+                    p.project.clone(),
+                    p.revenue.to_string(),
+                    p.cost.to_string(),
+                    p.margin.to_string(),
+                    p.margin_permille.map(permille_text).unwrap_or_default(),
+                )
+            })
+            .collect(),
+    })
+}
+
+async fn reports_csv(
+    State(state): State<AppState>,
+    who: CurrentUser,
+    axum::extract::Query(q): axum::extract::Query<ReportQuery>,
+) -> Result<Response, AppError> {
+    let actor = guard::actor_for(&state, &who.user).await?;
+    let (from, to) = period(&q)?;
+    let r = billing::reports(&state.app(), &actor, from, to).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"reports-{from}-{to}.csv\""),
+            ),
+        ],
+        billing::reports_csv(&r),
     )
         .into_response())
 }
