@@ -703,3 +703,51 @@ pub struct ScenarioDto {
     pub makespan_days: i64,
     pub lower_bound_days: i64,
 }
+
+// --- webhooks -------------------------------------------------------------------------------
+
+/// A webhook endpoint. `secret` is present only in the answer to its creation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WebhookDto {
+    pub id: i64,
+    pub url: String,
+    /// Comma-separated event families (`booking,plan`) or `*`.
+    pub events: String,
+    pub description: String,
+    pub active: bool,
+    pub created_at: String,
+    /// The Standard Webhooks signing secret (`whsec_…`), returned once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NewWebhookDto {
+    /// http(s) URL of the receiver (not this server).
+    pub url: String,
+    /// Comma-separated event families, or `*` for every event.
+    pub events: String,
+    #[serde(default)]
+    pub description: String,
+}
+
+/// One delivery of the log: what was sent, how often, what the endpoint answered.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WebhookDeliveryDto {
+    pub id: i64,
+    pub message_id: String,
+    pub event_type: String,
+    /// pending, sending, delivered or failed
+    pub state: String,
+    pub attempts: i64,
+    pub next_attempt_at: String,
+    pub last_status: Option<i64>,
+    pub last_error: Option<String>,
+    pub created_at: String,
+    pub delivered_at: Option<String>,
+    /// The JSON body as sent.
+    pub payload: String,
+}

@@ -432,5 +432,8 @@ pub async fn record<C: ConnectionTrait>(
     event: AuditEvent,
 ) -> Result<()> {
     let (action, entity, entity_id, detail) = event.row();
+    // The webhook outbox is written on the same transaction: the event goes out exactly when
+    // the change commits.
+    crate::webhooks::outbox(repo, user_id, (action, entity, entity_id, &detail)).await?;
     repo.audit(user_id, action, entity, entity_id, detail).await
 }

@@ -25,6 +25,7 @@ pub mod scenarios;
 pub mod resources;
 pub mod storage;
 pub mod templates;
+pub mod webhooks;
 pub mod time;
 
 use postflow_core::access::{Action, Denied};

@@ -17,6 +17,7 @@ pub mod migration;
 pub mod plan;
 pub mod scenarios;
 pub mod studio;
+pub mod webhooks;
 
 use sea_orm::{
     ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,

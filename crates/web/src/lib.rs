@@ -18,6 +18,7 @@ pub mod guard;
 mod pages;
 mod security;
 mod statics;
+pub mod webhooks;
 
 use axum::http::{HeaderName, Request};
 use axum::Router;
@@ -42,6 +43,10 @@ pub struct WebConfig {
     /// Password checks (argon2) at once, and how many more sign-ins may wait for one; `None`:
     /// one per core, and eight times that waiting.
     pub password_checks: Option<(usize, usize)>,
+    /// The first webhook retry waits this long; each further one twice as long (at most an hour).
+    pub webhook_retry_base: std::time::Duration,
+    /// How often the webhook sender looks for due deliveries.
+    pub webhook_poll: std::time::Duration,
 }
 
 impl Default for WebConfig {
@@ -51,6 +56,8 @@ impl Default for WebConfig {
             session_hours: 12,
             trusted_proxies: Vec::new(),
             password_checks: None,
+            webhook_retry_base: std::time::Duration::from_secs(5),
+            webhook_poll: std::time::Duration::from_secs(1),
         }
     }
 }
@@ -107,13 +114,21 @@ pub async fn serve(
     config: WebConfig,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let sender = tokio::spawn(webhooks::run_sender(
+        store.clone(),
+        config.webhook_retry_base,
+        config.webhook_poll,
+    ));
     let app = app(store, config);
-    axum::serve(
+    let served = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
-    .await
+    .await;
+    // A delivery cut off mid-send stays claimed until its lease expires and is sent again.
+    sender.abort();
+    served
 }
 
 /// Resolves on SIGINT or SIGTERM.

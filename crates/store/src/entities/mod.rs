@@ -43,3 +43,5 @@ pub mod timer;
 pub mod timesheet;
 pub mod user;
 pub mod volume;
+pub mod webhook_delivery;
+pub mod webhook_endpoint;

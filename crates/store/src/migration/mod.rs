@@ -14,10 +14,11 @@ mod m0009_media;
 mod m0010_billing;
 mod m0011_feeds;
 mod m0012_scenarios;
+mod m0013_webhooks;
 
 /// The schema generation this build writes. A store stamped with a higher one was written by a
 /// newer postflow and is refused rather than risked.
-pub const SCHEMA_GENERATION: i64 = 12;
+pub const SCHEMA_GENERATION: i64 = 13;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0010_billing::Migration),
             Box::new(m0011_feeds::Migration),
             Box::new(m0012_scenarios::Migration),
+            Box::new(m0013_webhooks::Migration),
         ]
     }
 }

@@ -20,6 +20,7 @@ mod qc;
 mod scenarios;
 mod resources;
 mod tokens;
+mod webhooks;
 
 /// The API's routes. Each handler is registered with `routes!`, which reads its
 /// `#[utoipa::path]`: the router and the OpenAPI document are collected from the same
@@ -30,6 +31,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(catalog::routes())
         .merge(qc::routes())
         .merge(plan::routes())
+        .merge(webhooks::routes())
         .merge(scenarios::routes())
         .merge(resources::routes())
         .merge(billing::routes())

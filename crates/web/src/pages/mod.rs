@@ -9,6 +9,7 @@ mod media;
 mod plan;
 mod projects;
 mod scenarios;
+mod webhooks;
 mod time;
 
 use crate::auth::{self, CurrentUser, LOGIN_CSRF_COOKIE, SESSION_COOKIE};
@@ -42,6 +43,7 @@ pub fn routes() -> Router<AppState> {
         .merge(feeds::routes())
         .merge(jobs::routes())
         .merge(scenarios::routes())
+        .merge(webhooks::routes())
         .merge(time::routes())
         .merge(billing::routes())
 }
