@@ -3,6 +3,7 @@ mod account;
 mod admin;
 mod billing;
 mod delivery;
+mod exports;
 mod feeds;
 mod jobs;
 mod media;
@@ -41,6 +42,7 @@ pub fn routes() -> Router<AppState> {
         .merge(admin::routes())
         .merge(account::routes())
         .merge(feeds::routes())
+        .merge(exports::routes())
         .merge(jobs::routes())
         .merge(scenarios::routes())
         .merge(webhooks::routes())
