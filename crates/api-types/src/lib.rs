@@ -751,3 +751,89 @@ pub struct WebhookDeliveryDto {
     /// The JSON body as sent.
     pub payload: String,
 }
+
+/// A worker asking for a job (`POST /api/v1/worker/claim`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WorkerClaimDto {
+    /// The worker's name; every later report must carry it.
+    pub worker: String,
+    /// The kinds it can run.
+    pub kinds: Vec<String>,
+    pub lease_secs: u64,
+}
+
+/// A job as a worker runs it (the claim's answer; `null` when there is nothing to do).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WorkerJobDto {
+    pub id: i64,
+    pub kind: String,
+    /// The payload's JSON text, as queued.
+    pub payload: String,
+    pub project_id: Option<i64>,
+    pub attempts: i64,
+    pub max_attempts: i64,
+}
+
+/// A worker's report on a job it holds (`POST /api/v1/worker/jobs/{id}/{report}`, report one
+/// of heartbeat, log, complete, fail, release, cancelled).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WorkerReportDto {
+    pub worker: String,
+    /// heartbeat: the lease to extend to.
+    #[serde(default)]
+    pub lease_secs: u64,
+    /// heartbeat: per mille.
+    #[serde(default)]
+    pub progress: i64,
+    /// heartbeat: a short message; log: the line; fail: the reason.
+    #[serde(default)]
+    pub message: Option<String>,
+    /// fail: whether another attempt may help.
+    #[serde(default)]
+    pub retry: bool,
+}
+
+/// What a report did: `held` is false when the worker no longer holds the job (its result is
+/// not recorded); `outcome` says what happened (kept, recorded, retrying, failed, lost).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WorkerAnswerDto {
+    pub held: bool,
+    #[serde(default)]
+    pub cancel_requested: bool,
+    pub outcome: String,
+}
+
+/// What a media job wrote, for the relink list (`POST /api/v1/worker/jobs/{id}/relink`); the
+/// server adds the job's project and the catalog's checksum of the original.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WorkerRelinkDto {
+    pub worker: String,
+    pub kind: String,
+    pub original_path: String,
+    pub proxy_path: String,
+    pub proxy_checksum: String,
+    pub start_timecode: Option<String>,
+    pub reel: Option<String>,
+    pub codec: String,
+    pub width: i64,
+    pub height: i64,
+}
+
+/// A LUT of the job's project, for ffmpeg (`POST /api/v1/worker/jobs/{id}/lut`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WorkerLutDto {
+    pub worker: String,
+    pub lut_id: i64,
+    /// In the answer: 1 or 3.
+    #[serde(default)]
+    pub dimension: i64,
+    /// In the answer: the `.cube` text.
+    #[serde(default)]
+    pub body: String,
+}

@@ -67,7 +67,13 @@ async fn a_producer_adds_a_lut_audited_and_bad_files_are_refused_naming_the_line
     .await
     .unwrap();
     assert_eq!(
-        (lut.project_id, lut.name.as_str(), lut.kind.as_str(), lut.dimension, lut.size),
+        (
+            lut.project_id,
+            lut.name.as_str(),
+            lut.kind.as_str(),
+            lut.dimension,
+            lut.size
+        ),
         (project_id, "LogC_to_709", "camera", 3, 2)
     );
     assert!(postflow_core::lut::parse_cube("stored", &lut.body).is_ok());
@@ -78,7 +84,11 @@ async fn a_producer_adds_a_lut_audited_and_bad_files_are_refused_naming_the_line
     );
 
     // One row short: refused naming the file and a line; nothing stored.
-    let short: String = identity_cube().lines().take(9).collect::<Vec<_>>().join("\n");
+    let short: String = identity_cube()
+        .lines()
+        .take(9)
+        .collect::<Vec<_>>()
+        .join("\n");
     let e = media::add_lut(
         &ctx,
         &producer,
@@ -132,8 +142,17 @@ async fn a_producer_adds_a_lut_audited_and_bad_files_are_refused_naming_the_line
     let AppError::Invalid(fields) = e else {
         panic!("{e:?}")
     };
-    assert!(fields.get("name").contains("already has a LUT"), "{fields:?}");
-    assert_eq!(media::luts(&ctx, &producer, "ACME-LUT").await.unwrap().len(), 1);
+    assert!(
+        fields.get("name").contains("already has a LUT"),
+        "{fields:?}"
+    );
+    assert_eq!(
+        media::luts(&ctx, &producer, "ACME-LUT")
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
     assert_eq!(store.recent_audit(10).await.unwrap().len(), 1);
 }
 
@@ -153,7 +172,9 @@ async fn outsiders_see_no_library_and_no_relink_list(store: &Store) {
         text: identity_cube(),
     };
     for e in [
-        media::add_lut(&ctx, &globex, "ACME-LUT", &draft).await.unwrap_err(),
+        media::add_lut(&ctx, &globex, "ACME-LUT", &draft)
+            .await
+            .unwrap_err(),
         media::luts(&ctx, &globex, "ACME-LUT").await.unwrap_err(),
         media::relinks(&ctx, &globex, "ACME-LUT").await.unwrap_err(),
     ] {

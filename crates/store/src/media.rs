@@ -109,3 +109,26 @@ impl<C: ConnectionTrait> Repo<C> {
         Ok(lut::Entity::find_by_id(id).one(self.conn()).await?)
     }
 }
+
+impl<C: ConnectionTrait + sea_orm::TransactionTrait> Repo<C> {
+    /// The catalog's checksum (`algorithm:value`, xxh64 preferred) of the project's file whose
+    /// catalogued path the absolute `source` path ends with, if any.
+    pub async fn catalog_checksum_of(
+        &self,
+        project_id: i64,
+        source: &str,
+    ) -> Result<Option<String>> {
+        let media = self.project_media(project_id).await?;
+        let Some(entry) = media
+            .iter()
+            .find(|m| source.ends_with(&format!("/{}", m.file.path)))
+        else {
+            return Ok(None);
+        };
+        let sums = entry.checksums();
+        Ok(sums
+            .get("xxh64")
+            .map(|v| format!("xxh64:{v}"))
+            .or_else(|| sums.iter().next().map(|(a, v)| format!("{a}:{v}"))))
+    }
+}

@@ -493,21 +493,6 @@ fn ensure_dir(dir: &Path) -> Result<(), JobError> {
     })
 }
 
-/// The catalog's checksum of the original (`algorithm:value`, xxh64 preferred) when the job's
-/// project catalogued a file whose path the source ends with.
-async fn catalog_checksum(run: &JobRun, source: &Path) -> Option<String> {
-    let project_id = run.job.project_id?;
-    let media = run.store.project_media(project_id).await.ok()?;
-    let source = source.to_string_lossy();
-    let entry = media
-        .iter()
-        .find(|m| source.ends_with(&format!("/{}", m.file.path)))?;
-    let sums = entry.checksums();
-    sums.get("xxh64")
-        .map(|v| format!("xxh64:{v}"))
-        .or_else(|| sums.iter().next().map(|(a, v)| format!("{a}:{v}")))
-}
-
 /// Writes the job's LUT (from its project's library) to a `.cube` file for ffmpeg.
 async fn lut_for(
     run: &JobRun,
@@ -517,21 +502,19 @@ async fn lut_for(
     let Some(id) = lut_id else {
         return Ok(None);
     };
-    let lut = run
-        .store
-        .lut(id)
+    let (dimension, body) = run
+        .queue
+        .lut(&run.job, &run.worker, id)
         .await
         .map_err(|e| format!("cannot read LUT {id}: {e}"))?
-        .filter(|l| Some(l.project_id) == run.job.project_id)
         .ok_or_else(|| {
             JobError::permanent(format!("LUT {id} is not in this job's project's library"))
         })?;
     let path = dir.join(format!("lut-{id}.cube"));
-    std::fs::write(&path, &lut.body)
-        .map_err(|e| format!("cannot write the LUT for ffmpeg: {e}"))?;
+    std::fs::write(&path, &body).map_err(|e| format!("cannot write the LUT for ffmpeg: {e}"))?;
     Ok(Some(LutFile {
         path,
-        three_d: lut.dimension == 3,
+        three_d: dimension == 3,
     }))
 }
 
@@ -665,22 +648,25 @@ async fn record(
     let proxy_checksum = tokio::task::spawn_blocking(move || xxh64_of(&t))
         .await
         .map_err(|e| format!("hashing stopped: {e}"))??;
-    let original_checksum = catalog_checksum(run, source).await;
-    run.store
-        .record_relink(NewRelink {
-            project_id: run.job.project_id,
-            job_id: Some(run.job.id),
-            kind: kind.into(),
-            original_path: source.display().to_string(),
-            original_checksum,
-            proxy_path: target.display().to_string(),
-            proxy_checksum: proxy_checksum.clone(),
-            start_timecode: facts.start_timecode.clone(),
-            reel: facts.reel.clone(),
-            codec: codec.into(),
-            width: scaled(facts.width, divisor) as i64,
-            height: scaled(facts.height, divisor) as i64,
-        })
+    run.queue
+        .record_relink(
+            &run.job,
+            &run.worker,
+            NewRelink {
+                project_id: run.job.project_id,
+                job_id: Some(run.job.id),
+                kind: kind.into(),
+                original_path: source.display().to_string(),
+                original_checksum: None,
+                proxy_path: target.display().to_string(),
+                proxy_checksum: proxy_checksum.clone(),
+                start_timecode: facts.start_timecode.clone(),
+                reel: facts.reel.clone(),
+                codec: codec.into(),
+                width: scaled(facts.width, divisor) as i64,
+                height: scaled(facts.height, divisor) as i64,
+            },
+        )
         .await
         .map_err(|e| format!("cannot record the relink line: {e}"))?;
     run.log(&format!("wrote {} ({proxy_checksum})", target.display()))
@@ -922,7 +908,7 @@ pub fn run_bench_proxy(args: BenchProxyArgs) -> anyhow::Result<std::process::Exi
             let started = Instant::now();
             let job = store.enqueue(NewJob::new("proxy", payload.to_string())).await?;
             let worker = Worker {
-                store: store.clone(),
+                queue: super::queue::Queue::Store(store.clone()),
                 registry: Registry::builtin(),
                 config: WorkerConfig {
                     id: format!("bench-proxy-{run}"),

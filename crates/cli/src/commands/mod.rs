@@ -2,6 +2,7 @@ pub mod catalog;
 pub mod ingest;
 pub mod media;
 pub mod plan;
+pub mod queue;
 pub mod qc;
 pub mod rcpsp;
 pub mod schedule;

@@ -10,13 +10,15 @@
 //!
 //! Job kinds plug in through [`Registry`]: `noop` (sleeps `ms` from its payload, for tests and
 //! the benchmark), `fail` (always fails, for retry tests), and the media kinds `proxy` and
-//! `review_copy` (`commands/media.rs`). `--server --token` (a
-//! worker through the API) is not built yet.
+//! `review_copy` (`commands/media.rs`). With `--server URL --token T` the worker claims,
+//! heartbeats and reports through the server's worker API instead of the database
+//! (`commands/queue.rs`).
+use super::queue::{ApiQueue, Queue};
 use super::server::StoreArgs;
 use anyhow::{bail, Context};
 use clap::Args;
 use postflow_store::jobs::{Backoff, FailOutcome, Heartbeat, Job, JobState, NewJob};
-use postflow_store::{BoxFuture, Store};
+use postflow_store::BoxFuture;
 use std::collections::BTreeMap;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
@@ -52,12 +54,18 @@ pub struct WorkerArgs {
     /// This worker's name in leases and logs (default: host-pid-random).
     #[arg(long)]
     pub worker_id: Option<String>,
+    /// Take jobs from this postflow server's API instead of the database (with --token).
+    #[arg(long)]
+    pub server: Option<String>,
+    /// An API token whose user may manage storage (with --server).
+    #[arg(long, env = "POSTFLOW_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
 }
 
 /// A job being run, as its handler sees it.
 pub struct JobRun {
     pub job: Job,
-    pub store: Store,
+    pub queue: Queue,
     pub worker: String,
     progress: Mutex<(i64, Option<String>)>,
     cancel: watch::Receiver<bool>,
@@ -70,8 +78,8 @@ impl JobRun {
     }
 
     pub async fn log(&self, line: &str) -> Result<(), String> {
-        self.store
-            .append_log(self.job.id, line)
+        self.queue
+            .append_log(self.job.id, &self.worker, line)
             .await
             .map_err(|e| format!("cannot write the job's log: {e}"))
     }
@@ -226,10 +234,11 @@ pub struct WorkerConfig {
     pub verbose: bool,
 }
 
-/// A worker over one store: its slots claim and run jobs until told to stop.
+/// A worker over one queue (a store or a server): its slots claim and run jobs until told to
+/// stop.
 #[derive(Clone)]
 pub struct Worker {
-    pub store: Store,
+    pub queue: Queue,
     pub registry: Registry,
     pub config: WorkerConfig,
     /// When set, each claim's duration is recorded here (the benchmark).
@@ -272,7 +281,7 @@ impl Worker {
         while !*stop.borrow() {
             let started = Instant::now();
             let claimed = self
-                .store
+                .queue
                 .claim(&id, &self.config.kinds, self.config.lease)
                 .await;
             if let Some(times) = &self.claim_times {
@@ -302,7 +311,7 @@ impl Worker {
         let Some(handler) = self.registry.handlers.get(job.kind.as_str()).cloned() else {
             // Only claimed kinds are registered ones; a row changed under us is failed, not run.
             let _ = self
-                .store
+                .queue
                 .fail(
                     job.id,
                     worker,
@@ -315,7 +324,7 @@ impl Worker {
         let (cancel_tx, cancel_rx) = watch::channel(false);
         let run = JobRun {
             job: job.clone(),
-            store: self.store.clone(),
+            queue: self.queue.clone(),
             worker: worker.to_string(),
             progress: Mutex::new((0, None)),
             cancel: cancel_rx,
@@ -343,7 +352,7 @@ impl Worker {
                 result = &mut work => break result,
                 _ = beat.tick() => {
                     let (progress, message) = run.progress.lock().unwrap().clone();
-                    match self.store.heartbeat(job.id, worker, self.config.lease, progress, message.as_deref()).await {
+                    match self.queue.heartbeat(job.id, worker, self.config.lease, progress, message.as_deref()).await {
                         Ok(Heartbeat::Kept { cancel_requested }) => {
                             if cancel_requested {
                                 let _ = cancel_tx.send(true);
@@ -363,7 +372,7 @@ impl Worker {
                 }
                 _ = grace => {
                     drop(work);
-                    match self.store.release(job.id, worker).await {
+                    match self.queue.release(job.id, worker).await {
                         Ok(true) => eprintln!("worker {worker}: job {} given back unfinished (stopping)", job.id),
                         Ok(false) => {}
                         Err(e) => eprintln!("worker {worker}: cannot give job {} back: {e}; another worker takes it when its lease ends", job.id),
@@ -373,28 +382,28 @@ impl Worker {
             }
         };
         let report = if *cancel_tx.borrow() {
-            self.store
+            self.queue
                 .confirm_cancelled(job.id, worker)
                 .await
                 .map(|ok| (ok, "cancelled".to_string()))
         } else {
             match result {
                 Ok(()) => self
-                    .store
+                    .queue
                     .complete(job.id, worker)
                     .await
                     .map(|ok| (ok, "succeeded".to_string())),
                 Err(JobError { message: e, retry }) => {
                     let _ = run.log(&format!("failed: {e}")).await;
                     if !retry {
-                        let gave_up = self.store.give_up(job.id, worker, &e).await;
+                        let gave_up = self.queue.give_up(job.id, worker, &e).await;
                         return self.report(
                             worker,
                             &job,
                             gave_up.map(|ok| (ok, format!("failed for good: {e}"))),
                         );
                     }
-                    self.store
+                    self.queue
                         .fail(job.id, worker, &e, self.config.backoff)
                         .await
                         .map(|o| match o {
@@ -410,7 +419,7 @@ impl Worker {
         self.report(worker, &job, report);
     }
 
-    fn report(&self, worker: &str, job: &Job, report: postflow_store::Result<(bool, String)>) {
+    fn report(&self, worker: &str, job: &Job, report: Result<(bool, String), String>) {
         match report {
             Ok((true, what)) if self.config.verbose => {
                 eprintln!("worker {worker}: job {} {what}", job.id)
@@ -497,18 +506,24 @@ pub fn run_worker(args: WorkerArgs) -> anyhow::Result<ExitCode> {
     let registry = Registry::builtin();
     let config = config(&args, &registry)?;
     runtime()?.block_on(async move {
-        let store = args.store.open().await?;
+        let queue = match (&args.server, &args.token) {
+            (Some(server), Some(token)) => {
+                Queue::Api(ApiQueue::new(server, token).map_err(anyhow::Error::msg)?)
+            }
+            (Some(_), None) => bail!("--server needs --token (or POSTFLOW_TOKEN): an API token whose user may manage storage"),
+            _ => Queue::Store(args.store.open().await?),
+        };
         let stop = stop_on_signals()?;
         eprintln!(
             "worker {} on {}: kinds {}, concurrency {}, lease {} s",
             config.id,
-            store.backend_name(),
+            queue.describe(),
             config.kinds.join(","),
             config.concurrency,
             config.lease.as_secs()
         );
         let worker = Worker {
-            store,
+            queue,
             registry,
             config,
             claim_times: None,
@@ -558,7 +573,7 @@ pub fn run_bench_jobs(args: BenchJobsArgs) -> anyhow::Result<ExitCode> {
         for n in 0..args.workers {
             let own = args.store.open().await?;
             let worker = Worker {
-                store: own,
+                queue: Queue::Store(own),
                 registry: Registry::builtin(),
                 config: WorkerConfig {
                     id: format!("{tag}-w{n}"),

@@ -253,3 +253,219 @@ async fn relinks_csv(
         media::relinks_csv(&rows),
     ))
 }
+
+// --- workers through the API ---------------------------------------------------------------
+//
+// A `postflow worker --server URL --token T` claims, heartbeats and reports here instead of in
+// the database. The token's user must be allowed `ManageStorage` (the studio's machines); every
+// report is the store's conditional update on `lease_owner = worker`, exactly as for a worker
+// on the database, so a worker that lost its lease changes nothing and is told so.
+
+pub(super) fn worker_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(worker_claim))
+        .routes(routes!(worker_report))
+        .routes(routes!(worker_relink))
+        .routes(routes!(worker_lut))
+}
+
+async fn worker_actor(
+    state: &AppState,
+    user: &postflow_store::accounts::User,
+) -> Result<(), ApiError> {
+    let actor = guard::actor_for(state, user).await?;
+    guard::require(&actor, postflow_core::access::Action::ManageStorage)?;
+    Ok(())
+}
+
+fn lease(secs: u64) -> Result<std::time::Duration, ApiError> {
+    if !(1..=3600).contains(&secs) {
+        return Err(AppError::BadRequest("lease_secs must be 1 to 3600".into()).into());
+    }
+    Ok(std::time::Duration::from_secs(secs))
+}
+
+fn check_worker(name: &str) -> Result<(), ApiError> {
+    if name.trim().is_empty() || name.len() > 200 {
+        return Err(AppError::BadRequest("give the worker's name (up to 200 bytes)".into()).into());
+    }
+    Ok(())
+}
+
+/// The job if `worker` holds it now (running under its lease).
+async fn held(state: &AppState, id: i64, worker: &str) -> Result<Job, ApiError> {
+    match state.store.job(id).await? {
+        Some(j)
+            if j.state == JobState::Running.as_str()
+                && j.lease_owner.as_deref() == Some(worker) =>
+        {
+            Ok(j)
+        }
+        _ => Err(AppError::Conflict(format!("worker {worker} does not hold job {id}")).into()),
+    }
+}
+
+/// Claims the most urgent job of the given kinds under a lease; `null` when there is none.
+#[utoipa::path(post, path = "/worker/claim", request_body = postflow_api_types::WorkerClaimDto,
+    responses((status = 200, body = Option<postflow_api_types::WorkerJobDto>), (status = 403, body = ErrorDto)))]
+async fn worker_claim(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiJson(body): ApiJson<postflow_api_types::WorkerClaimDto>,
+) -> Result<Json<Option<postflow_api_types::WorkerJobDto>>, ApiError> {
+    worker_actor(&state, &user).await?;
+    check_worker(&body.worker)?;
+    let job = state
+        .store
+        .claim(&body.worker, &body.kinds, lease(body.lease_secs)?)
+        .await?;
+    Ok(Json(job.map(|j| postflow_api_types::WorkerJobDto {
+        id: j.id,
+        kind: j.kind,
+        payload: j.payload,
+        project_id: j.project_id,
+        attempts: j.attempts,
+        max_attempts: j.max_attempts,
+    })))
+}
+
+/// A report on a held job: heartbeat, log, complete, fail, release or cancelled.
+#[utoipa::path(post, path = "/worker/jobs/{id}/{report}",
+    params(("id" = i64, Path, description = "Job id"), ("report" = String, Path, description = "heartbeat, log, complete, fail, release or cancelled")),
+    request_body = postflow_api_types::WorkerReportDto,
+    responses((status = 200, body = postflow_api_types::WorkerAnswerDto), (status = 400, body = ErrorDto), (status = 403, body = ErrorDto)))]
+async fn worker_report(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiPath((id, report)): ApiPath<(i64, String)>,
+    ApiJson(body): ApiJson<postflow_api_types::WorkerReportDto>,
+) -> Result<Json<postflow_api_types::WorkerAnswerDto>, ApiError> {
+    use postflow_api_types::WorkerAnswerDto;
+    use postflow_store::jobs::{Backoff, FailOutcome, Heartbeat};
+    worker_actor(&state, &user).await?;
+    check_worker(&body.worker)?;
+    let w = body.worker.as_str();
+    let answer = |held: bool, outcome: &str| WorkerAnswerDto {
+        held,
+        cancel_requested: false,
+        outcome: if held { outcome.into() } else { "lost".into() },
+    };
+    let message = body.message.clone().unwrap_or_default();
+    let a = match report.as_str() {
+        "heartbeat" => match state
+            .store
+            .heartbeat(
+                id,
+                w,
+                lease(body.lease_secs)?,
+                body.progress,
+                body.message.as_deref(),
+            )
+            .await?
+        {
+            Heartbeat::Kept { cancel_requested } => WorkerAnswerDto {
+                held: true,
+                cancel_requested,
+                outcome: "kept".into(),
+            },
+            Heartbeat::Lost => answer(false, ""),
+        },
+        "log" => {
+            held(&state, id, w).await?;
+            state.store.append_log(id, &message).await?;
+            answer(true, "logged")
+        }
+        "complete" => answer(state.store.complete(id, w).await?, "recorded"),
+        "release" => answer(state.store.release(id, w).await?, "released"),
+        "cancelled" => answer(state.store.confirm_cancelled(id, w).await?, "cancelled"),
+        "fail" if !body.retry => answer(state.store.give_up(id, w, &message).await?, "failed"),
+        "fail" => match state
+            .store
+            .fail(id, w, &message, Backoff::default())
+            .await?
+        {
+            FailOutcome::Retrying { run_after } => {
+                answer(true, &format!("retrying after {}", run_after.to_rfc3339()))
+            }
+            FailOutcome::Failed => answer(true, "failed"),
+            FailOutcome::Lost => answer(false, ""),
+        },
+        other => return Err(AppError::BadRequest(format!(
+            "{other:?} is not a report; use heartbeat, log, complete, fail, release or cancelled"
+        ))
+        .into()),
+    };
+    Ok(Json(a))
+}
+
+/// Puts what a held media job wrote on its project's relink list (with the catalog's checksum
+/// of the original when the catalog knows it).
+#[utoipa::path(post, path = "/worker/jobs/{id}/relink", params(("id" = i64, Path, description = "Job id")),
+    request_body = postflow_api_types::WorkerRelinkDto,
+    responses((status = 200, body = postflow_api_types::WorkerAnswerDto), (status = 409, body = ErrorDto)))]
+async fn worker_relink(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<postflow_api_types::WorkerRelinkDto>,
+) -> Result<Json<postflow_api_types::WorkerAnswerDto>, ApiError> {
+    worker_actor(&state, &user).await?;
+    let job = held(&state, id, &body.worker).await?;
+    let original_checksum = match job.project_id {
+        Some(p) => {
+            state
+                .store
+                .catalog_checksum_of(p, &body.original_path)
+                .await?
+        }
+        None => None,
+    };
+    state
+        .store
+        .record_relink(postflow_store::media::NewRelink {
+            project_id: job.project_id,
+            job_id: Some(job.id),
+            kind: body.kind,
+            original_path: body.original_path,
+            original_checksum,
+            proxy_path: body.proxy_path,
+            proxy_checksum: body.proxy_checksum,
+            start_timecode: body.start_timecode,
+            reel: body.reel,
+            codec: body.codec,
+            width: body.width,
+            height: body.height,
+        })
+        .await?;
+    Ok(Json(postflow_api_types::WorkerAnswerDto {
+        held: true,
+        cancel_requested: false,
+        outcome: "recorded".into(),
+    }))
+}
+
+/// A LUT of the held job's project, for ffmpeg.
+#[utoipa::path(post, path = "/worker/jobs/{id}/lut", params(("id" = i64, Path, description = "Job id")),
+    request_body = postflow_api_types::WorkerLutDto,
+    responses((status = 200, body = postflow_api_types::WorkerLutDto), (status = 404, body = ErrorDto), (status = 409, body = ErrorDto)))]
+async fn worker_lut(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<postflow_api_types::WorkerLutDto>,
+) -> Result<Json<postflow_api_types::WorkerLutDto>, ApiError> {
+    worker_actor(&state, &user).await?;
+    let job = held(&state, id, &body.worker).await?;
+    let lut = state
+        .store
+        .lut(body.lut_id)
+        .await?
+        .filter(|l| Some(l.project_id) == job.project_id)
+        .ok_or(AppError::NotFound)?;
+    Ok(Json(postflow_api_types::WorkerLutDto {
+        worker: body.worker,
+        lut_id: lut.id,
+        dimension: lut.dimension,
+        body: lut.body,
+    }))
+}

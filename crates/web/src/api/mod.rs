@@ -36,6 +36,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(resources::routes())
         .merge(billing::routes())
         .merge(jobs::routes())
+        .merge(jobs::worker_routes())
 }
 
 /// The OpenAPI document's frame; the paths come from the routers.

@@ -1,0 +1,372 @@
+//! Where a worker takes its jobs from and reports to: the store itself (`--data-dir`,
+//! `--database-url`) or a postflow server's API (`--server URL --token T`, the worker endpoints
+//! under `/api/v1/worker`). Both answer alike: a report on a job the worker no longer holds
+//! changes nothing and says so.
+use postflow_api_types::{
+    WorkerAnswerDto, WorkerClaimDto, WorkerJobDto, WorkerLutDto, WorkerRelinkDto, WorkerReportDto,
+};
+use postflow_store::jobs::{Backoff, FailOutcome, Heartbeat, Job};
+use postflow_store::media::NewRelink;
+use postflow_store::Store;
+use std::time::Duration;
+
+/// A postflow server's worker API, reached with a token whose user may manage storage.
+#[derive(Clone)]
+pub struct ApiQueue {
+    base: String,
+    token: String,
+    http: reqwest::Client,
+}
+
+impl ApiQueue {
+    pub fn new(server: &str, token: &str) -> Result<ApiQueue, String> {
+        let base = server.trim().trim_end_matches('/').to_string();
+        if !(base.starts_with("http://") || base.starts_with("https://")) {
+            return Err(format!(
+                "--server {server:?} is not an http:// or https:// address"
+            ));
+        }
+        if token.trim().is_empty() {
+            return Err("--token is empty; create an API token on your account page".into());
+        }
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .build()
+            .map_err(|e| format!("cannot set up the HTTP client: {e}"))?;
+        Ok(ApiQueue {
+            base,
+            token: token.trim().to_string(),
+            http,
+        })
+    }
+
+    async fn post<B: serde::Serialize, T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<T, String> {
+        let url = format!("{}/api/v1{path}", self.base);
+        let resp = self
+            .http
+            .post(&url)
+            .bearer_auth(&self.token)
+            .json(body)
+            .send()
+            .await
+            .map_err(|e| format!("cannot reach {url}: {e}"))?;
+        let status = resp.status();
+        let text = resp
+            .text()
+            .await
+            .map_err(|e| format!("cannot read the answer of {url}: {e}"))?;
+        if !status.is_success() {
+            let message = serde_json::from_str::<serde_json::Value>(&text)
+                .ok()
+                .and_then(|v| v["message"].as_str().map(String::from))
+                .unwrap_or(text);
+            return Err(format!("{url} answered {status}: {message}"));
+        }
+        serde_json::from_str(&text)
+            .map_err(|e| format!("{url} gave an answer postflow cannot read: {e}"))
+    }
+
+    async fn report(
+        &self,
+        id: i64,
+        what: &str,
+        body: WorkerReportDto,
+    ) -> Result<WorkerAnswerDto, String> {
+        self.post(&format!("/worker/jobs/{id}/{what}"), &body).await
+    }
+}
+
+/// The worker's side of the queue.
+#[derive(Clone)]
+pub enum Queue {
+    Store(Store),
+    Api(ApiQueue),
+}
+
+fn report(worker: &str) -> WorkerReportDto {
+    WorkerReportDto {
+        worker: worker.to_string(),
+        ..Default::default()
+    }
+}
+
+impl Queue {
+    pub fn describe(&self) -> String {
+        match self {
+            Queue::Store(s) => s.backend_name().to_string(),
+            Queue::Api(a) => a.base.clone(),
+        }
+    }
+
+    pub async fn claim(
+        &self,
+        worker: &str,
+        kinds: &[String],
+        lease: Duration,
+    ) -> Result<Option<Job>, String> {
+        match self {
+            Queue::Store(s) => s
+                .claim(worker, kinds, lease)
+                .await
+                .map_err(|e| e.to_string()),
+            Queue::Api(a) => {
+                let claimed: Option<WorkerJobDto> = a
+                    .post(
+                        "/worker/claim",
+                        &WorkerClaimDto {
+                            worker: worker.into(),
+                            kinds: kinds.to_vec(),
+                            lease_secs: lease.as_secs().max(1),
+                        },
+                    )
+                    .await?;
+                Ok(claimed.map(|j| {
+                    let now = chrono::Utc::now();
+                    // What the handlers read of a job; the rest stays the server's.
+                    Job {
+                        id: j.id,
+                        kind: j.kind,
+                        payload: j.payload,
+                        project_id: j.project_id,
+                        priority: 0,
+                        state: "running".into(),
+                        attempts: j.attempts,
+                        max_attempts: j.max_attempts,
+                        run_after: now,
+                        lease_owner: Some(worker.into()),
+                        lease_expires_at: None,
+                        heartbeat_at: None,
+                        cancel_requested: false,
+                        progress: 0,
+                        message: None,
+                        created_at: now,
+                        started_at: Some(now),
+                        finished_at: None,
+                        created_by: None,
+                    }
+                }))
+            }
+        }
+    }
+
+    pub async fn heartbeat(
+        &self,
+        id: i64,
+        worker: &str,
+        lease: Duration,
+        progress: i64,
+        message: Option<&str>,
+    ) -> Result<Heartbeat, String> {
+        match self {
+            Queue::Store(s) => s
+                .heartbeat(id, worker, lease, progress, message)
+                .await
+                .map_err(|e| e.to_string()),
+            Queue::Api(a) => {
+                let answer = a
+                    .report(
+                        id,
+                        "heartbeat",
+                        WorkerReportDto {
+                            lease_secs: lease.as_secs().max(1),
+                            progress,
+                            message: message.map(String::from),
+                            ..report(worker)
+                        },
+                    )
+                    .await?;
+                Ok(if answer.held {
+                    Heartbeat::Kept {
+                        cancel_requested: answer.cancel_requested,
+                    }
+                } else {
+                    Heartbeat::Lost
+                })
+            }
+        }
+    }
+
+    pub async fn append_log(&self, id: i64, worker: &str, line: &str) -> Result<(), String> {
+        match self {
+            Queue::Store(s) => s.append_log(id, line).await.map_err(|e| e.to_string()),
+            Queue::Api(a) => a
+                .report(
+                    id,
+                    "log",
+                    WorkerReportDto {
+                        message: Some(line.into()),
+                        ..report(worker)
+                    },
+                )
+                .await
+                .map(|_| ()),
+        }
+    }
+
+    /// complete, release or cancelled: true when the worker still held the job.
+    async fn end(&self, id: i64, worker: &str, what: &str) -> Result<bool, String> {
+        match self {
+            Queue::Store(s) => match what {
+                "complete" => s.complete(id, worker).await,
+                "release" => s.release(id, worker).await,
+                _ => s.confirm_cancelled(id, worker).await,
+            }
+            .map_err(|e| e.to_string()),
+            Queue::Api(a) => a.report(id, what, report(worker)).await.map(|r| r.held),
+        }
+    }
+
+    pub async fn complete(&self, id: i64, worker: &str) -> Result<bool, String> {
+        self.end(id, worker, "complete").await
+    }
+    pub async fn release(&self, id: i64, worker: &str) -> Result<bool, String> {
+        self.end(id, worker, "release").await
+    }
+    pub async fn confirm_cancelled(&self, id: i64, worker: &str) -> Result<bool, String> {
+        self.end(id, worker, "cancelled").await
+    }
+
+    pub async fn give_up(&self, id: i64, worker: &str, error: &str) -> Result<bool, String> {
+        match self {
+            Queue::Store(s) => s
+                .give_up(id, worker, error)
+                .await
+                .map_err(|e| e.to_string()),
+            Queue::Api(a) => a
+                .report(
+                    id,
+                    "fail",
+                    WorkerReportDto {
+                        message: Some(error.into()),
+                        retry: false,
+                        ..report(worker)
+                    },
+                )
+                .await
+                .map(|r| r.held),
+        }
+    }
+
+    /// A failed attempt; through the API the server's backoff applies.
+    pub async fn fail(
+        &self,
+        id: i64,
+        worker: &str,
+        error: &str,
+        backoff: Backoff,
+    ) -> Result<FailOutcome, String> {
+        match self {
+            Queue::Store(s) => s
+                .fail(id, worker, error, backoff)
+                .await
+                .map_err(|e| e.to_string()),
+            Queue::Api(a) => {
+                let r = a
+                    .report(
+                        id,
+                        "fail",
+                        WorkerReportDto {
+                            message: Some(error.into()),
+                            retry: true,
+                            ..report(worker)
+                        },
+                    )
+                    .await?;
+                Ok(match r.outcome.strip_prefix("retrying after ") {
+                    _ if !r.held => FailOutcome::Lost,
+                    Some(at) => FailOutcome::Retrying {
+                        run_after: chrono::DateTime::parse_from_rfc3339(at)
+                            .map(|t| t.with_timezone(&chrono::Utc))
+                            .unwrap_or_else(|_| chrono::Utc::now()),
+                    },
+                    None => FailOutcome::Failed,
+                })
+            }
+        }
+    }
+
+    /// A LUT of the job's project (dimension, `.cube` text); `None` when it is not there.
+    pub async fn lut(
+        &self,
+        job: &Job,
+        worker: &str,
+        lut_id: i64,
+    ) -> Result<Option<(i64, String)>, String> {
+        match self {
+            Queue::Store(s) => Ok(s
+                .lut(lut_id)
+                .await
+                .map_err(|e| e.to_string())?
+                .filter(|l| Some(l.project_id) == job.project_id)
+                .map(|l| (l.dimension, l.body))),
+            Queue::Api(a) => {
+                let r: Result<WorkerLutDto, String> = a
+                    .post(
+                        &format!("/worker/jobs/{}/lut", job.id),
+                        &WorkerLutDto {
+                            worker: worker.into(),
+                            lut_id,
+                            dimension: 0,
+                            body: String::new(),
+                        },
+                    )
+                    .await;
+                match r {
+                    Ok(l) => Ok(Some((l.dimension, l.body))),
+                    Err(e) if e.contains("404") => Ok(None),
+                    Err(e) => Err(e),
+                }
+            }
+        }
+    }
+
+    /// Puts a written file on the job's project's relink list, with the catalog's checksum of
+    /// the original when the catalog knows it.
+    pub async fn record_relink(
+        &self,
+        job: &Job,
+        worker: &str,
+        new: NewRelink,
+    ) -> Result<(), String> {
+        match self {
+            Queue::Store(s) => {
+                let original_checksum = match job.project_id {
+                    Some(p) => s
+                        .catalog_checksum_of(p, &new.original_path)
+                        .await
+                        .map_err(|e| e.to_string())?,
+                    None => None,
+                };
+                s.record_relink(NewRelink {
+                    original_checksum,
+                    ..new
+                })
+                .await
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+            }
+            Queue::Api(a) => a
+                .post::<_, WorkerAnswerDto>(
+                    &format!("/worker/jobs/{}/relink", job.id),
+                    &WorkerRelinkDto {
+                        worker: worker.into(),
+                        kind: new.kind,
+                        original_path: new.original_path,
+                        proxy_path: new.proxy_path,
+                        proxy_checksum: new.proxy_checksum,
+                        start_timecode: new.start_timecode,
+                        reel: new.reel,
+                        codec: new.codec,
+                        width: new.width,
+                        height: new.height,
+                    },
+                )
+                .await
+                .map(|_| ()),
+        }
+    }
+}
