@@ -100,7 +100,8 @@ pub async fn seed(store: &Store, today: chrono::NaiveDate) -> Result<(), AppErro
     let tx = store.begin().await?;
     seed_into(&tx, today).await?;
     tx.commit().await?;
-    seed_plans(store, today).await
+    seed_plans(store, today).await?;
+    seed_bookings(store, today).await
 }
 
 /// Plans for the demo's projects, laid out from the shipped templates through the same use cases
@@ -407,5 +408,146 @@ async fn seed_media_and_deliverables(store: &Tx) -> Result<(), AppError> {
             })
             .await?;
     }
+    Ok(())
+}
+
+// --- resources and bookings (issue #10) ----------------------------------------------------------
+
+/// A colorist as a bookable person and a few bookings from today on, so the board shows each
+/// status and two conflicts (a hold over a confirmed grade, a session on the weekend).
+async fn seed_bookings(store: &Store, today: chrono::NaiveDate) -> Result<(), AppError> {
+    use chrono::{Datelike, Duration};
+    use postflow_store::bookings::{BookingStatus, NewBooking};
+    use postflow_store::studio::ResourceInput;
+    let tx = store.begin().await?;
+    let users = tx.list_users().await?;
+    let colorist = users
+        .iter()
+        .find(|u| u.email == "colorist@demo.postflow")
+        .map(|u| u.id);
+    tx.insert_resource(ResourceInput {
+        name: "Carlos Colorist".into(),
+        kind: "person".into(),
+        notes: Some("Senior colorist".into()),
+        capacity: 1,
+        cost_rate: Some((12_500, "EUR".into())),
+        user_id: colorist,
+        skills: vec!["colorist".into(), "grading".into(), "conform".into()],
+        calendar: "studio".into(),
+    })
+    .await?;
+    let rooms = tx.list_resources().await?;
+    let room = |name: &str| rooms.iter().find(|r| r.name == name).map(|r| r.id);
+    let mut projects = std::collections::HashMap::new();
+    for c in ["ACME-SPRING", "NB-HARBOUR", "ACME-BRAND"] {
+        if let Some(p) = tx.project_by_code(&code(c)?).await? {
+            projects.insert(c, p.id);
+        }
+    }
+    let at = |day: chrono::NaiveDate, hour: u32| {
+        day.and_hms_opt(hour, 0, 0)
+            .expect("an hour of the day")
+            .and_utc()
+    };
+    // The next working days from today, and the coming Saturday.
+    let working: Vec<chrono::NaiveDate> = today
+        .iter_days()
+        .filter(|d| d.weekday().num_days_from_monday() < 5)
+        .take(5)
+        .collect();
+    let saturday =
+        today + Duration::days(i64::from((12 - today.weekday().num_days_from_monday()) % 7).max(1));
+    use BookingStatus::*;
+    let plan = [
+        (
+            "Edit Bay 1",
+            "ACME-SPRING",
+            working[0],
+            9,
+            working[1],
+            18,
+            Confirmed,
+            "Fine cut",
+        ),
+        (
+            "Edit Bay 2",
+            "NB-HARBOUR",
+            working[0],
+            9,
+            working[0],
+            18,
+            Confirmed,
+            "Assembly",
+        ),
+        (
+            "Color Suite",
+            "NB-HARBOUR",
+            working[1],
+            9,
+            working[1],
+            18,
+            Confirmed,
+            "Grade day 1",
+        ),
+        (
+            "Color Suite",
+            "ACME-BRAND",
+            working[1],
+            14,
+            working[1],
+            18,
+            Preliminary,
+            "Client hold",
+        ),
+        (
+            "Mix Theater",
+            "NB-HARBOUR",
+            working[2],
+            9,
+            working[3],
+            18,
+            Preliminary,
+            "Mix pencil",
+        ),
+        (
+            "Edit Bay 3",
+            "ACME-BRAND",
+            working[3],
+            9,
+            working[4],
+            18,
+            Planning,
+            "Online",
+        ),
+        (
+            "Carlos Colorist",
+            "ACME-SPRING",
+            saturday,
+            10,
+            saturday,
+            14,
+            Confirmed,
+            "Weekend grade",
+        ),
+    ];
+    for (name, project, day, from, end_day, to, status, note) in plan {
+        let (Some(resource_id), Some(project_id)) = (room(name), projects.get(project)) else {
+            continue;
+        };
+        tx.insert_booking(NewBooking {
+            resource_id,
+            project_id: *project_id,
+            task_id: None,
+            starts_at: at(day, from),
+            ends_at: at(end_day, to),
+            units: 1,
+            status,
+            note: note.into(),
+            created_by: None,
+        })
+        .await?
+        .map_err(|refused| bug(refused.to_string()))?;
+    }
+    tx.commit().await?;
     Ok(())
 }

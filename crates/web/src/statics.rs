@@ -8,6 +8,7 @@ use axum::Router;
 const APP_CSS: &str = include_str!("../static/app.css");
 const APP_JS: &str = include_str!("../static/app.js");
 const GANTT_JS: &str = include_str!("../static/gantt.js");
+const BOARD_JS: &str = include_str!("../static/board.js");
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -46,6 +47,19 @@ pub fn routes() -> Router<AppState> {
                         (header::CACHE_CONTROL, "max-age=3600"),
                     ],
                     GANTT_JS,
+                )
+                    .into_response()
+            }),
+        )
+        .route(
+            "/static/board.js",
+            get(|| async {
+                (
+                    [
+                        (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+                        (header::CACHE_CONTROL, "max-age=3600"),
+                    ],
+                    BOARD_JS,
                 )
                     .into_response()
             }),

@@ -192,6 +192,9 @@ async fn every_documented_operation_is_routed() {
                 "put" => c
                     .put(format!("{}{url}", app.base))
                     .json(&serde_json::json!({})),
+                "patch" => c
+                    .patch(format!("{}{url}", app.base))
+                    .json(&serde_json::json!({})),
                 "delete" => c.delete(format!("{}{url}", app.base)),
                 other => panic!("unexpected method {other} on {path}"),
             };

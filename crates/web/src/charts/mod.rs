@@ -5,6 +5,7 @@
 //! from a person goes through [`escape`], so a chart is always well-formed XML.
 
 pub mod bars;
+pub mod board;
 pub mod gantt;
 
 pub use gantt::{render_gantt, GanttChart, GanttLink, GanttRow};

@@ -9,6 +9,7 @@ mod jobs;
 mod media;
 mod plan;
 mod projects;
+mod resources;
 mod scenarios;
 mod webhooks;
 mod time;
@@ -34,7 +35,6 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(dashboard))
         .route("/login", get(login_page).post(login_submit))
         .route("/logout", post(logout))
-        .route("/resources", get(resources))
         .merge(media::routes())
         .merge(projects::routes())
         .merge(plan::routes())
@@ -42,6 +42,7 @@ pub fn routes() -> Router<AppState> {
         .merge(admin::routes())
         .merge(account::routes())
         .merge(feeds::routes())
+        .merge(resources::routes())
         .merge(exports::routes())
         .merge(jobs::routes())
         .merge(scenarios::routes())
@@ -530,52 +531,5 @@ async fn dashboard(State(state): State<AppState>, who: CurrentUser) -> Result<Re
         my_open_tasks: c.my_open_tasks,
         cockpit,
         projects: Vec::new(),
-    })
-}
-
-// --- resources ---------------------------------------------------------------------------------
-
-#[derive(Template)]
-#[template(path = "resources.html")]
-struct ResourcesPage {
-    chrome: Chrome,
-    rooms: Vec<(String, String, String)>,
-    people: Vec<(String, String, String)>,
-}
-
-async fn resources(State(state): State<AppState>, who: CurrentUser) -> Result<Response, AppError> {
-    let actor: Actor = guard::actor_for(&state, &who.user).await?;
-    guard::require(&actor, Action::ViewStudio)?;
-    let rooms = state
-        .store
-        .list_resources()
-        .await?
-        .into_iter()
-        .map(|r| {
-            (
-                r.name,
-                r.kind.replace('_', " "),
-                r.notes.unwrap_or_default(),
-            )
-        })
-        .collect();
-    let people = state
-        .store
-        .list_users()
-        .await?
-        .into_iter()
-        .filter(|u| !u.disabled && u.role().is_staff())
-        .map(|u| {
-            (
-                u.name.clone(),
-                u.role().as_str().to_string(),
-                u.title.clone().unwrap_or_default(),
-            )
-        })
-        .collect();
-    render(&ResourcesPage {
-        chrome: Chrome::new(&who, "Resources"),
-        rooms,
-        people,
     })
 }
