@@ -837,3 +837,49 @@ pub struct WorkerLutDto {
     #[serde(default)]
     pub body: String,
 }
+
+// --- billing set-up ---------------------------------------------------------------------------
+
+/// A numbering series with the seller its invoices name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct InvoiceSeriesInputDto {
+    pub code: String,
+    pub prefix: String,
+    pub seller_name: String,
+    #[serde(default)]
+    pub seller_address: String,
+    pub seller_tax_id: String,
+}
+
+/// A client's billing details; `tax` in percent (`19`, `7.7`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ClientBillingInputDto {
+    pub legal_name: String,
+    #[serde(default)]
+    pub address: String,
+    #[serde(default)]
+    pub tax_id: String,
+    pub currency: String,
+    pub tax: String,
+    #[serde(default)]
+    pub rate_card_id: Option<i64>,
+}
+
+/// A project's terms: `kind` is time_and_materials, fixed_fee or fixed_fee_with_overflow.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TermsInputDto {
+    pub kind: String,
+    #[serde(default)]
+    pub fee: String,
+    #[serde(default)]
+    pub included_hours: String,
+    #[serde(default)]
+    pub included_rounds: u32,
+    #[serde(default)]
+    pub extra_round_price: String,
+    #[serde(default)]
+    pub rounds_used: u32,
+}

@@ -416,6 +416,61 @@ async fn time_is_logged_approved_invoiced_and_printed(app: TestApp) {
         );
     }
 
+    // Set-up through the page and the API, with refusals.
+    let series = [
+        ("code", "2027"),
+        ("prefix", "PF27-"),
+        ("seller_name", "Demo Post GmbH"),
+        ("seller_tax_id", "DE123456789"),
+    ];
+    let (_, flash) = post(&producer, &base, "/billing", "/billing/series", &series).await;
+    assert_eq!(flash, "Invoice series 2027 created.");
+    let (_, flash) = post(&producer, &base, "/billing", "/billing/series", &series).await;
+    assert!(
+        flash.contains("a series &#34;2027&#34; exists already"),
+        "{flash}"
+    );
+    let rate = [
+        ("card", "1"),
+        ("kind", "sell"),
+        ("unit", "hour"),
+        ("activity", "Mix"),
+        ("amount", "12.345"),
+        ("effective_from", "2026-01-01"),
+    ];
+    let (_, flash) = post(&producer, &base, "/billing", "/billing/rates", &rate).await;
+    assert!(
+        flash.starts_with("Not saved:") && flash.contains("more decimal places"),
+        "{flash}"
+    );
+    let terms = api
+        .put(format!("{base}/api/v1/projects/ACME-SPRING/terms"))
+        .bearer_auth(&ptoken)
+        .json(&json!({"kind": "barter"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(terms.status(), StatusCode::BAD_REQUEST);
+    let body: Value = terms.json().await.unwrap();
+    assert!(
+        body["fields"]["kind"]
+            .as_str()
+            .unwrap()
+            .contains("time_and_materials"),
+        "{body}"
+    );
+    let client_billing = api
+        .put(format!(
+            "{base}/api/v1/clients/{}/billing",
+            project.client_id
+        ))
+        .bearer_auth(&ptoken)
+        .json(&json!({"legal_name": "Acme Productions Ltd", "currency": "EUR", "tax": "21"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(client_billing.status(), StatusCode::NO_CONTENT);
+
     // The reports: SVG charts and tables for the period, and their CSV.
     let reports = page(
         &producer,

@@ -9,9 +9,10 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use postflow_api_types::{
-    BudgetDto, BudgetInputDto, BudgetLineDto, DraftRequestDto, InvoiceDto, InvoiceLineDto,
-    IssueDto, LineInputDto, RateCardDto, RateCardInputDto, RateDto, RateInputDto, TaxGroupDto,
-    TimeEntryDto, TimeEntryInputDto, TimerDto, TimerStartDto, TimesheetDto,
+    BudgetDto, BudgetInputDto, BudgetLineDto, ClientBillingInputDto, DraftRequestDto, InvoiceDto,
+    InvoiceLineDto, InvoiceSeriesInputDto, IssueDto, LineInputDto, RateCardDto, RateCardInputDto,
+    RateDto, RateInputDto, TaxGroupDto, TermsInputDto, TimeEntryDto, TimeEntryInputDto, TimerDto,
+    TimerStartDto, TimesheetDto,
 };
 use postflow_app::billing::{self, DraftRequest, InvoiceView, LineDraft, RateDraft};
 use postflow_app::time::{self, EntryDraft, TimerDraft, WeekSheet};
@@ -39,6 +40,9 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(issue))
         .routes(routes!(credit_note))
         .routes(routes!(mark_paid))
+        .routes(routes!(create_series))
+        .routes(routes!(set_client_billing))
+        .routes(routes!(set_terms))
 }
 
 /// A decimal amount without the currency code (`311.67`).
@@ -579,4 +583,82 @@ async fn mark_paid(
     let actor = guard::actor_for(&state, &user).await?;
     billing::mark_paid(&state.app(), &actor, id).await?;
     view(&state, &actor, id).await
+}
+
+/// Creates an invoice series (its counter starts at 1). Producers only.
+#[utoipa::path(post, path = "/invoice-series", request_body = InvoiceSeriesInputDto,
+    responses((status = 204), (status = 400, body = ErrorDto), (status = 403, body = ErrorDto)))]
+async fn create_series(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiJson(input): ApiJson<InvoiceSeriesInputDto>,
+) -> Result<StatusCode, ApiError> {
+    let actor = guard::actor_for(&state, &user).await?;
+    billing::create_series(
+        &state.app(),
+        &actor,
+        postflow_store::billing::SeriesInput {
+            code: input.code,
+            prefix: input.prefix,
+            seller_name: input.seller_name,
+            seller_address: input.seller_address,
+            seller_tax_id: input.seller_tax_id,
+        },
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Sets a client's billing details (legal name, address, VAT id, currency, tax rate, card).
+#[utoipa::path(put, path = "/clients/{id}/billing", params(("id" = i64, Path, description = "Client id")), request_body = ClientBillingInputDto,
+    responses((status = 204), (status = 400, body = ErrorDto), (status = 404, body = ErrorDto)))]
+async fn set_client_billing(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(input): ApiJson<ClientBillingInputDto>,
+) -> Result<StatusCode, ApiError> {
+    let actor = guard::actor_for(&state, &user).await?;
+    billing::set_client_billing(
+        &state.app(),
+        &actor,
+        id,
+        &billing::ClientBillingDraft {
+            legal_name: input.legal_name,
+            address: input.address,
+            tax_id: input.tax_id,
+            currency: input.currency,
+            tax: input.tax,
+            rate_card_id: input.rate_card_id,
+        },
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Sets a project's commercial terms.
+#[utoipa::path(put, path = "/projects/{code}/terms", params(("code" = String, Path, description = "Project code")), request_body = TermsInputDto,
+    responses((status = 204), (status = 400, body = ErrorDto), (status = 409, body = ErrorDto)))]
+async fn set_terms(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiPath(code): ApiPath<String>,
+    ApiJson(input): ApiJson<TermsInputDto>,
+) -> Result<StatusCode, ApiError> {
+    let actor = guard::actor_for(&state, &user).await?;
+    billing::set_terms(
+        &state.app(),
+        &actor,
+        &code,
+        &billing::TermsDraft {
+            kind: input.kind,
+            fee: input.fee,
+            included_hours: input.included_hours,
+            included_rounds: input.included_rounds,
+            extra_round_price: input.extra_round_price,
+            rounds_used: input.rounds_used,
+        },
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -24,6 +24,11 @@ pub fn routes() -> Router<AppState> {
         .route("/billing", get(billing_page))
         .route("/billing/drafts", post(generate))
         .route("/billing/reports", get(reports_page))
+        .route("/billing/series", post(create_series))
+        .route("/billing/clients", post(set_client_billing))
+        .route("/billing/terms", post(set_terms))
+        .route("/billing/rate-cards", post(create_rate_card))
+        .route("/billing/rates", post(add_rate))
         .route("/billing/reports.csv", get(reports_csv))
         .route("/billing/invoices/{id}", get(invoice_page))
         .route("/billing/invoices/{id}/print", get(print_page))
@@ -63,6 +68,9 @@ struct BillingPage {
     projects: Vec<Choice>,
     series: Vec<Choice>,
     can_manage: bool,
+    clients: Vec<Choice>,
+    cards: Vec<Choice>,
+    rates: Vec<(String, String, String, String, String)>,
 }
 
 fn money(minor: i64, currency: &str) -> String {
@@ -112,12 +120,52 @@ async fn billing_page(
             label: format!("{} ({}…)", s.code, s.prefix),
         })
         .collect();
+    let clients = state
+        .store
+        .list_clients(false)
+        .await?
+        .into_iter()
+        .map(|c| Choice {
+            value: c.id.to_string(),
+            label: format!("{} {}", c.code, c.name),
+        })
+        .collect();
+    let mut cards = Vec::new();
+    let mut rates = Vec::new();
+    for card in billing::rate_cards(&state.app(), &actor).await? {
+        cards.push(Choice {
+            value: card.id.to_string(),
+            label: card.name.clone(),
+        });
+        for r in &card.rates {
+            let what = [
+                r.person_id.map(|p| format!("person {p}")),
+                r.role.clone(),
+                r.activity.clone(),
+                r.room_id.map(|p| format!("room {p}")),
+            ]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(", ");
+            rates.push((
+                card.name.clone(),
+                r.kind.as_str().to_string(),
+                what,
+                format!("{} / {}", r.amount, r.unit.as_str()),
+                r.effective_from.to_string(),
+            ));
+        }
+    }
     render(&BillingPage {
         chrome: Chrome::new(&who, "Billing"),
         rows: invoices.iter().map(row).collect(),
         projects,
         series,
         can_manage: postflow_core::access::can(&actor, Action::ManageBilling, None),
+        clients,
+        cards,
+        rates,
     })
 }
 
@@ -808,4 +856,193 @@ async fn reports_csv(
         billing::reports_csv(&r),
     )
         .into_response())
+}
+
+#[derive(Deserialize)]
+struct SeriesForm {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    prefix: String,
+    #[serde(default)]
+    seller_name: String,
+    #[serde(default)]
+    seller_address: String,
+    #[serde(default)]
+    seller_tax_id: String,
+}
+
+async fn create_series(
+    State(state): State<AppState>,
+    posted: Posted<SeriesForm>,
+) -> Result<Response, AppError> {
+    let Posted { who, form } = posted;
+    let actor = guard::actor_for(&state, &who.user).await?;
+    let input = postflow_store::billing::SeriesInput {
+        code: form.code,
+        prefix: form.prefix,
+        seller_name: form.seller_name,
+        seller_address: form.seller_address,
+        seller_tax_id: form.seller_tax_id,
+    };
+    let result = billing::create_series(&state.app(), &actor, input).await;
+    outcome(&state, "/billing", result, |s| {
+        format!("Invoice series {} created.", s.code)
+    })
+}
+
+#[derive(Deserialize)]
+struct ClientBillingForm {
+    client: i64,
+    #[serde(default)]
+    legal_name: String,
+    #[serde(default)]
+    address: String,
+    #[serde(default)]
+    tax_id: String,
+    #[serde(default)]
+    currency: String,
+    #[serde(default)]
+    tax: String,
+    #[serde(default)]
+    rate_card: String,
+}
+
+async fn set_client_billing(
+    State(state): State<AppState>,
+    posted: Posted<ClientBillingForm>,
+) -> Result<Response, AppError> {
+    let Posted { who, form } = posted;
+    let actor = guard::actor_for(&state, &who.user).await?;
+    let draft = billing::ClientBillingDraft {
+        legal_name: form.legal_name,
+        address: form.address,
+        tax_id: form.tax_id,
+        currency: form.currency,
+        tax: form.tax,
+        rate_card_id: form.rate_card.trim().parse().ok(),
+    };
+    let result = billing::set_client_billing(&state.app(), &actor, form.client, &draft).await;
+    outcome(&state, "/billing", result, |b| {
+        format!("Billing details of {} saved.", b.legal_name)
+    })
+}
+
+#[derive(Deserialize)]
+struct TermsForm {
+    #[serde(default)]
+    project: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    fee: String,
+    #[serde(default)]
+    included_hours: String,
+    #[serde(default)]
+    included_rounds: String,
+    #[serde(default)]
+    extra_round_price: String,
+    #[serde(default)]
+    rounds_used: String,
+}
+
+async fn set_terms(
+    State(state): State<AppState>,
+    posted: Posted<TermsForm>,
+) -> Result<Response, AppError> {
+    let Posted { who, form } = posted;
+    let actor = guard::actor_for(&state, &who.user).await?;
+    let count = |t: &str, field: &'static str| -> Result<u32, postflow_app::AppError> {
+        match t.trim() {
+            "" => Ok(0),
+            t => t.parse().map_err(|_| {
+                postflow_app::AppError::field(field, format!("{t:?} is not a number of rounds"))
+            }),
+        }
+    };
+    let result = async {
+        let draft = billing::TermsDraft {
+            kind: form.kind.clone(),
+            fee: form.fee.clone(),
+            included_hours: form.included_hours.clone(),
+            included_rounds: count(&form.included_rounds, "included_rounds")?,
+            extra_round_price: form.extra_round_price.clone(),
+            rounds_used: count(&form.rounds_used, "rounds_used")?,
+        };
+        billing::set_terms(&state.app(), &actor, &form.project, &draft).await
+    }
+    .await;
+    outcome(&state, "/billing", result, |t| {
+        format!("Terms saved: {}.", t.kind.replace('_', " "))
+    })
+}
+
+#[derive(Deserialize)]
+struct CardForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    client: String,
+    #[serde(default)]
+    currency: String,
+}
+
+async fn create_rate_card(
+    State(state): State<AppState>,
+    posted: Posted<CardForm>,
+) -> Result<Response, AppError> {
+    let Posted { who, form } = posted;
+    let actor = guard::actor_for(&state, &who.user).await?;
+    let result = billing::create_rate_card(
+        &state.app(),
+        &actor,
+        &form.name,
+        form.client.trim().parse().ok(),
+        &form.currency,
+    )
+    .await;
+    outcome(&state, "/billing", result, |_| {
+        format!("Rate card {} created.", form.name.trim())
+    })
+}
+
+#[derive(Deserialize)]
+struct RateForm {
+    card: i64,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    unit: String,
+    #[serde(default)]
+    person: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    activity: String,
+    #[serde(default)]
+    room: String,
+    #[serde(default)]
+    amount: String,
+    #[serde(default)]
+    effective_from: String,
+}
+
+async fn add_rate(
+    State(state): State<AppState>,
+    posted: Posted<RateForm>,
+) -> Result<Response, AppError> {
+    let Posted { who, form } = posted;
+    let actor = guard::actor_for(&state, &who.user).await?;
+    let draft = postflow_app::billing::RateDraft {
+        kind: form.kind,
+        unit: form.unit,
+        person_id: form.person.trim().parse().ok(),
+        role: form.role,
+        activity: form.activity,
+        room_id: form.room.trim().parse().ok(),
+        amount: form.amount,
+        effective_from: form.effective_from,
+    };
+    let result = billing::add_rate(&state.app(), &actor, form.card, &draft).await;
+    outcome(&state, "/billing", result, |_| "Rate added.".into())
 }
