@@ -954,3 +954,203 @@ pub fn run_bench_proxy(args: BenchProxyArgs) -> anyhow::Result<std::process::Exi
         Ok(std::process::ExitCode::SUCCESS)
     })
 }
+
+/// How a delivery profile's master is encoded: the container and the codec settings a file
+/// must have to pass that profile's checks. Profiles without settings here cannot be encoded
+/// for (their masters come from the finishing suite).
+pub fn delivery_encode_args(profile: &str) -> Option<(&'static str, &'static [&'static str])> {
+    const WEB: &[&str] = &[
+        "-c:v",
+        "libx264",
+        "-profile:v",
+        "high",
+        "-preset",
+        "veryfast",
+        "-crf",
+        "18",
+        "-pix_fmt",
+        "yuv420p",
+        "-color_primaries",
+        "bt709",
+        "-color_trc",
+        "bt709",
+        "-colorspace",
+        "bt709",
+        "-c:a",
+        "aac",
+        "-b:a",
+        "320k",
+        "-ar",
+        "48000",
+        "-movflags",
+        "+faststart",
+    ];
+    const MASTER: &[&str] = &[
+        "-c:v",
+        "prores_ks",
+        "-profile:v",
+        "3",
+        "-pix_fmt",
+        "yuv422p10le",
+        "-color_primaries",
+        "bt709",
+        "-color_trc",
+        "bt709",
+        "-colorspace",
+        "bt709",
+        "-c:a",
+        "pcm_s24le",
+        "-ar",
+        "48000",
+    ];
+    match profile {
+        "youtube" | "instagram" | "tiktok" | "basic" => Some(("mp4", WEB)),
+        "netflix-master" => Some(("mov", MASTER)),
+        _ => None,
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DeliveryPayload {
+    source: PathBuf,
+    deliverable_id: i64,
+    /// Default: a `deliverables` folder beside the source.
+    #[serde(default)]
+    dest_dir: Option<PathBuf>,
+}
+
+/// `delivery_encode`: encodes a master for a deliverable with its first profile's settings,
+/// runs QC against every profile of the deliverable and attaches the run
+/// (`app::delivery::record_qc_run`, which keeps the deliverable open when it fails). A failed
+/// QC fails the job for good, naming the failed checks. Needs a worker on the database.
+pub struct DeliveryEncode;
+
+impl JobHandler for DeliveryEncode {
+    fn kind(&self) -> &'static str {
+        "delivery_encode"
+    }
+    fn run<'a>(&'a self, run: &'a JobRun) -> BoxFuture<'a, Result<(), JobError>> {
+        Box::pin(async move {
+            use postflow_qc::{profile::ProfileSet, DeclaredLayout, QcOptions, Verdict};
+            let p: DeliveryPayload = super::worker::payload(&run.job)?;
+            let super::queue::Queue::Store(store) = &run.queue else {
+                return Err(JobError::permanent(
+                    "delivery encodes attach QC runs in the database; run them on a worker with --data-dir or --database-url",
+                ));
+            };
+            let project_id = run.job.project_id.ok_or_else(|| {
+                JobError::permanent("a delivery encode belongs to a project; queue it with one")
+            })?;
+            let project = store
+                .project_by_id(project_id)
+                .await
+                .map_err(|e| format!("cannot read the project: {e}"))?
+                .ok_or_else(|| JobError::permanent("the job's project no longer exists"))?;
+            let deliverable = store
+                .deliverable_in(project_id, p.deliverable_id)
+                .await
+                .map_err(|e| format!("cannot read the deliverable: {e}"))?
+                .ok_or_else(|| {
+                    JobError::permanent(format!(
+                        "{} has no deliverable {}",
+                        project.code, p.deliverable_id
+                    ))
+                })?;
+            let names = deliverable.profile_names();
+            let first = names.first().cloned().unwrap_or_else(|| "basic".into());
+            let (container, settings) = delivery_encode_args(&first).ok_or_else(|| {
+                JobError::permanent(format!(
+                    "there are no encode settings for the delivery profile {first:?}; encode its master in the finishing suite and run postflow qc on it"
+                ))
+            })?;
+            let set = ProfileSet::builtin();
+            let mut profiles = Vec::new();
+            for name in &names {
+                profiles.push(
+                    set.get(name)
+                        .map_err(|e| JobError::permanent(e.to_string()))?
+                        .clone(),
+                );
+            }
+            let facts = probe_source(&p.source).await?;
+            let stem = stem_of(&p.source)?;
+            let dest_dir = p.dest_dir.clone().unwrap_or_else(|| {
+                p.source
+                    .parent()
+                    .unwrap_or(Path::new("."))
+                    .join("deliverables")
+            });
+            ensure_dir(&dest_dir)?;
+            let name = format!("{stem}_{first}.{container}");
+            let target = dest_dir.join(&name);
+            let partial = Partial::new(&dest_dir, &name);
+            let mut args: Vec<String> = [
+                "-nostdin",
+                "-hide_banner",
+                "-v",
+                "error",
+                "-y",
+                "-progress",
+                "pipe:1",
+                "-nostats",
+                "-i",
+            ]
+            .map(String::from)
+            .to_vec();
+            args.push(p.source.display().to_string());
+            args.extend(["-map", "0:v:0", "-map", "0:a?"].map(String::from));
+            args.extend(settings.iter().map(|s| s.to_string()));
+            push_identity(&mut args, &facts);
+            args.extend(["-f".to_string(), container.to_string()]);
+            args.push(partial.path.display().to_string());
+            encode_into_place(run, &args, &facts, &p.source, partial, &target).await?;
+
+            run.set_progress(999, "checking");
+            let mut opts = QcOptions::new(profiles);
+            if let Some(l) = &deliverable.layout {
+                opts.declared_layout = DeclaredLayout::parse(l);
+            }
+            let file = target.clone();
+            let report =
+                tokio::task::spawn_blocking(move || postflow_qc::run_qc(&file, &opts, &mut |_| {}))
+                    .await
+                    .map_err(|e| format!("QC stopped: {e}"))?
+                    .map_err(|e| JobError::from(format!("QC could not read the encode: {e}")))?;
+            let failed: Vec<String> = report
+                .checks
+                .iter()
+                .filter(|c| c.status == postflow_qc::CheckStatus::Fail)
+                .map(|c| c.id.clone())
+                .collect();
+            let passed = report.status == Verdict::Pass;
+            let ctx = postflow_app::Context::new(store.clone());
+            let recorded = postflow_app::delivery::record_qc_run(
+                &ctx,
+                &postflow_app::access::local_operator(),
+                &project.code,
+                deliverable.id,
+                report,
+            )
+            .await
+            .map_err(|e| format!("cannot attach the QC run: {e}"))?;
+            run.log(&format!(
+                "wrote {}; QC run {} attached to {}/{}: {}",
+                target.display(),
+                recorded.run.id,
+                project.code,
+                deliverable.id,
+                if passed { "pass" } else { "fail" }
+            ))
+            .await?;
+            if passed {
+                Ok(())
+            } else {
+                Err(JobError::permanent(format!(
+                    "the encode failed QC ({}); the deliverable stays open",
+                    failed.join(", ")
+                )))
+            }
+        })
+    }
+}

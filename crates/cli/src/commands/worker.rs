@@ -144,6 +144,7 @@ impl Registry {
         r.add(Arc::new(AlwaysFail));
         r.add(Arc::new(super::media::Proxy));
         r.add(Arc::new(super::media::ReviewCopy));
+        r.add(Arc::new(super::media::DeliveryEncode));
         r
     }
     pub fn add(&mut self, handler: Arc<dyn JobHandler>) {
