@@ -71,6 +71,8 @@ enum BenchCommand {
     Plan(commands::plan::BenchPlanArgs),
     /// Workers draining a queue of short jobs: claim overhead, throughput, each job once.
     Jobs(commands::worker::BenchJobsArgs),
+    /// The same proxy ffmpeg command by hand and through a `proxy` job, side by side.
+    Proxy(commands::media::BenchProxyArgs),
     /// The resource-constrained scheduler on PSPLIB j30/j60/j120 vs. OR-Tools CP-SAT.
     Rcpsp(commands::rcpsp::BenchRcpspArgs),
     /// Every PSPLIB instance of a directory, validated, vs. the optima and OR-Tools CP-SAT.
@@ -97,6 +99,7 @@ fn main() -> ExitCode {
         Command::Worker(a) => commands::worker::run_worker(a),
         Command::Job(c) => commands::worker::run_job(c),
         Command::Bench(BenchCommand::Jobs(a)) => commands::worker::run_bench_jobs(a),
+        Command::Bench(BenchCommand::Proxy(a)) => commands::media::run_bench_proxy(a),
         Command::Bench(BenchCommand::Rcpsp(a)) => commands::rcpsp::run_bench_rcpsp(a),
         Command::Bench(BenchCommand::Psplib(a)) => commands::rcpsp::run_bench_psplib(a),
         Command::Bench(BenchCommand::Studio(a)) => commands::schedule::run_bench_studio(a),
