@@ -659,9 +659,9 @@ pub async fn generate_draft(ctx: &Context, actor: &Actor, req: &DraftRequest) ->
             unapproved += 1;
             continue;
         }
-        if !titles.contains_key(&e.user_id) {
+        if let std::collections::hash_map::Entry::Vacant(slot) = titles.entry(e.user_id) {
             let title = tx.user_by_id(e.user_id).await?.and_then(|u| u.title);
-            titles.insert(e.user_id, title);
+            slot.insert(title);
         }
         let activity = activities.get(&e.activity_id).cloned().unwrap_or_default();
         let rate = rate_for(
@@ -1248,11 +1248,8 @@ pub async fn budget_report(
     let mut per_stage: HashMap<String, Actual> = HashMap::new();
     let mut titles: HashMap<i64, Option<String>> = HashMap::new();
     for e in &entries {
-        if !titles.contains_key(&e.user_id) {
-            titles.insert(
-                e.user_id,
-                ctx.store.user_by_id(e.user_id).await?.and_then(|u| u.title),
-            );
+        if let std::collections::hash_map::Entry::Vacant(slot) = titles.entry(e.user_id) {
+            slot.insert(ctx.store.user_by_id(e.user_id).await?.and_then(|u| u.title));
         }
         let activity = activities.get(&e.activity_id).cloned().unwrap_or_default();
         let work = Work {
@@ -1441,7 +1438,7 @@ pub async fn reports(
     let mut titles: HashMap<i64, Option<String>> = HashMap::new();
     let mut cards_of: HashMap<i64, (Vec<RateCard>, Currency)> = HashMap::new();
     for e in &entries {
-        if !cards_of.contains_key(&e.project_id) {
+        if let std::collections::hash_map::Entry::Vacant(slot) = cards_of.entry(e.project_id) {
             let project = store.project_by_id(e.project_id).await?;
             let billing = match &project {
                 Some(p) => store.client_billing(p.client_id).await?,
@@ -1460,11 +1457,10 @@ pub async fn reports(
                     (studio, currency)
                 }
             };
-            cards_of.insert(e.project_id, (cards, currency));
+            slot.insert((cards, currency));
         }
-        if !titles.contains_key(&e.user_id) {
-            titles.insert(
-                e.user_id,
+        if let std::collections::hash_map::Entry::Vacant(slot) = titles.entry(e.user_id) {
+            slot.insert(
                 users
                     .iter()
                     .find(|u| u.id == e.user_id)

@@ -188,11 +188,7 @@ async fn a_person_has_one_running_timer(store: &Store) {
     let (a, b) = tokio::join!(store.start_timer(timer("a")), store.start_timer(timer("b")));
     let wins = [a.is_ok(), b.is_ok()].iter().filter(|w| **w).count();
     assert_eq!(wins, 1);
-    let err = if a.is_err() {
-        a.unwrap_err()
-    } else {
-        b.unwrap_err()
-    };
+    let err = a.err().or(b.err()).unwrap();
     assert!(
         matches!(&err, StoreError::Conflict(m) if m.contains("already running")),
         "{err}"

@@ -405,9 +405,9 @@ fn share_out(tax: i128, members: &[usize], nets: &[i64], bp: i128, out: &mut [i6
     // Positive leftovers go to the largest positive remainders, negative ones to the most
     // negative; earlier lines first on ties. Stable sort keeps the line order.
     if left > 0 {
-        remainders.sort_by(|a, b| b.0.cmp(&a.0));
+        remainders.sort_by_key(|r| std::cmp::Reverse(r.0));
     } else {
-        remainders.sort_by(|a, b| a.0.cmp(&b.0));
+        remainders.sort_by_key(|r| r.0);
     }
     // |left| ≤ number of members (each truncation loses < 1 and the rounding adds ≤ 1), but
     // loop round-robin so no input can leave cents unassigned.

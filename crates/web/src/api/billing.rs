@@ -65,14 +65,14 @@ async fn entry_dtos(
     let mut codes: HashMap<i64, String> = HashMap::new();
     let mut out = Vec::with_capacity(entries.len());
     for e in entries {
-        if !codes.contains_key(&e.project_id) {
+        if let std::collections::hash_map::Entry::Vacant(slot) = codes.entry(e.project_id) {
             let code = state
                 .store
                 .project_by_id(e.project_id)
                 .await?
                 .map(|p| p.code)
                 .unwrap_or_default();
-            codes.insert(e.project_id, code);
+            slot.insert(code);
         }
         out.push(TimeEntryDto {
             id: e.id,
@@ -296,7 +296,7 @@ async fn create_rate_card(
         .store
         .rate_card(id)
         .await?
-        .ok_or_else(|| crate::AppError::NotFound)?;
+        .ok_or(crate::AppError::NotFound)?;
     Ok((StatusCode::CREATED, Json(card_dto(card))))
 }
 
@@ -329,7 +329,7 @@ async fn add_rate(
         .store
         .rate_card(id)
         .await?
-        .ok_or_else(|| crate::AppError::NotFound)?;
+        .ok_or(crate::AppError::NotFound)?;
     Ok((StatusCode::CREATED, Json(card_dto(card))))
 }
 

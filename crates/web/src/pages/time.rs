@@ -128,14 +128,14 @@ async fn time_page(
     let mut codes: HashMap<i64, String> = HashMap::new();
     let mut rows = Vec::new();
     for e in &sheet.entries {
-        if !codes.contains_key(&e.project_id) {
+        if let std::collections::hash_map::Entry::Vacant(slot) = codes.entry(e.project_id) {
             let code = state
                 .store
                 .project_by_id(e.project_id)
                 .await?
                 .map(|p| p.code)
                 .unwrap_or_default();
-            codes.insert(e.project_id, code);
+            slot.insert(code);
         }
         rows.push(Row {
             id: e.id,
