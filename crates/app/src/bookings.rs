@@ -438,6 +438,27 @@ pub async fn list(ctx: &Context, actor: &Actor, query: &BookingQuery) -> Result<
 /// for the board and the dashboard. A task's predecessors come from the plan's forecast.
 pub async fn conflicts(ctx: &Context, actor: &Actor, today: NaiveDate) -> Result<Vec<Conflict>> {
     access::studio(actor, Action::ViewStudio)?;
+    conflicts_with(ctx, actor, today, None).await
+}
+
+/// [`conflicts`] over plans the caller already computed (the cockpit's), so no plan is
+/// scheduled twice.
+pub async fn conflicts_in(
+    ctx: &Context,
+    actor: &Actor,
+    today: NaiveDate,
+    plans: &[plan::PlanSummary],
+) -> Result<Vec<Conflict>> {
+    access::studio(actor, Action::ViewStudio)?;
+    conflicts_with(ctx, actor, today, Some(plans)).await
+}
+
+async fn conflicts_with(
+    ctx: &Context,
+    actor: &Actor,
+    today: NaiveDate,
+    plans: Option<&[plan::PlanSummary]>,
+) -> Result<Vec<Conflict>> {
     let from = today.and_hms_opt(0, 0, 0).expect("midnight").and_utc();
     let bookings = ctx
         .store
@@ -476,7 +497,15 @@ pub async fn conflicts(ctx: &Context, actor: &Actor, today: NaiveDate) -> Result
         bookings.iter().filter_map(|b| b.task_id).collect();
     let mut tasks = Vec::new();
     if !booked_tasks.is_empty() {
-        for summary in plan::studio(ctx, actor, today).await? {
+        let computed;
+        let plans = match plans {
+            Some(p) => p,
+            None => {
+                computed = plan::studio(ctx, actor, today).await?;
+                &computed[..]
+            }
+        };
+        for summary in plans {
             let p = &summary.plan;
             for t in p.tasks.iter().filter(|t| booked_tasks.contains(&t.id)) {
                 let mut earliest: Option<(NaiveDate, Vec<String>)> = None;

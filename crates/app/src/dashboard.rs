@@ -25,11 +25,16 @@ pub struct Cockpit {
     pub shortfalls: usize,
     /// The actor's own open tasks.
     pub my_open_tasks: usize,
+    /// Booking conflicts to resolve (over-booked resources, days off, …), each with its fix.
+    pub booking_conflicts: Vec<postflow_core::booking::Conflict>,
 }
 
 pub async fn cockpit(ctx: &Context, actor: &Actor, today: NaiveDate) -> Result<Cockpit> {
     let plans = plan::studio(ctx, actor, today).await?;
-    let mut out = Cockpit::default();
+    let mut out = Cockpit {
+        booking_conflicts: crate::bookings::conflicts_in(ctx, actor, today, &plans).await?,
+        ..Cockpit::default()
+    };
     for summary in plans {
         let id = summary.plan.project_id;
         let mut failed_qc = 0;

@@ -415,4 +415,9 @@ async fn overlapping_pencils_and_weekend_bookings_are_conflicts_with_fixes(store
         "{found:#?}"
     );
     assert!(found.iter().all(|c| !c.fix.is_empty()));
+    // The cockpit counts the same conflicts.
+    let cockpit = postflow_app::dashboard::cockpit(&ctx, &producer, today)
+        .await
+        .unwrap();
+    assert_eq!(cockpit.booking_conflicts, found);
 }

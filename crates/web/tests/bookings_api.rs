@@ -27,6 +27,7 @@ macro_rules! both {
 both!(
     a_double_booking_is_409_naming_the_booking_it_collides_with,
     clients_and_artists_cannot_book_and_clients_see_no_resources,
+    clients_get_no_resource_page_board_or_booking_form,
 );
 
 async fn token(app: &TestApp, email: &str) -> String {
@@ -259,4 +260,81 @@ async fn clients_and_artists_cannot_book_and_clients_see_no_resources(app: TestA
         .unwrap()
         .iter()
         .all(|r| r.get("cost_rate_minor").is_none()));
+}
+
+async fn clients_get_no_resource_page_board_or_booking_form(app: TestApp) {
+    let producer = token(&app, "producer@demo.postflow").await;
+    let bay = bay_id(&app, &producer).await;
+    let client = signed_in(&app, "client@acme.example").await;
+    for path in [
+        "/resources".to_string(),
+        format!("/resources/{bay}"),
+        "/board".into(),
+        "/board?view=month".into(),
+    ] {
+        let r = client
+            .get(format!("{}{path}", app.base))
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            matches!(r.status(), StatusCode::FORBIDDEN | StatusCode::NOT_FOUND),
+            "client GET {path}: {}",
+            r.status()
+        );
+        let body = r.text().await.unwrap();
+        assert!(
+            !body.contains("Edit Bay"),
+            "client GET {path} shows no resource"
+        );
+    }
+    let csrf = csrf_of(&client, &format!("{}/", app.base)).await;
+    for path in [
+        format!("/resources/{bay}/bookings"),
+        "/resources".to_string(),
+        format!("/resources/{bay}"),
+        "/bookings/1/move".into(),
+        "/bookings/1/cancel".into(),
+    ] {
+        let r = client
+            .post(format!("{}{path}", app.base))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("project", "ACME-SPRING"),
+                ("start", "2031-08-01T09:00"),
+                ("end", "2031-08-01T10:00"),
+                ("name", "Mine"),
+                ("kind", "edit_bay"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            matches!(r.status(), StatusCode::FORBIDDEN | StatusCode::NOT_FOUND),
+            "client POST {path}: {}",
+            r.status()
+        );
+    }
+    // The producer sees the board with the demo's bookings and its conflicts on the dashboard.
+    let producer = signed_in(&app, "producer@demo.postflow").await;
+    let board = producer
+        .get(format!("{}/board", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(board.status(), StatusCode::OK);
+    let html = board.text().await.unwrap();
+    assert!(
+        html.contains("<svg") && html.contains("Edit Bay 1"),
+        "{html}"
+    );
+    let home = producer
+        .get(format!("{}/", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(home.contains("id=\"count-booking-conflicts\""), "{home}");
 }

@@ -469,6 +469,8 @@ struct DashboardPage {
     my_open_tasks: usize,
     cockpit: Vec<CockpitRow>,
     projects: Vec<ProjectRow>,
+    /// Booking conflicts (problem, fix), from `app::bookings`.
+    booking_conflicts: Vec<(String, String)>,
 }
 
 async fn dashboard(State(state): State<AppState>, who: CurrentUser) -> Result<Response, AppError> {
@@ -490,6 +492,7 @@ async fn dashboard(State(state): State<AppState>, who: CurrentUser) -> Result<Re
             my_open_tasks: 0,
             cockpit: Vec::new(),
             projects: rows,
+            booking_conflicts: Vec::new(),
         });
     }
     let c = postflow_app::dashboard::cockpit(&state.app(), &actor, today).await?;
@@ -531,5 +534,10 @@ async fn dashboard(State(state): State<AppState>, who: CurrentUser) -> Result<Re
         my_open_tasks: c.my_open_tasks,
         cockpit,
         projects: Vec::new(),
+        booking_conflicts: c
+            .booking_conflicts
+            .iter()
+            .map(|k| (k.problem.clone(), k.fix.clone()))
+            .collect(),
     })
 }
