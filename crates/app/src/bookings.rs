@@ -416,9 +416,8 @@ pub async fn list(ctx: &Context, actor: &Actor, query: &BookingQuery) -> Result<
     let mut projects: BTreeMap<i64, Option<Project>> = BTreeMap::new();
     let mut out = Vec::new();
     for b in rows {
-        if !projects.contains_key(&b.project_id) {
-            let p = ctx.store.project_by_id(b.project_id).await?;
-            projects.insert(b.project_id, p);
+        if let std::collections::btree_map::Entry::Vacant(slot) = projects.entry(b.project_id) {
+            slot.insert(ctx.store.project_by_id(b.project_id).await?);
         }
         let project = projects[&b.project_id]
             .as_ref()

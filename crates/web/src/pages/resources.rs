@@ -149,6 +149,9 @@ async fn create(State(state): State<AppState>, posted: Posted<Form>) -> Result<R
     }
 }
 
+/// A booking on a day of the resource's calendar: (id, from–to, status, project, note).
+type DayLine = (i64, String, &'static str, String, String);
+
 // --- one resource -----------------------------------------------------------------------------
 
 #[derive(Template)]
@@ -166,7 +169,7 @@ struct ResourcePage {
     booking_errors: FieldErrors,
     booking_refusal: Option<String>,
     /// (date, bookings that day as (id, from–to, status, project, note)).
-    days: Vec<(NaiveDate, Vec<(i64, String, &'static str, String, String)>)>,
+    days: Vec<(NaiveDate, Vec<DayLine>)>,
     days_off: Vec<(NaiveDate, String)>,
     conflicts: Vec<Conflict>,
     projects: Vec<(String, String)>,
@@ -243,8 +246,7 @@ async fn resource_with(
         },
     )
     .await?;
-    let mut by_day: BTreeMap<NaiveDate, Vec<(i64, String, &'static str, String, String)>> =
-        BTreeMap::new();
+    let mut by_day: BTreeMap<NaiveDate, Vec<DayLine>> = BTreeMap::new();
     for b in &listed {
         let first = b.booking.starts_at.date_naive();
         let last = (b.booking.ends_at - Duration::seconds(1)).date_naive();
@@ -445,7 +447,7 @@ async fn move_chosen_booking(
 }
 
 async fn move_with(state: &AppState, posted: &Posted<Form>, id: i64) -> Result<Response, AppError> {
-    let actor = guard::actor_for(&state, &posted.who.user).await?;
+    let actor = guard::actor_for(state, &posted.who.user).await?;
     let f = &posted.form;
     let some = |name: &str| Some(field(f, name).to_string()).filter(|v| !v.trim().is_empty());
     let edit = BookingEdit {
