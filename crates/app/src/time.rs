@@ -592,3 +592,122 @@ mod tests {
         assert_eq!(hours_minutes(450), "7:30");
     }
 }
+
+/// A confirmed booking of the person (a resource linked to them), offered as a time entry the
+/// person confirms with the hours actually worked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Proposal {
+    pub booking_id: i64,
+    pub project_code: String,
+    pub resource: String,
+    /// The day it starts (UTC).
+    pub date: NaiveDate,
+    /// The booked length, capped at 24 hours.
+    pub minutes: i64,
+}
+
+/// The note an entry confirmed from a booking carries; it marks the booking as logged.
+fn booking_note(booking_id: i64) -> String {
+    format!("booking {booking_id}:")
+}
+
+/// The person's confirmed bookings in the week of `day` not logged yet.
+pub async fn proposals(ctx: &Context, actor: &Actor, day: NaiveDate) -> Result<Vec<Proposal>> {
+    use postflow_store::bookings::BookingFilter;
+    let start = week_start(day);
+    let from = start.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
+    let to = from + chrono::Duration::days(7);
+    let logged: Vec<String> = ctx
+        .store
+        .time_entries(&TimeFilter {
+            user_id: Some(actor.user_id),
+            ..Default::default()
+        })
+        .await?
+        .into_iter()
+        .map(|e| e.note)
+        .collect();
+    let mut out = Vec::new();
+    for r in ctx.store.resources(false).await? {
+        if r.user_id != Some(actor.user_id) {
+            continue;
+        }
+        let bookings = ctx
+            .store
+            .list_bookings(&BookingFilter {
+                resource_id: Some(r.id),
+                from: Some(from),
+                to: Some(to),
+                ..Default::default()
+            })
+            .await?;
+        for b in bookings {
+            if b.status != "confirmed" || b.starts_at < from || b.starts_at >= to {
+                continue;
+            }
+            let note = booking_note(b.id);
+            if logged.iter().any(|n| n.starts_with(&note)) {
+                continue;
+            }
+            let code = ctx
+                .store
+                .project_by_id(b.project_id)
+                .await?
+                .map(|p| p.code)
+                .unwrap_or_default();
+            out.push(Proposal {
+                booking_id: b.id,
+                project_code: code,
+                resource: r.name.clone(),
+                date: b.starts_at.date_naive(),
+                minutes: (b.ends_at - b.starts_at)
+                    .num_minutes()
+                    .clamp(1, DAY_MINUTES),
+            });
+        }
+    }
+    out.sort_by_key(|p| (p.date, p.booking_id));
+    Ok(out)
+}
+
+/// Logs a proposed booking as the person's time: `duration` is what was actually worked (empty:
+/// the booked length), under the same rules as any entry.
+pub async fn confirm_proposal(
+    ctx: &Context,
+    actor: &Actor,
+    booking_id: i64,
+    activity_id: i64,
+    duration: &str,
+) -> Result<TimeEntry> {
+    let day = ctx
+        .store
+        .booking(booking_id)
+        .await?
+        .map(|b| b.starts_at.date_naive())
+        .ok_or_else(|| AppError::NotFound(format!("booking {booking_id}")))?;
+    let proposal = proposals(ctx, actor, day)
+        .await?
+        .into_iter()
+        .find(|p| p.booking_id == booking_id)
+        .ok_or_else(|| {
+            AppError::Conflict(format!(
+                "booking {booking_id} is not a confirmed booking of yours waiting to be logged"
+            ))
+        })?;
+    let duration = if duration.trim().is_empty() {
+        format!("{}m", proposal.minutes)
+    } else {
+        duration.to_string()
+    };
+    let draft = EntryDraft {
+        project_code: proposal.project_code.clone(),
+        user_id: None,
+        task_key: String::new(),
+        activity_id,
+        date: proposal.date.to_string(),
+        duration,
+        billable: true,
+        note: format!("{} {}", booking_note(booking_id), proposal.resource),
+    };
+    log_time(ctx, actor, &draft).await
+}

@@ -22,6 +22,7 @@ use support::{actor, client, user};
 backends!(
     time_to_paid_invoice_with_fixed_fee_overflow_and_extra_rounds,
     reports_match_a_seeded_week_with_known_utilization_and_profitability,
+    confirmed_bookings_are_proposed_and_logged_with_the_hours_worked,
 );
 
 fn d(s: &str) -> NaiveDate {
@@ -732,4 +733,110 @@ async fn reports_match_a_seeded_week_with_known_utilization_and_profitability(st
         .unwrap();
     assert!(later.profitability.is_empty() && later.by_activity.is_empty());
     assert_eq!(later.utilization[0].permille, Some(0));
+}
+
+async fn confirmed_bookings_are_proposed_and_logged_with_the_hours_worked(store: &Store) {
+    use postflow_store::bookings::{BookingStatus, NewBooking};
+    let ctx = Context::new(store.clone());
+    let paula = actor(
+        store,
+        &user(store, "paula@studio.test", Role::Producer, None).await,
+    )
+    .await;
+    let acme = client(store, "ACME").await;
+    let project = store
+        .create_project(ProjectInput {
+            code: Code::parse("ACME-SPOT").unwrap(),
+            name: "Spring spot".into(),
+            client_id: acme,
+            status: ProjectStatus::Editorial,
+            start_date: None,
+            due_date: None,
+        })
+        .await
+        .unwrap();
+    let mia_user = person(store, "mia@studio.test", "Colorist").await;
+    store
+        .add_project_member(project.id, mia_user.id)
+        .await
+        .unwrap();
+    let mia = actor(store, &mia_user).await;
+    let grading = time::seed_activities(&ctx, &paula)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|a| a.name == "Color grading")
+        .unwrap()
+        .id;
+    let suite = store
+        .insert_resource(postflow_store::studio::ResourceInput {
+            name: "Mia".into(),
+            kind: "person".into(),
+            capacity: 1,
+            user_id: Some(mia_user.id),
+            calendar: "always".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let at = |h: u32| Utc.with_ymd_and_hms(2026, 11, 18, h, 0, 0).unwrap();
+    let tx = store.begin().await.unwrap();
+    let mut ids = Vec::new();
+    for (status, start, end) in [
+        (BookingStatus::Confirmed, 9, 17),
+        (BookingStatus::Preliminary, 17, 19),
+    ] {
+        let b = tx
+            .insert_booking(NewBooking {
+                resource_id: suite.id,
+                project_id: project.id,
+                task_id: None,
+                starts_at: at(start),
+                ends_at: at(end),
+                units: 1,
+                status,
+                note: String::new(),
+                created_by: None,
+            })
+            .await
+            .unwrap()
+            .unwrap();
+        ids.push(b.id);
+    }
+    tx.commit().await.unwrap();
+    // Only the confirmed booking is proposed, with its booked 8 hours.
+    let proposed = time::proposals(&ctx, &mia, d("2026-11-16")).await.unwrap();
+    assert_eq!(proposed.len(), 1);
+    assert_eq!(
+        (
+            proposed[0].booking_id,
+            proposed[0].minutes,
+            proposed[0].date
+        ),
+        (ids[0], 480, d("2026-11-18"))
+    );
+    assert!(time::proposals(&ctx, &paula, d("2026-11-16"))
+        .await
+        .unwrap()
+        .is_empty());
+    // Mia worked 7 hours of it.
+    let entry = time::confirm_proposal(&ctx, &mia, ids[0], grading, "7:00")
+        .await
+        .unwrap();
+    assert_eq!(
+        (entry.minutes, entry.work_date, entry.project_id),
+        (420, d("2026-11-18"), project.id)
+    );
+    assert!(time::proposals(&ctx, &mia, d("2026-11-18"))
+        .await
+        .unwrap()
+        .is_empty());
+    let again = time::confirm_proposal(&ctx, &mia, ids[0], grading, "")
+        .await
+        .unwrap_err();
+    assert!(message(again).contains("not a confirmed booking of yours waiting"));
+    let preliminary = time::confirm_proposal(&ctx, &mia, ids[1], grading, "")
+        .await
+        .unwrap_err();
+    assert!(matches!(preliminary, AppError::Conflict(_)));
 }

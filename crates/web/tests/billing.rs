@@ -271,6 +271,61 @@ async fn time_is_logged_approved_invoiced_and_printed(app: TestApp) {
         StatusCode::FORBIDDEN
     );
 
+    // A confirmed booking of the editor is proposed on the time page and logged as worked.
+    let me = app
+        .store
+        .insert_resource(postflow_store::studio::ResourceInput {
+            name: "Edit 2".into(),
+            kind: "edit_bay".into(),
+            capacity: 1,
+            user_id: Some(editor_user.id),
+            calendar: "always".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let tx = app.store.begin().await.unwrap();
+    let booking = tx
+        .insert_booking(postflow_store::bookings::NewBooking {
+            resource_id: me.id,
+            project_id: project.id,
+            task_id: None,
+            starts_at: "2026-12-08T09:00:00Z".parse().unwrap(),
+            ends_at: "2026-12-08T17:00:00Z".parse().unwrap(),
+            units: 1,
+            status: postflow_store::bookings::BookingStatus::Confirmed,
+            note: String::new(),
+            created_by: None,
+        })
+        .await
+        .unwrap()
+        .unwrap();
+    tx.commit().await.unwrap();
+    let html = page(&editor, &format!("{base}/time?week=2026-12-08")).await;
+    assert!(
+        html.contains(&format!("data-booking=\"{}\"", booking.id)),
+        "{html}"
+    );
+    let confirm = [
+        ("activity", editing_s.as_str()),
+        ("duration", "6:00"),
+        ("week", "2026-12-07"),
+    ];
+    let (_, flash) = post(
+        &editor,
+        &base,
+        "/time?week=2026-12-08",
+        &format!("/time/proposals/{}/confirm", booking.id),
+        &confirm,
+    )
+    .await;
+    assert_eq!(flash, "Logged 6:00 from the booking.");
+    let html = page(&editor, &format!("{base}/time?week=2026-12-08")).await;
+    assert!(
+        !html.contains("data-booking=") && html.contains("<strong>6:00</strong>"),
+        "{html}"
+    );
+
     // The producer approves the week and drafts the invoice from it.
     let producer = signed_in(&app, "producer@demo.postflow").await;
     let week = format!("/time?week=2026-11-02&user={}", editor_user.id);

@@ -27,6 +27,7 @@ pub fn routes() -> Router<AppState> {
         .route("/time/timer/start-last", post(start_last))
         .route("/time/timer/stop", post(stop_timer))
         .route("/time/approve", post(approve))
+        .route("/time/proposals/{id}/confirm", post(confirm_proposal))
 }
 
 /// The sentence a refusal shows: the first refused field's own words, or the error's.
@@ -102,6 +103,8 @@ struct TimePage {
     people: Vec<Choice>,
     timer: Option<String>,
     today: String,
+    /// Confirmed bookings of the person's own week waiting to be logged.
+    proposals: Vec<(i64, String, String, String)>,
 }
 
 #[derive(Deserialize, Default)]
@@ -198,7 +201,24 @@ async fn time_page(
         }
         None => None,
     };
+    let proposals = if sheet.user_id == who.user.id {
+        time::proposals(&app, &actor, sheet.week_start)
+            .await?
+            .into_iter()
+            .map(|p| {
+                (
+                    p.booking_id,
+                    p.date.format("%a %d %b").to_string(),
+                    format!("{} · {}", p.project_code, p.resource),
+                    hours_minutes(p.minutes),
+                )
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     render(&TimePage {
+        proposals,
         chrome: Chrome::new(&who, "Time"),
         week_start: sheet.week_start.to_string(),
         prev_week: (sheet.week_start - chrono::Duration::days(7)).to_string(),
@@ -419,5 +439,32 @@ async fn approve(
         &week_url(&form.week, Some(form.user)),
         result,
         |_| "Week approved and locked.".into(),
+    )
+}
+
+#[derive(Deserialize)]
+struct ProposalForm {
+    #[serde(default)]
+    activity: String,
+    #[serde(default)]
+    duration: String,
+    #[serde(default)]
+    week: String,
+}
+
+async fn confirm_proposal(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    posted: Posted<ProposalForm>,
+) -> Result<Response, AppError> {
+    let Posted { who, form } = posted;
+    let actor = guard::actor_for(&state, &who.user).await?;
+    let activity = form.activity.trim().parse().unwrap_or(0);
+    let result = time::confirm_proposal(&state.app(), &actor, id, activity, &form.duration).await;
+    outcome(
+        &state,
+        &week_url(&form.week, None),
+        result,
+        |e: TimeEntry| format!("Logged {} from the booking.", hours_minutes(e.minutes)),
     )
 }
