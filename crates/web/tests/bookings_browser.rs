@@ -156,6 +156,54 @@ async fn a_producer_books_a_room_and_a_double_booking_is_refused_naming_it() {
         .unwrap();
     assert!(conflicts.contains("Edit Bay 3"), "{conflicts}");
     screenshot(&b, "board-week").await;
+
+    // Drag the pencil one day later (840 px over 7 days: 120 px a day, the page is not scaled);
+    // board.js submits the move, the server checks it and the board comes back.
+    {
+        use fantoccini::actions::{InputSource, MouseActions, PointerAction, MOUSE_BUTTON_LEFT};
+        let bar = b
+            .find(Locator::Css("svg.board g.booking.preliminary rect.bar"))
+            .await
+            .unwrap();
+        let actions = MouseActions::new("mouse".into())
+            .then(PointerAction::MoveToElement {
+                element: bar,
+                duration: None,
+                x: 0.0,
+                y: 0.0,
+            })
+            .then(PointerAction::Down {
+                button: MOUSE_BUTTON_LEFT,
+            })
+            .then(PointerAction::MoveBy {
+                duration: None,
+                x: 60.0,
+                y: 0.0,
+            })
+            .then(PointerAction::MoveBy {
+                duration: None,
+                x: 60.0,
+                y: 0.0,
+            })
+            .then(PointerAction::Up {
+                button: MOUSE_BUTTON_LEFT,
+            });
+        b.perform_actions(actions).await.unwrap();
+        b.release_actions().await.unwrap();
+    }
+    let moved = b
+        .wait()
+        .for_element(Locator::Css(".flash"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        moved.contains("2031-06-04 09:00 to 2031-06-04 18:00 (preliminary)"),
+        "{moved}"
+    );
+    screenshot(&b, "board-after-drag").await;
     b.goto(&format!("{}/board?view=month&from=2031-06-02", app.base))
         .await
         .unwrap();

@@ -228,7 +228,13 @@ pub fn render_board(chart: &BoardChart) -> String {
                     r#"<text x="{:.1}" y="{:.1}" font-size="10" fill="{text_fill}" pointer-events="none">{}</text>"#,
                     x0 + 4.0,
                     by + 12.0,
-                    escape(&b.label)
+                    // About 6 px a character at 10 px: what fits inside the bar.
+                    escape(
+                        &b.label
+                            .chars()
+                            .take(((x1 - x0 - 8.0) / 6.0) as usize)
+                            .collect::<String>()
+                    )
                 );
             }
             // The right edge extends the booking (board.js).
@@ -302,7 +308,10 @@ mod tests {
         assert_eq!(svg.matches(r#"class="booking conflict"#).count(), 2);
         assert!(svg.contains(r#"class="booking planning""#));
         assert!(svg.contains("url(#pencil)"));
-        assert!(svg.contains("Bay &amp; 1") && svg.contains("ACME-&lt;1&gt;"));
+        assert!(
+            svg.contains("Bay &amp; 1") && svg.contains(">ACME-&lt;</text>"),
+            "labels escaped and cut to the bar"
+        );
         assert!(svg.contains(r#"data-date="2027-03-06""#));
         assert!(svg.contains(r#"data-percent="120""#));
         // Booking 2 overlaps 1: second lane (y = 34 + 4 + 20).
