@@ -19,6 +19,7 @@ pub mod demo;
 pub mod feeds;
 pub mod jobs;
 pub mod media;
+pub mod notifications;
 pub mod plan;
 pub mod projects;
 pub mod scenarios;

@@ -1729,6 +1729,20 @@ pub async fn lock_picture(
             "picture-lock checklist complete",
         )
         .await?;
+    // Color, sound, VFX and delivery start from the locked cut: tell them.
+    crate::notifications::tell_downstream(
+        &change.tx,
+        change.project.id,
+        task.id,
+        user,
+        &format!("Picture locked on {}", change.project.code),
+        &format!(
+            "{} {}: picture is locked; work that starts from the locked cut can begin.",
+            change.project.code, change.project.name
+        ),
+        &format!("/projects/{}/plan", change.project.code),
+    )
+    .await?;
     let event = AuditEvent::PictureLock {
         project_id: change.project.id,
         code: change.project.code.clone(),
@@ -1765,6 +1779,19 @@ pub async fn unlock_picture(ctx: &Context, actor: &Actor, code: &str, reason: &s
         .tx
         .add_plan_event(change.project.id, "picture_unlocked", user, reason)
         .await?;
+    crate::notifications::tell_downstream(
+        &change.tx,
+        change.project.id,
+        task.id,
+        user,
+        &format!("Picture unlocked on {}", change.project.code),
+        &format!(
+            "{} {}: picture was unlocked ({reason}); work based on the locked cut may change.",
+            change.project.code, change.project.name
+        ),
+        &format!("/projects/{}/plan", change.project.code),
+    )
+    .await?;
     let event = AuditEvent::PictureLock {
         project_id: change.project.id,
         code: change.project.code.clone(),

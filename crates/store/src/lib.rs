@@ -14,6 +14,7 @@ pub mod feeds;
 pub mod jobs;
 pub mod media;
 pub mod migration;
+pub mod notifications;
 pub mod plan;
 pub mod scenarios;
 pub mod studio;

@@ -59,4 +59,11 @@
       }
     });
   });
+  // The inbox count beside the name: asked once per page, shown only when something is unread.
+  var count = document.getElementById("inbox-count");
+  if (count && window.fetch) {
+    fetch("/inbox/unread", { credentials: "same-origin" }).then(function (r) { return r.ok ? r.json() : null; }).then(function (j) {
+      if (j && j.unread > 0) { count.textContent = String(j.unread); count.hidden = false; }
+    }).catch(function () {});
+  }
 })();

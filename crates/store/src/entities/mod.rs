@@ -18,6 +18,7 @@ pub mod job_log;
 pub mod login_throttle;
 pub mod lut;
 pub mod media_file;
+pub mod notification;
 pub mod media_relink;
 pub mod plan_event;
 pub mod plan_scenario;

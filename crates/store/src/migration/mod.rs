@@ -15,10 +15,11 @@ mod m0010_billing;
 mod m0011_feeds;
 mod m0012_scenarios;
 mod m0013_webhooks;
+mod m0014_notifications;
 
 /// The schema generation this build writes. A store stamped with a higher one was written by a
 /// newer postflow and is refused rather than risked.
-pub const SCHEMA_GENERATION: i64 = 13;
+pub const SCHEMA_GENERATION: i64 = 14;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0011_feeds::Migration),
             Box::new(m0012_scenarios::Migration),
             Box::new(m0013_webhooks::Migration),
+            Box::new(m0014_notifications::Migration),
         ]
     }
 }

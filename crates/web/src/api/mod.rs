@@ -17,8 +17,8 @@ mod jobs;
 mod plan;
 mod projects;
 mod qc;
-mod scenarios;
 mod resources;
+mod scenarios;
 mod tokens;
 mod webhooks;
 
@@ -32,8 +32,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(qc::routes())
         .merge(plan::routes())
         .merge(webhooks::routes())
-        .merge(scenarios::routes())
         .merge(resources::routes())
+        .merge(scenarios::routes())
         .merge(billing::routes())
         .merge(jobs::routes())
         .merge(jobs::worker_routes())
@@ -68,6 +68,8 @@ pub fn router() -> Router<AppState> {
     let (router, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", routes().merge(tokens::routes()))
         .split_for_parts();
+    let mut doc = doc;
+    document_common_errors(&mut doc);
     let doc = std::sync::Arc::new(doc);
     router
         .route(
@@ -75,6 +77,57 @@ pub fn router() -> Router<AppState> {
             get(move || async move { Json(doc.as_ref().clone()) }),
         )
         .route("/api/v1/{*rest}", axum::routing::any(not_found))
+}
+
+/// Every route can answer with the one error body for reasons no single handler declares: no or
+/// a revoked token (401), a path segment that does not parse (400), a body that is not JSON,
+/// too large or of the wrong shape (413, 415, 422), and the permission and existence checks
+/// (403, 404) and conflicts (409) of the use cases. They are added to each operation of the
+/// document so clients (and schemathesis) know the whole contract.
+fn document_common_errors(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    let error = |description: &str| {
+        ResponseBuilder::new()
+            .description(description)
+            .content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("ErrorDto")))
+                    .build(),
+            )
+            .build()
+    };
+    for item in doc.paths.paths.values_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ];
+        for op in operations.into_iter().flatten() {
+            let mut codes = vec![
+                ("400", "The path or the input is not valid"),
+                ("401", "No valid API token"),
+                ("403", "Not allowed for this token's user"),
+                ("404", "Not found, or not visible to this user"),
+                ("409", "In conflict with the current state"),
+            ];
+            if op.request_body.is_some() {
+                codes.extend([
+                    ("413", "The body is too large"),
+                    ("415", "The body is not JSON"),
+                    ("422", "The JSON does not have the documented shape"),
+                ]);
+            }
+            for (code, description) in codes {
+                op.responses
+                    .responses
+                    .entry(code.to_string())
+                    .or_insert_with(|| error(description).into());
+            }
+        }
+    }
 }
 
 use crate::api_error::not_found;

@@ -5,6 +5,7 @@ mod billing;
 mod delivery;
 mod exports;
 mod feeds;
+mod inbox;
 mod jobs;
 mod media;
 mod plan;
@@ -42,8 +43,9 @@ pub fn routes() -> Router<AppState> {
         .merge(admin::routes())
         .merge(account::routes())
         .merge(feeds::routes())
-        .merge(resources::routes())
+        .merge(inbox::routes())
         .merge(exports::routes())
+        .merge(resources::routes())
         .merge(jobs::routes())
         .merge(scenarios::routes())
         .merge(webhooks::routes())

@@ -1,0 +1,82 @@
+//! The in-app inbox, and who is told when a milestone is reached: the people assigned to the
+//! work *downstream* of it in the plan (every task that depends on it, directly or through other
+//! tasks — color and sound after picture lock) and the project's producer, never the person who
+//! made the change. Written on the change's own transaction, so nobody is told of a change that
+//! did not happen.
+use crate::{Context, Result};
+use postflow_core::access::Actor;
+use postflow_store::notifications::Notification;
+use postflow_store::{ConnectionTrait, Repo};
+use std::collections::{BTreeSet, HashMap, VecDeque};
+
+pub async fn inbox(ctx: &Context, actor: &Actor) -> Result<Vec<Notification>> {
+    Ok(ctx.store.notifications_of(actor.user_id, 200).await?)
+}
+
+pub async fn unread(ctx: &Context, actor: &Actor) -> Result<u64> {
+    Ok(ctx.store.unread_notifications(actor.user_id).await?)
+}
+
+/// Marks one of the actor's notifications read, or all of them with `None`.
+pub async fn mark_read(ctx: &Context, actor: &Actor, id: Option<i64>) -> Result<u64> {
+    Ok(ctx.store.mark_notifications_read(actor.user_id, id).await?)
+}
+
+/// The people downstream of `milestone_task_id` in the project's plan (assignees of every task
+/// reachable along dependencies), plus the project's owner.
+pub(crate) async fn downstream_people<C: ConnectionTrait>(
+    repo: &Repo<C>,
+    project_id: i64,
+    milestone_task_id: i64,
+) -> postflow_store::Result<BTreeSet<i64>> {
+    let rows = repo.plans_of(&[project_id]).await?;
+    let mut successors: HashMap<i64, Vec<i64>> = HashMap::new();
+    for d in &rows.dependencies {
+        successors
+            .entry(d.from_task_id)
+            .or_default()
+            .push(d.to_task_id);
+    }
+    let mut seen = BTreeSet::new();
+    let mut queue = VecDeque::from([milestone_task_id]);
+    while let Some(t) = queue.pop_front() {
+        for &s in successors.get(&t).into_iter().flatten() {
+            if seen.insert(s) {
+                queue.push_back(s);
+            }
+        }
+    }
+    let mut people: BTreeSet<i64> = rows
+        .assignees
+        .iter()
+        .filter(|(task, _)| seen.contains(task))
+        .map(|(_, user)| *user)
+        .collect();
+    if let Some(owner) = repo
+        .project_by_id(project_id)
+        .await?
+        .and_then(|p| p.owner_id)
+    {
+        people.insert(owner);
+    }
+    Ok(people)
+}
+
+/// Tells the people downstream of a milestone (not `by`), on the caller's transaction.
+pub(crate) async fn tell_downstream<C: ConnectionTrait>(
+    repo: &Repo<C>,
+    project_id: i64,
+    milestone_task_id: i64,
+    by: Option<i64>,
+    title: &str,
+    body: &str,
+    link: &str,
+) -> postflow_store::Result<usize> {
+    let people = downstream_people(repo, project_id, milestone_task_id).await?;
+    let mut told = 0;
+    for user in people.into_iter().filter(|u| Some(*u) != by) {
+        repo.notify(user, title, body, link).await?;
+        told += 1;
+    }
+    Ok(told)
+}
