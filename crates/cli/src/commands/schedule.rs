@@ -245,6 +245,11 @@ fn studio_problem(args: &BenchStudioArgs) -> Problem {
     }
 }
 
+/// The peer's makespan, or `None` when it found no schedule in time.
+fn found(o: &super::rcpsp::Outcome) -> Option<i64> {
+    (o.makespan < i64::MAX / 8).then_some(o.makespan)
+}
+
 pub fn run_bench_studio(args: BenchStudioArgs) -> anyhow::Result<ExitCode> {
     use postflow_core::plan::rcpsp::{replan, solve, Options};
     use std::time::Instant;
@@ -315,7 +320,7 @@ pub fn run_bench_studio(args: BenchStudioArgs) -> anyhow::Result<ExitCode> {
         "replan": {"ms": replan_ms, "makespan": again.makespan, "schedules": again.schedules, "tasks_moved": tasks_moved},
         "peer": peer.as_ref().map(|o| serde_json::json!({
             "name": "OR-Tools CP-SAT (1 worker)", "ms": o.seconds * 1000.0,
-            "makespan": o.makespan, "optimal": o.proven})),
+            "makespan": found(o), "optimal": o.proven})),
     });
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
@@ -345,14 +350,24 @@ pub fn run_bench_studio(args: BenchStudioArgs) -> anyhow::Result<ExitCode> {
             full_ms / replan_ms.max(1e-6)
         );
         if let Some(o) = &peer {
-            println!(
-                "{:<34} {:>9.1} ms {:>10} {:>12}   (makespan ratio postflow/CP-SAT {:.3})",
-                "OR-Tools CP-SAT (1 worker)",
-                o.seconds * 1000.0,
-                o.makespan,
-                "—",
-                full.makespan as f64 / o.makespan.max(1) as f64
-            );
+            match found(o) {
+                Some(m) => println!(
+                    "{:<34} {:>9.1} ms {:>10} {:>12}   (makespan ratio postflow/CP-SAT {:.3})",
+                    "OR-Tools CP-SAT (1 worker)",
+                    o.seconds * 1000.0,
+                    m,
+                    "—",
+                    full.makespan as f64 / m.max(1) as f64
+                ),
+                None => println!(
+                    "{:<34} {:>9.1} ms {:>10} {:>12}   (no schedule within {} ms)",
+                    "OR-Tools CP-SAT (1 worker)",
+                    o.seconds * 1000.0,
+                    "none",
+                    "—",
+                    args.peer_time_ms
+                ),
+            }
         }
     }
     if let Some(why) = bad {
