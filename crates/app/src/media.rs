@@ -208,3 +208,40 @@ mod tests {
         assert_eq!(csv_field("=HYPERLINK(1)"), "\"'=HYPERLINK(1)\"");
     }
 }
+
+/// Proxy codecs the `proxy` kind knows (its worker refuses others too).
+pub const PROXY_CODECS: [&str; 4] = ["prores_proxy", "prores_lt", "dnxhr_lb", "h264"];
+/// Proxy sizes.
+pub const PROXY_SCALES: [&str; 2] = ["1/2", "1/4"];
+
+/// Why a `proxy` or `review_copy` payload cannot run, in one sentence, before it is queued
+/// (so a typo is refused at once instead of failing on a worker later).
+pub fn media_payload_problem(kind: &str, payload: &serde_json::Value) -> Option<String> {
+    let source_given = payload
+        .get("source")
+        .and_then(|s| s.as_str())
+        .is_some_and(|s| !s.trim().is_empty());
+    if !source_given {
+        return Some(
+            "the payload needs \"source\": the path of the original on the worker's machine".into(),
+        );
+    }
+    let text = |key: &str| payload.get(key).and_then(|v| v.as_str());
+    if kind == "proxy" {
+        if let Some(c) = text("codec").filter(|c| !PROXY_CODECS.contains(c)) {
+            return Some(format!(
+                "codec {c:?} is not one of {}",
+                PROXY_CODECS.join(", ")
+            ));
+        }
+        if let Some(s) = text("scale").filter(|s| !PROXY_SCALES.contains(s)) {
+            return Some(format!("scale {s:?} is not one of 1/2, 1/4"));
+        }
+    }
+    if let Some(v) = payload.get("lut_id") {
+        if !v.is_i64() {
+            return Some("lut_id must be the number of a LUT in the project's library".into());
+        }
+    }
+    None
+}

@@ -139,6 +139,16 @@ async fn a_producer_queues_reads_cancels_and_retries_a_proxy_job(app: TestApp) {
             json!({"kind": "proxy", "payload": {"codec": "h264"}}),
             "source",
         ),
+        (
+            json!({"kind": "proxy", "project": "ACME-SPRING",
+                   "payload": {"source": "/m/a.mov", "codec": "prores_hq"}}),
+            "prores_proxy, prores_lt, dnxhr_lb, h264",
+        ),
+        (
+            json!({"kind": "proxy", "project": "ACME-SPRING",
+                   "payload": {"source": "/m/a.mov", "scale": "1/3"}}),
+            "1/2, 1/4",
+        ),
     ] {
         let (status, e) = api(&producer, Method::POST, format!("{base}/jobs"), Some(body)).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{e}");

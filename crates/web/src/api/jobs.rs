@@ -123,16 +123,8 @@ async fn queue_job(
         ))
         .into());
     }
-    let source_given = body
-        .payload
-        .get("source")
-        .and_then(|s| s.as_str())
-        .is_some_and(|s| !s.trim().is_empty());
-    if !source_given {
-        return Err(AppError::BadRequest(
-            "the payload needs \"source\": the path of the original on the worker's machine".into(),
-        )
-        .into());
+    if let Some(problem) = media::media_payload_problem(&body.kind, &body.payload) {
+        return Err(AppError::BadRequest(problem).into());
     }
     let draft = JobDraft {
         kind: body.kind,
@@ -390,10 +382,12 @@ async fn worker_report(
             FailOutcome::Failed => answer(true, "failed"),
             FailOutcome::Lost => answer(false, ""),
         },
-        other => return Err(AppError::BadRequest(format!(
+        other => {
+            return Err(AppError::BadRequest(format!(
             "{other:?} is not a report; use heartbeat, log, complete, fail, release or cancelled"
         ))
-        .into()),
+            .into())
+        }
     };
     Ok(Json(a))
 }

@@ -286,6 +286,13 @@ async fn queue_from_form(
             return page(&state, &who, Some(&code), StatusCode::BAD_REQUEST, shown).await;
         }
     };
+    if let Some(problem) = media::media_payload_problem(&form.kind, &payload) {
+        let shown = Shown {
+            error: Some(problem),
+            ..Default::default()
+        };
+        return page(&state, &who, Some(&code), StatusCode::BAD_REQUEST, shown).await;
+    }
     let draft = JobDraft {
         kind: form.kind.clone(),
         payload: payload.to_string(),
