@@ -457,6 +457,65 @@ pub struct IssueDto {
     pub issue_date: String,
 }
 
+// --- what-if plans (scenarios) -----------------------------------------------------------
+
+/// A task in a scenario: its current forecast and its proposed dates.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ScenarioTaskDto {
+    pub project: String,
+    pub task_id: i64,
+    pub task_key: String,
+    pub task: String,
+    pub resource_kind: Option<String>,
+    pub current_start: String,
+    pub current_end: String,
+    pub proposed_start: String,
+    pub proposed_end: String,
+    /// Working days later (positive) or earlier (negative) than now.
+    pub shift_days: i64,
+}
+
+/// A planning booking the scenario would write.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ScenarioBookingDto {
+    pub resource: i64,
+    pub resource_name: String,
+    pub project: String,
+    pub task_id: i64,
+    pub task: String,
+    /// RFC 3339.
+    pub start: String,
+    pub end: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ScenarioProjectDto {
+    pub project: String,
+    pub due: Option<String>,
+    pub current_finish: Option<String>,
+    pub proposed_finish: Option<String>,
+}
+
+/// A saved what-if plan: proposed, applied or discarded.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ScenarioDto {
+    pub id: i64,
+    /// proposed, applied or discarded
+    pub status: String,
+    pub created_at: String,
+    pub projects: Vec<ScenarioProjectDto>,
+    /// Only the tasks whose dates change.
+    pub moved: Vec<ScenarioTaskDto>,
+    pub bookings: Vec<ScenarioBookingDto>,
+    pub notes: Vec<String>,
+    pub makespan_days: i64,
+    pub lower_bound_days: i64,
+}
+
 /// A job in the queue (`GET /api/v1/jobs`, `GET /api/v1/jobs/{id}`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -645,113 +704,6 @@ pub struct BookingIssueDto {
     pub fix: String,
 }
 
-// --- what-if plans (scenarios) -----------------------------------------------------------
-
-/// A task in a scenario: its current forecast and its proposed dates.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct ScenarioTaskDto {
-    pub project: String,
-    pub task_id: i64,
-    pub task_key: String,
-    pub task: String,
-    pub resource_kind: Option<String>,
-    pub current_start: String,
-    pub current_end: String,
-    pub proposed_start: String,
-    pub proposed_end: String,
-    /// Working days later (positive) or earlier (negative) than now.
-    pub shift_days: i64,
-}
-
-/// A planning booking the scenario would write.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct ScenarioBookingDto {
-    pub resource: i64,
-    pub resource_name: String,
-    pub project: String,
-    pub task_id: i64,
-    pub task: String,
-    /// RFC 3339.
-    pub start: String,
-    pub end: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct ScenarioProjectDto {
-    pub project: String,
-    pub due: Option<String>,
-    pub current_finish: Option<String>,
-    pub proposed_finish: Option<String>,
-}
-
-/// A saved what-if plan: proposed, applied or discarded.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct ScenarioDto {
-    pub id: i64,
-    /// proposed, applied or discarded
-    pub status: String,
-    pub created_at: String,
-    pub projects: Vec<ScenarioProjectDto>,
-    /// Only the tasks whose dates change.
-    pub moved: Vec<ScenarioTaskDto>,
-    pub bookings: Vec<ScenarioBookingDto>,
-    pub notes: Vec<String>,
-    pub makespan_days: i64,
-    pub lower_bound_days: i64,
-}
-
-// --- webhooks -------------------------------------------------------------------------------
-
-/// A webhook endpoint. `secret` is present only in the answer to its creation.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct WebhookDto {
-    pub id: i64,
-    pub url: String,
-    /// Comma-separated event families (`booking,plan`) or `*`.
-    pub events: String,
-    pub description: String,
-    pub active: bool,
-    pub created_at: String,
-    /// The Standard Webhooks signing secret (`whsec_…`), returned once.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub secret: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct NewWebhookDto {
-    /// http(s) URL of the receiver (not this server).
-    pub url: String,
-    /// Comma-separated event families, or `*` for every event.
-    pub events: String,
-    #[serde(default)]
-    pub description: String,
-}
-
-/// One delivery of the log: what was sent, how often, what the endpoint answered.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct WebhookDeliveryDto {
-    pub id: i64,
-    pub message_id: String,
-    pub event_type: String,
-    /// pending, sending, delivered or failed
-    pub state: String,
-    pub attempts: i64,
-    pub next_attempt_at: String,
-    pub last_status: Option<i64>,
-    pub last_error: Option<String>,
-    pub created_at: String,
-    pub delivered_at: Option<String>,
-    /// The JSON body as sent.
-    pub payload: String,
-}
-
 /// A worker asking for a job (`POST /api/v1/worker/claim`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -836,6 +788,54 @@ pub struct WorkerLutDto {
     /// In the answer: the `.cube` text.
     #[serde(default)]
     pub body: String,
+}
+
+// --- webhooks -------------------------------------------------------------------------------
+
+/// A webhook endpoint. `secret` is present only in the answer to its creation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WebhookDto {
+    pub id: i64,
+    pub url: String,
+    /// Comma-separated event families (`booking,plan`) or `*`.
+    pub events: String,
+    pub description: String,
+    pub active: bool,
+    pub created_at: String,
+    /// The Standard Webhooks signing secret (`whsec_…`), returned once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NewWebhookDto {
+    /// http(s) URL of the receiver (not this server).
+    pub url: String,
+    /// Comma-separated event families, or `*` for every event.
+    pub events: String,
+    #[serde(default)]
+    pub description: String,
+}
+
+/// One delivery of the log: what was sent, how often, what the endpoint answered.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WebhookDeliveryDto {
+    pub id: i64,
+    pub message_id: String,
+    pub event_type: String,
+    /// pending, sending, delivered or failed
+    pub state: String,
+    pub attempts: i64,
+    pub next_attempt_at: String,
+    pub last_status: Option<i64>,
+    pub last_error: Option<String>,
+    pub created_at: String,
+    pub delivered_at: Option<String>,
+    /// The JSON body as sent.
+    pub payload: String,
 }
 
 // --- billing set-up ---------------------------------------------------------------------------

@@ -133,6 +133,13 @@ pub enum AuditEvent {
         job_id: i64,
         kind: String,
     },
+    /// A `.cube` LUT added to a project's library.
+    LutAdded {
+        project_id: i64,
+        code: String,
+        name: String,
+        kind: String,
+    },
     /// A resource added (`create`), edited (`update`), archived or restored.
     ResourceChanged {
         resource_id: i64,
@@ -144,13 +151,6 @@ pub enum AuditEvent {
         booking_id: i64,
         verb: &'static str,
         detail: String,
-    },
-    /// A `.cube` LUT added to a project's library.
-    LutAdded {
-        project_id: i64,
-        code: String,
-        name: String,
-        kind: String,
     },
 }
 

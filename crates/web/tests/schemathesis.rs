@@ -36,10 +36,14 @@ async fn the_api_survives_schemathesis_without_a_server_error() {
         "--exclude-path-regex".into(),
         "tokens".into(),
     ];
-    let out = tokio::task::spawn_blocking(move || Command::new(st).args(&args).output())
-        .await
-        .unwrap()
-        .expect("schemathesis runs");
+    // schemathesis keeps a cache folder where it runs: a temporary one, not the source tree.
+    let cwd = tempfile::tempdir().unwrap();
+    let dir = cwd.path().to_path_buf();
+    let out =
+        tokio::task::spawn_blocking(move || Command::new(st).args(&args).current_dir(dir).output())
+            .await
+            .unwrap()
+            .expect("schemathesis runs");
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
