@@ -9,8 +9,8 @@
 pub mod access;
 pub mod accounts;
 pub mod audit;
-pub mod bookings;
 pub mod billing;
+pub mod bookings;
 pub mod catalog;
 pub mod clients;
 pub mod dashboard;
@@ -22,12 +22,12 @@ pub mod media;
 pub mod notifications;
 pub mod plan;
 pub mod projects;
-pub mod scenarios;
 pub mod resources;
+pub mod scenarios;
 pub mod storage;
 pub mod templates;
-pub mod webhooks;
 pub mod time;
+pub mod webhooks;
 
 use postflow_core::access::{Action, Denied};
 pub use postflow_core::access::{Actor, Permit};

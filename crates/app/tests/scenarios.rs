@@ -149,7 +149,15 @@ async fn a_proposal_keeps_dependencies_and_resource_limits(store: &Store) {
             );
         }
     }
-    assert!(!p.bookings.is_empty(), "kinds: {:?} notes: {:?}", p.tasks.iter().filter_map(|t| t.resource_kind.clone()).collect::<Vec<_>>(), p.notes);
+    assert!(
+        !p.bookings.is_empty(),
+        "kinds: {:?} notes: {:?}",
+        p.tasks
+            .iter()
+            .filter_map(|t| t.resource_kind.clone())
+            .collect::<Vec<_>>(),
+        p.notes
+    );
     assert!(p.makespan_days >= p.lower_bound_days);
 
     // Artists and clients may not propose.

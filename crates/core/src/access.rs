@@ -332,7 +332,7 @@ pub struct Section {
 }
 
 /// Every section, in nav order.
-pub const SECTIONS: [Section; 10] = [
+pub const SECTIONS: [Section; 11] = [
     Section {
         label: "Dashboard",
         href: "/",
@@ -366,6 +366,11 @@ pub const SECTIONS: [Section; 10] = [
     Section {
         label: "Media",
         href: "/media",
+        opened_by: Some(Action::ViewStudio),
+    },
+    Section {
+        label: "Jobs",
+        href: "/jobs",
         opened_by: Some(Action::ViewStudio),
     },
     Section {

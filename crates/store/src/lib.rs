@@ -30,9 +30,9 @@ use std::time::Duration;
 
 /// Names any connection a [`Repo`] runs on (the pool or a transaction).
 pub use sea_orm::ConnectionTrait;
+pub use sea_orm::DatabaseConnection as Connection;
 /// With [`ConnectionTrait`], what the account reads need of a connection (pool or transaction).
 pub use sea_orm::TransactionTrait;
-pub use sea_orm::DatabaseConnection as Connection;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

@@ -217,7 +217,11 @@ async fn feeds_read_back_with_icalendar_and_stop_when_revoked(app: TestApp) {
         })
         .await
         .unwrap();
-    assert_eq!(feed["events"].as_array().unwrap().len(), all_bookings.len(), "{feed}");
+    assert_eq!(
+        feed["events"].as_array().unwrap().len(),
+        all_bookings.len(),
+        "{feed}"
+    );
     let events: Vec<&Value> = ids
         .iter()
         .map(|id| {

@@ -138,7 +138,7 @@ async fn page(
         .iter()
         .any(|j| matches!(j.state.as_str(), "queued" | "running"));
     let page = JobsPage {
-        chrome: Chrome::new(who, ""),
+        chrome: Chrome::new(who, if code.is_none() { "Jobs" } else { "" }),
         project: code.map(|c| c.to_string()),
         rows: rows(state, &list).await?,
         live,

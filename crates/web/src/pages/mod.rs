@@ -12,8 +12,8 @@ mod plan;
 mod projects;
 mod resources;
 mod scenarios;
-mod webhooks;
 mod time;
+mod webhooks;
 
 use crate::auth::{self, CurrentUser, LOGIN_CSRF_COOKIE, SESSION_COOKIE};
 use crate::guard;
