@@ -57,11 +57,7 @@ impl ResourceDraft {
         if name.is_empty() || name.chars().count() > 80 {
             errors.add("name", "give a name of 1 to 80 characters");
         }
-        let kind = self
-            .kind
-            .trim()
-            .to_ascii_lowercase()
-            .replace([' ', '-'], "_");
+        let kind = postflow_core::booking::kind_key(&self.kind);
         if kind.is_empty()
             || kind.len() > 40
             || !kind

@@ -25,7 +25,7 @@ use crate::plan::{self, PlanSummary};
 use crate::{AppError, Context, Result};
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use postflow_core::access::{Action, Actor};
-use postflow_core::booking::BookingStatus;
+use postflow_core::booking::{kind_key, BookingStatus};
 use postflow_core::plan::rcpsp::{self, Activity, Options, Problem, Resource};
 use postflow_core::plan::Dependency;
 use postflow_store::bookings::{BookingFilter, NewBooking};
@@ -122,11 +122,6 @@ fn scenario_of(row: postflow_store::scenarios::PlanScenario) -> Result<Scenario>
         created_at: row.created_at,
         proposal,
     })
-}
-
-/// Kinds as people type them: "Edit bay", "edit_bay" and "edit-bay" are one kind.
-fn kind_key(kind: &str) -> String {
-    kind.trim().to_lowercase().replace([' ', '-'], "_")
 }
 
 /// Whoever may book the studio's resources may propose and apply whole-studio plans.

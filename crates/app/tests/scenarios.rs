@@ -8,6 +8,7 @@ mod support;
 use chrono::NaiveDate;
 use postflow_app::scenarios;
 use postflow_app::{AppError, Context};
+use postflow_core::booking::kind_key;
 use postflow_core::plan::DependencyKind;
 use postflow_store::bookings::BookingFilter;
 use postflow_store::Store;
@@ -33,10 +34,6 @@ async fn seeded(store: &Store) -> (Context, postflow_core::access::Actor) {
         .unwrap();
     let a = actor(store, &producer).await;
     (Context::new(store.clone()), a)
-}
-
-fn kind_key(kind: &str) -> String {
-    kind.trim().to_lowercase().replace([' ', '-'], "_")
 }
 
 async fn a_proposal_keeps_dependencies_and_resource_limits(store: &Store) {

@@ -102,6 +102,12 @@ impl BookingFact {
     }
 }
 
+/// A kind or skill as people type it, in the one form resources store: "Edit bay", "edit-bay"
+/// and "edit_bay" are one kind (templates say "edit bay", resources store `edit_bay`).
+pub fn kind_key(kind: &str) -> String {
+    kind.trim().to_lowercase().replace([' ', '-'], "_")
+}
+
 /// A resource as the conflict rules see it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ResourceFact {
@@ -115,11 +121,10 @@ pub struct ResourceFact {
 }
 
 impl ResourceFact {
-    /// Whether it offers `need` (its kind or one of its skills, case-insensitively).
+    /// Whether it offers `need` (its kind or one of its skills, compared by [`kind_key`]).
     pub fn offers(&self, need: &str) -> bool {
-        let need = need.trim();
-        self.kind.eq_ignore_ascii_case(need)
-            || self.skills.iter().any(|s| s.eq_ignore_ascii_case(need))
+        let need = kind_key(need);
+        kind_key(&self.kind) == need || self.skills.iter().any(|s| kind_key(s) == need)
     }
 }
 
