@@ -1168,13 +1168,7 @@ pub async fn invoice_csv(ctx: &Context, actor: &Actor, invoice_id: i64) -> Resul
     };
     for l in &view.lines {
         let q = l.quantity()?;
-        let field = |s: &str| {
-            if s.contains([',', '"', '\n']) {
-                format!("\"{}\"", s.replace('"', "\"\""))
-            } else {
-                s.to_string()
-            }
-        };
+        let field = postflow_core::csv::field;
         out.push_str(&format!(
             "{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
             field(&view.invoice.label()),
@@ -1539,13 +1533,7 @@ pub async fn reports(
 pub fn reports_csv(r: &StudioReport) -> String {
     use postflow_core::billing::reports::permille_text;
     let mut out = format!("report,name,figure,value\nperiod,{},{},\n", r.from, r.to);
-    let q = |s: &str| {
-        if s.contains([',', '"', '\n']) {
-            format!("\"{}\"", s.replace('"', "\"\""))
-        } else {
-            s.to_string()
-        }
-    };
+    let q = postflow_core::csv::field;
     for u in &r.utilization {
         let n = q(&u.person.name);
         out.push_str(&format!(

@@ -155,58 +155,27 @@ pub const RELINK_CSV_HEADER: [&str; 11] = [
     "created_at",
 ];
 
-/// One CSV field (RFC 4180): quoted when it holds a comma, quote or line break; a field a
-/// spreadsheet would run as a formula (`=`, `+`, `-`, `@` first) is quoted with a leading `'`.
-fn csv_field(value: &str) -> String {
-    let value = if value.starts_with(['=', '+', '-', '@']) {
-        format!("'{value}")
-    } else {
-        value.to_string()
-    };
-    if value.contains([',', '"', '\n', '\r']) || value.starts_with('\'') {
-        format!("\"{}\"", value.replace('"', "\"\""))
-    } else {
-        value
-    }
-}
-
 /// The relink list as CSV (header line first, CRLF line ends), for an NLE's or a script's
 /// relink step.
 pub fn relinks_csv(rows: &[Relink]) -> String {
-    let mut out = RELINK_CSV_HEADER.join(",");
-    out.push_str("\r\n");
-    for r in rows {
-        let fields = [
-            r.original_path.clone(),
-            r.original_checksum.clone().unwrap_or_default(),
-            r.proxy_path.clone(),
-            r.proxy_checksum.clone(),
-            r.start_timecode.clone().unwrap_or_default(),
-            r.reel.clone().unwrap_or_default(),
-            r.kind.clone(),
-            r.codec.clone(),
-            r.width.to_string(),
-            r.height.to_string(),
-            r.created_at.to_rfc3339(),
-        ];
-        let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
-        out.push_str(&line.join(","));
-        out.push_str("\r\n");
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn csv_fields_are_quoted_and_formulas_defused() {
-        assert_eq!(csv_field("/media/A001C001.mov"), "/media/A001C001.mov");
-        assert_eq!(csv_field("/media/a,b.mov"), "\"/media/a,b.mov\"");
-        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_field("=HYPERLINK(1)"), "\"'=HYPERLINK(1)\"");
-    }
+    postflow_core::csv::document(
+        &RELINK_CSV_HEADER,
+        rows.iter().map(|r| {
+            vec![
+                r.original_path.clone(),
+                r.original_checksum.clone().unwrap_or_default(),
+                r.proxy_path.clone(),
+                r.proxy_checksum.clone(),
+                r.start_timecode.clone().unwrap_or_default(),
+                r.reel.clone().unwrap_or_default(),
+                r.kind.clone(),
+                r.codec.clone(),
+                r.width.to_string(),
+                r.height.to_string(),
+                r.created_at.to_rfc3339(),
+            ]
+        }),
+    )
 }
 
 /// Proxy codecs the `proxy` kind knows (its worker refuses others too).

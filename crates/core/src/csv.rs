@@ -51,6 +51,10 @@ mod tests {
         assert_eq!(field("-3"), "-3");
         assert_eq!(field("-1.5"), "-1.5");
         assert_eq!(field("@SUM"), "\"'@SUM\"");
+        // The relink list's cases (app::media).
+        assert_eq!(field("/media/A001C001.mov"), "/media/A001C001.mov");
+        assert_eq!(field("/media/a,b.mov"), "\"/media/a,b.mov\"");
+        assert_eq!(field("=HYPERLINK(1)"), "\"'=HYPERLINK(1)\"");
     }
 
     #[test]

@@ -119,3 +119,36 @@ pub async fn create_token(app: &TestApp, c: &reqwest::Client) -> String {
     let start = html.find("pft_").expect("the new token is shown once");
     html[start..].split('<').next().unwrap().to_string()
 }
+
+/// One test per case per backend against a spawned app: `case::sqlite` and `case::postgresql`,
+/// each calling `case(TestApp)` on a fresh seeded server. With `backend:` first, the case gets
+/// the [`Backend`] instead and spawns its own server (for a non-default configuration).
+#[macro_export]
+macro_rules! app_backends {
+    (backend: $($case:ident),* $(,)?) => {$(
+        mod $case {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$case($crate::server::Backend::Sqlite).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgresql() {
+                super::$case($crate::server::Backend::Postgres).await;
+            }
+        }
+    )*};
+    ($($case:ident),* $(,)?) => {$(
+        mod $case {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$case($crate::server::spawn_app($crate::server::Backend::Sqlite).await)
+                    .await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgresql() {
+                super::$case($crate::server::spawn_app($crate::server::Backend::Postgres).await)
+                    .await;
+            }
+        }
+    )*};
+}

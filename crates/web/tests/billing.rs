@@ -13,23 +13,7 @@ use postflow_store::billing::{SeriesInput, TimeFilter};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-macro_rules! both {
-    ($($case:ident),* $(,)?) => {$(
-        mod $case {
-            use super::*;
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                super::$case(spawn_app(Backend::Sqlite).await).await;
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgresql() {
-                super::$case(spawn_app(Backend::Postgres).await).await;
-            }
-        }
-    )*};
-}
-
-both!(time_is_logged_approved_invoiced_and_printed);
+postflow_testkit::app_backends!(time_is_logged_approved_invoiced_and_printed);
 
 /// The studio's billing data, set up as the local operator would.
 async fn billing_data(app: &TestApp) -> (i64, i64) {

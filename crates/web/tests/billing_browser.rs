@@ -3,7 +3,7 @@
 //! invoice from it, issues it and downloads the PDF, whose text carries the number and total.
 mod common;
 
-use common::chromium::{browser, start_chromedriver};
+use common::chromium::{browser, sign_in, start_chromedriver};
 use common::*;
 use fantoccini::Locator;
 use postflow_app::access::local_operator;
@@ -11,28 +11,6 @@ use postflow_app::billing::{self, ClientBillingDraft, RateDraft, TermsDraft};
 use postflow_app::time::{self, EntryDraft};
 use postflow_core::project::Code;
 use postflow_store::billing::SeriesInput;
-
-async fn sign_in(b: &fantoccini::Client, base: &str, email: &str, next: &str) {
-    b.goto(&format!("{base}/login?next={next}")).await.unwrap();
-    b.find(Locator::Id("email"))
-        .await
-        .unwrap()
-        .send_keys(email)
-        .await
-        .unwrap();
-    b.find(Locator::Id("password"))
-        .await
-        .unwrap()
-        .send_keys(postflow_web::demo::DEMO_PASSWORD)
-        .await
-        .unwrap();
-    b.find(Locator::Id("sign-in"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-}
 
 async fn flash(b: &fantoccini::Client) -> String {
     b.wait()

@@ -8,23 +8,7 @@ use common::*;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-macro_rules! both {
-    ($($case:ident),* $(,)?) => {$(
-        mod $case {
-            use super::*;
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                super::$case(spawn_app(Backend::Sqlite).await).await;
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgresql() {
-                super::$case(spawn_app(Backend::Postgres).await).await;
-            }
-        }
-    )*};
-}
-
-both!(
+postflow_testkit::app_backends!(
     a_double_booking_is_409_naming_the_booking_it_collides_with,
     clients_and_artists_cannot_book_and_clients_see_no_resources,
     clients_get_no_resource_page_board_or_booking_form,

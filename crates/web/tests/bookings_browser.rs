@@ -4,17 +4,9 @@
 //! Set POSTFLOW_SCREENSHOT_DIR to keep PNG screenshots of what the browser rendered.
 mod common;
 
-use common::chromium::{browser, start_chromedriver};
+use common::chromium::{browser, screenshot, sign_in, start_chromedriver};
 use common::*;
 use fantoccini::Locator;
-
-async fn screenshot(b: &fantoccini::Client, name: &str) {
-    if let Ok(dir) = std::env::var("POSTFLOW_SCREENSHOT_DIR") {
-        let png = b.screenshot().await.unwrap();
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(format!("{dir}/{name}.png"), png).unwrap();
-    }
-}
 
 async fn fill_booking(b: &fantoccini::Client, status: &str) {
     b.find(Locator::Css(
@@ -55,27 +47,8 @@ async fn a_producer_books_a_room_and_a_double_booking_is_refused_naming_it() {
         .unwrap();
     let driver = start_chromedriver();
     let b = browser(&driver).await;
-    b.goto(&format!("{}/login?next=/resources/{}", app.base, bay.id))
-        .await
-        .unwrap();
-    b.find(Locator::Id("email"))
-        .await
-        .unwrap()
-        .send_keys("producer@demo.postflow")
-        .await
-        .unwrap();
-    b.find(Locator::Id("password"))
-        .await
-        .unwrap()
-        .send_keys(postflow_web::demo::DEMO_PASSWORD)
-        .await
-        .unwrap();
-    b.find(Locator::Id("sign-in"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    let next = format!("/resources/{}", bay.id);
+    sign_in(&b, &app.base, "producer@demo.postflow", &next).await;
     b.wait().for_element(Locator::Id("book")).await.unwrap();
 
     fill_booking(&b, "confirmed").await;

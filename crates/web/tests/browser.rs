@@ -3,38 +3,13 @@
 //! Set POSTFLOW_SCREENSHOT_DIR to keep PNG screenshots of what the browser rendered.
 mod common;
 
-use common::chromium::{browser, start_chromedriver};
+use common::chromium::{browser, screenshot, start_chromedriver, submit_sign_in};
 use common::*;
 use fantoccini::Locator;
 
-async fn screenshot(b: &fantoccini::Client, name: &str) {
-    if let Ok(dir) = std::env::var("POSTFLOW_SCREENSHOT_DIR") {
-        let png = b.screenshot().await.unwrap();
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(format!("{dir}/{name}.png"), png).unwrap();
-    }
-}
-
 async fn sign_in(b: &fantoccini::Client, base: &str, email: &str) {
     b.goto(&format!("{base}/login")).await.unwrap();
-    b.find(Locator::Id("email"))
-        .await
-        .unwrap()
-        .send_keys(email)
-        .await
-        .unwrap();
-    b.find(Locator::Id("password"))
-        .await
-        .unwrap()
-        .send_keys(postflow_web::demo::DEMO_PASSWORD)
-        .await
-        .unwrap();
-    b.find(Locator::Id("sign-in"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    submit_sign_in(&b, email, postflow_web::demo::DEMO_PASSWORD).await;
     b.wait()
         .for_element(Locator::Css("nav.side"))
         .await
@@ -64,24 +39,7 @@ async fn producer_and_client_in_chromium() {
     let b = browser(&driver).await;
     // A wrong password shows the generic message in the page.
     b.goto(&format!("{}/login", app.base)).await.unwrap();
-    b.find(Locator::Id("email"))
-        .await
-        .unwrap()
-        .send_keys("producer@demo.postflow")
-        .await
-        .unwrap();
-    b.find(Locator::Id("password"))
-        .await
-        .unwrap()
-        .send_keys("not-it")
-        .await
-        .unwrap();
-    b.find(Locator::Id("sign-in"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    submit_sign_in(&b, "producer@demo.postflow", "not-it").await;
     let err = b
         .wait()
         .for_element(Locator::Id("login-error"))

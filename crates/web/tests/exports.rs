@@ -7,23 +7,7 @@ use common::*;
 use reqwest::StatusCode;
 use serde_json::Value;
 
-macro_rules! both {
-    ($($case:ident),* $(,)?) => {$(
-        mod $case {
-            use super::*;
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                super::$case(spawn_app(Backend::Sqlite).await).await;
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgresql() {
-                super::$case(spawn_app(Backend::Postgres).await).await;
-            }
-        }
-    )*};
-}
-
-both!(exports_follow_the_filters_and_the_permissions);
+postflow_testkit::app_backends!(exports_follow_the_filters_and_the_permissions);
 
 /// Parses CSV with Python's csv module; every record as a list of fields.
 fn parse(text: &str) -> Vec<Vec<String>> {

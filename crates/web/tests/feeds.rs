@@ -10,23 +10,7 @@ use postflow_store::bookings::{BookingStatus, NewBooking};
 use reqwest::StatusCode;
 use serde_json::Value;
 
-macro_rules! both {
-    ($($case:ident),* $(,)?) => {$(
-        mod $case {
-            use super::*;
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                super::$case(spawn_app(Backend::Sqlite).await).await;
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgresql() {
-                super::$case(spawn_app(Backend::Postgres).await).await;
-            }
-        }
-    )*};
-}
-
-both!(
+postflow_testkit::app_backends!(
     feeds_read_back_with_icalendar_and_stop_when_revoked,
     feed_refusals_are_clear_and_reveal_nothing,
 );

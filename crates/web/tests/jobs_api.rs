@@ -8,23 +8,7 @@ use common::*;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-macro_rules! both {
-    ($($case:ident),* $(,)?) => {$(
-        mod $case {
-            use super::*;
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                super::$case(spawn_app(Backend::Sqlite).await).await;
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgresql() {
-                super::$case(spawn_app(Backend::Postgres).await).await;
-            }
-        }
-    )*};
-}
-
-both!(
+postflow_testkit::app_backends!(
     a_producer_queues_reads_cancels_and_retries_a_proxy_job,
     the_lut_library_and_relink_list_over_the_api,
 );

@@ -4,7 +4,7 @@
 //! a cancel is refused and changes nothing.
 mod common;
 
-use common::chromium::{browser, start_chromedriver};
+use common::chromium::{browser, sign_in, start_chromedriver};
 use common::*;
 use fantoccini::Locator;
 
@@ -23,30 +23,13 @@ async fn a_producer_queues_cancels_and_retries_a_job_in_chromium() {
     let app = spawn_app(Backend::Sqlite).await;
     let driver = start_chromedriver();
     let b = browser(&driver).await;
-    b.goto(&format!(
-        "{}/login?next=/projects/ACME-SPRING/jobs",
-        app.base
-    ))
-    .await
-    .unwrap();
-    b.find(Locator::Id("email"))
-        .await
-        .unwrap()
-        .send_keys("producer@demo.postflow")
-        .await
-        .unwrap();
-    b.find(Locator::Id("password"))
-        .await
-        .unwrap()
-        .send_keys(postflow_web::demo::DEMO_PASSWORD)
-        .await
-        .unwrap();
-    b.find(Locator::Id("sign-in"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    sign_in(
+        &b,
+        &app.base,
+        "producer@demo.postflow",
+        "/projects/ACME-SPRING/jobs",
+    )
+    .await;
     b.wait()
         .for_element(Locator::Id("queue-job"))
         .await

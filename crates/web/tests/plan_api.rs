@@ -7,23 +7,7 @@ use common::*;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-macro_rules! both {
-    ($($case:ident),* $(,)?) => {$(
-        mod $case {
-            use super::*;
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                super::$case(spawn_app(Backend::Sqlite).await).await;
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgresql() {
-                super::$case(spawn_app(Backend::Postgres).await).await;
-            }
-        }
-    )*};
-}
-
-both!(
+postflow_testkit::app_backends!(
     a_project_created_from_a_template_answers_with_its_schedule,
     bad_plan_changes_are_refused_and_nothing_is_saved,
     the_plan_page_moves_a_task_and_keeps_a_refused_form,

@@ -4,18 +4,10 @@
 //! Set POSTFLOW_SCREENSHOT_DIR to keep PNG screenshots of what the browser rendered.
 mod common;
 
-use common::chromium::{browser, start_chromedriver};
+use common::chromium::{browser, screenshot, sign_in, start_chromedriver};
 use common::*;
 use fantoccini::Locator;
 use postflow_app::projects::{self, ProjectDraft};
-
-async fn screenshot(b: &fantoccini::Client, name: &str) {
-    if let Ok(dir) = std::env::var("POSTFLOW_SCREENSHOT_DIR") {
-        let png = b.screenshot().await.unwrap();
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(format!("{dir}/{name}.png"), png).unwrap();
-    }
-}
 
 async fn text_of(b: &fantoccini::Client, id: &str) -> String {
     b.find(Locator::Id(id)).await.unwrap().text().await.unwrap()
@@ -48,27 +40,13 @@ async fn a_producer_plans_a_project_and_moves_a_task_in_chromium() {
 
     let driver = start_chromedriver();
     let b = browser(&driver).await;
-    b.goto(&format!("{}/login?next=/projects/GANTT/plan", app.base))
-        .await
-        .unwrap();
-    b.find(Locator::Id("email"))
-        .await
-        .unwrap()
-        .send_keys("producer@demo.postflow")
-        .await
-        .unwrap();
-    b.find(Locator::Id("password"))
-        .await
-        .unwrap()
-        .send_keys(postflow_web::demo::DEMO_PASSWORD)
-        .await
-        .unwrap();
-    b.find(Locator::Id("sign-in"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    sign_in(
+        &b,
+        &app.base,
+        "producer@demo.postflow",
+        "/projects/GANTT/plan",
+    )
+    .await;
     // The deep link survives the sign-in: an empty plan offers the templates.
     b.wait()
         .for_element(Locator::Id("plan-empty"))

@@ -5,20 +5,12 @@
 //! Set POSTFLOW_SCREENSHOT_DIR to keep PNG screenshots of what the browser rendered.
 mod common;
 
-use common::chromium::{browser, start_chromedriver};
+use common::chromium::{browser, screenshot, sign_in, start_chromedriver};
 use common::*;
 use fantoccini::Locator;
 use postflow_store::bookings::BookingFilter;
 use reqwest::StatusCode;
 use serde_json::Value;
-
-async fn screenshot(b: &fantoccini::Client, name: &str) {
-    if let Ok(dir) = std::env::var("POSTFLOW_SCREENSHOT_DIR") {
-        let png = b.screenshot().await.unwrap();
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(format!("{dir}/{name}.png"), png).unwrap();
-    }
-}
 
 fn planning_bookings_of(bookings: &[postflow_store::bookings::Booking], id: i64) -> usize {
     bookings
@@ -32,27 +24,7 @@ async fn a_producer_proposes_compares_and_applies_a_plan_in_chromium() {
     let app = spawn_app(Backend::Sqlite).await;
     let driver = start_chromedriver();
     let b = browser(&driver).await;
-    b.goto(&format!("{}/login?next=/schedule", app.base))
-        .await
-        .unwrap();
-    b.find(Locator::Id("email"))
-        .await
-        .unwrap()
-        .send_keys("producer@demo.postflow")
-        .await
-        .unwrap();
-    b.find(Locator::Id("password"))
-        .await
-        .unwrap()
-        .send_keys(postflow_web::demo::DEMO_PASSWORD)
-        .await
-        .unwrap();
-    b.find(Locator::Id("sign-in"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    sign_in(&b, &app.base, "producer@demo.postflow", "/schedule").await;
     b.wait()
         .for_element(Locator::Id("scenarios-link"))
         .await
@@ -135,23 +107,7 @@ async fn a_producer_proposes_compares_and_applies_a_plan_in_chromium() {
     b.close().await.unwrap();
 }
 
-macro_rules! both {
-    ($($case:ident),* $(,)?) => {$(
-        mod $case {
-            use super::*;
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                super::$case(spawn_app(Backend::Sqlite).await).await;
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgresql() {
-                super::$case(spawn_app(Backend::Postgres).await).await;
-            }
-        }
-    )*};
-}
-
-both!(scenarios_over_the_api_are_applied_once_by_producers_only);
+postflow_testkit::app_backends!(scenarios_over_the_api_are_applied_once_by_producers_only);
 
 async fn scenarios_over_the_api_are_applied_once_by_producers_only(app: TestApp) {
     let producer = signed_in(&app, "producer@demo.postflow").await;

@@ -3,30 +3,9 @@
 //! the errored field has the focus, one-click destruction asks first and a save flashes once.
 mod common;
 
-use common::chromium::{browser, start_chromedriver};
+use common::chromium::{browser, start_chromedriver, submit_sign_in};
 use common::*;
 use fantoccini::Locator;
-
-async fn sign_in_from_form(b: &fantoccini::Client, email: &str, password: &str) {
-    b.find(Locator::Id("email"))
-        .await
-        .unwrap()
-        .send_keys(email)
-        .await
-        .unwrap();
-    b.find(Locator::Id("password"))
-        .await
-        .unwrap()
-        .send_keys(password)
-        .await
-        .unwrap();
-    b.find(Locator::Id("sign-in"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-}
 
 async fn focused_name(b: &fantoccini::Client) -> String {
     b.execute(
@@ -51,7 +30,7 @@ async fn security_and_forms_in_chromium() {
         .await
         .unwrap();
     b.wait().for_element(Locator::Id("sign-in")).await.unwrap();
-    sign_in_from_form(&b, "admin@demo.postflow", postflow_web::demo::DEMO_PASSWORD).await;
+    submit_sign_in(&b, "admin@demo.postflow", postflow_web::demo::DEMO_PASSWORD).await;
     b.wait()
         .for_element(Locator::Css("nav.side"))
         .await

@@ -15,23 +15,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::Notify;
 
-macro_rules! both {
-    ($($case:ident),* $(,)?) => {$(
-        mod $case {
-            use super::*;
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                super::$case(Backend::Sqlite).await;
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgresql() {
-                super::$case(Backend::Postgres).await;
-            }
-        }
-    )*};
-}
-
-both!(bookings_are_delivered_signed_retried_and_replayed);
+postflow_testkit::app_backends!(backend: bookings_are_delivered_signed_retried_and_replayed);
 
 /// What the receiver got: (headers as JSON, body).
 type Received = Arc<Mutex<Vec<(Value, String)>>>;

@@ -406,17 +406,10 @@ async fn lines_csv(
         .map(|i| i.label())
         .unwrap_or_default()
         .replace(' ', "-");
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}-lines.csv\""),
-            ),
-        ],
+    Ok(super::exports::csv_response(
+        &format!("{name}-lines.csv"),
         csv,
-    )
-        .into_response())
+    ))
 }
 
 #[derive(Deserialize)]
@@ -845,17 +838,10 @@ async fn reports_csv(
     let actor = guard::actor_for(&state, &who.user).await?;
     let (from, to) = period(&q)?;
     let r = billing::reports(&state.app(), &actor, from, to).await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"reports-{from}-{to}.csv\""),
-            ),
-        ],
+    Ok(super::exports::csv_response(
+        &format!("reports-{from}-{to}.csv"),
         billing::reports_csv(&r),
-    )
-        .into_response())
+    ))
 }
 
 #[derive(Deserialize)]

@@ -8,7 +8,7 @@ use crate::auth::{CurrentUser, Posted};
 use crate::{guard, AppError, AppState};
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -371,15 +371,8 @@ async fn relinks_csv(
 ) -> Result<Response, AppError> {
     let actor = guard::actor_for(&state, &who.user).await?;
     let rows = media::relinks(&state.app(), &actor, &code).await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{code}-relinks.csv\""),
-            ),
-        ],
+    Ok(super::exports::csv_response(
+        &format!("{code}-relinks.csv"),
         media::relinks_csv(&rows),
-    )
-        .into_response())
+    ))
 }

@@ -88,3 +88,41 @@ pub async fn browser(driver: &Driver) -> fantoccini::Client {
         .await
         .expect("connect to chromedriver")
 }
+
+/// Fills and sends the sign-in form on the current page.
+pub async fn submit_sign_in(b: &fantoccini::Client, email: &str, password: &str) {
+    use fantoccini::Locator;
+    b.find(Locator::Id("email"))
+        .await
+        .unwrap()
+        .send_keys(email)
+        .await
+        .unwrap();
+    b.find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys(password)
+        .await
+        .unwrap();
+    b.find(Locator::Id("sign-in"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+/// Opens `/login?next=NEXT` and signs in as a demo person.
+pub async fn sign_in(b: &fantoccini::Client, base: &str, email: &str, next: &str) {
+    b.goto(&format!("{base}/login?next={next}")).await.unwrap();
+    submit_sign_in(b, email, postflow_web::demo::DEMO_PASSWORD).await;
+}
+
+/// Keeps a PNG of what the browser shows when POSTFLOW_SCREENSHOT_DIR is set.
+pub async fn screenshot(b: &fantoccini::Client, name: &str) {
+    if let Ok(dir) = std::env::var("POSTFLOW_SCREENSHOT_DIR") {
+        let png = b.screenshot().await.unwrap();
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(format!("{dir}/{name}.png"), png).unwrap();
+    }
+}
