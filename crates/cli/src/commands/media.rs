@@ -923,6 +923,7 @@ pub fn run_bench_proxy(args: BenchProxyArgs) -> anyhow::Result<std::process::Exi
                     verbose: false,
                 },
                 claim_times: None,
+                refused: Default::default(),
             };
             let (_stop_tx, stop) = tokio::sync::watch::channel(false);
             worker.run(stop).await;

@@ -45,6 +45,42 @@ impl ApiQueue {
         path: &str,
         body: &B,
     ) -> Result<T, String> {
+        self.post_status(path, body).await.map_err(|(_, e)| e)
+    }
+
+    /// Checks the token without taking a job: a claim of a kind no job has.
+    pub async fn check_token(&self) -> Result<(), ClaimError> {
+        let claim = WorkerClaimDto {
+            worker: "token-check".into(),
+            kinds: vec!["\u{0}no-such-kind".into()],
+            lease_secs: 1,
+        };
+        self.post_status::<_, Option<WorkerJobDto>>("/worker/claim", &claim)
+            .await
+            .map(|_| ())
+            .map_err(|e| self.claim_error(e))
+    }
+
+    /// A refused token (401/403) cannot get better by waiting; anything else may.
+    fn claim_error(&self, (status, message): (Option<reqwest::StatusCode>, String)) -> ClaimError {
+        match status {
+            Some(reqwest::StatusCode::UNAUTHORIZED) => ClaimError::Refused(format!(
+                "the server {} refused the token (it is unknown, revoked or expired); create a new API token on your account page and pass it with --token or POSTFLOW_TOKEN",
+                self.base
+            )),
+            Some(reqwest::StatusCode::FORBIDDEN) => ClaimError::Refused(format!(
+                "the server {} refused the token: its user may not run the studio's jobs (manage storage); create a new API token as a user who may",
+                self.base
+            )),
+            _ => ClaimError::Failed(message),
+        }
+    }
+
+    async fn post_status<B: serde::Serialize, T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<T, (Option<reqwest::StatusCode>, String)> {
         let url = format!("{}/api/v1{path}", self.base);
         let resp = self
             .http
@@ -53,21 +89,25 @@ impl ApiQueue {
             .json(body)
             .send()
             .await
-            .map_err(|e| format!("cannot reach {url}: {e}"))?;
+            .map_err(|e| (None, format!("cannot reach {url}: {e}")))?;
         let status = resp.status();
         let text = resp
             .text()
             .await
-            .map_err(|e| format!("cannot read the answer of {url}: {e}"))?;
+            .map_err(|e| (None, format!("cannot read the answer of {url}: {e}")))?;
         if !status.is_success() {
             let message = serde_json::from_str::<serde_json::Value>(&text)
                 .ok()
                 .and_then(|v| v["message"].as_str().map(String::from))
                 .unwrap_or(text);
-            return Err(format!("{url} answered {status}: {message}"));
+            return Err((Some(status), format!("{url} answered {status}: {message}")));
         }
-        serde_json::from_str(&text)
-            .map_err(|e| format!("{url} gave an answer postflow cannot read: {e}"))
+        serde_json::from_str(&text).map_err(|e| {
+            (
+                None,
+                format!("{url} gave an answer postflow cannot read: {e}"),
+            )
+        })
     }
 
     async fn report(
@@ -77,6 +117,23 @@ impl ApiQueue {
         body: WorkerReportDto,
     ) -> Result<WorkerAnswerDto, String> {
         self.post(&format!("/worker/jobs/{id}/{what}"), &body).await
+    }
+}
+
+/// Why a claim failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClaimError {
+    /// The server refused the worker's token: no later claim can succeed, the worker stops.
+    Refused(String),
+    /// The store or the server could not answer now; the worker tries again.
+    Failed(String),
+}
+
+impl std::fmt::Display for ClaimError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ClaimError::Refused(m) | ClaimError::Failed(m) => f.write_str(m),
+        }
     }
 }
 
@@ -107,15 +164,15 @@ impl Queue {
         worker: &str,
         kinds: &[String],
         lease: Duration,
-    ) -> Result<Option<Job>, String> {
+    ) -> Result<Option<Job>, ClaimError> {
         match self {
             Queue::Store(s) => s
                 .claim(worker, kinds, lease)
                 .await
-                .map_err(|e| e.to_string()),
+                .map_err(|e| ClaimError::Failed(e.to_string())),
             Queue::Api(a) => {
                 let claimed: Option<WorkerJobDto> = a
-                    .post(
+                    .post_status(
                         "/worker/claim",
                         &WorkerClaimDto {
                             worker: worker.into(),
@@ -123,7 +180,8 @@ impl Queue {
                             lease_secs: lease.as_secs().max(1),
                         },
                     )
-                    .await?;
+                    .await
+                    .map_err(|e| a.claim_error(e))?;
                 Ok(claimed.map(|j| {
                     let now = chrono::Utc::now();
                     // What the handlers read of a job; the rest stays the server's.

@@ -13,7 +13,7 @@
 //! `review_copy` (`commands/media.rs`). With `--server URL --token T` the worker claims,
 //! heartbeats and reports through the server's worker API instead of the database
 //! (`commands/queue.rs`).
-use super::queue::{ApiQueue, Queue};
+use super::queue::{ApiQueue, ClaimError, Queue};
 use super::server::StoreArgs;
 use anyhow::{bail, Context};
 use clap::Args;
@@ -244,6 +244,8 @@ pub struct Worker {
     pub config: WorkerConfig,
     /// When set, each claim's duration is recorded here (the benchmark).
     pub claim_times: Option<Arc<Mutex<Vec<Duration>>>>,
+    /// Set when the server refused the token: every slot stops and the worker exits non-zero.
+    pub refused: Arc<Mutex<Option<String>>>,
 }
 
 fn default_worker_id() -> String {
@@ -279,7 +281,7 @@ impl Worker {
         } else {
             self.config.id.clone()
         };
-        while !*stop.borrow() {
+        while !*stop.borrow() && self.refused.lock().unwrap().is_none() {
             let started = Instant::now();
             let claimed = self
                 .queue
@@ -291,6 +293,10 @@ impl Worker {
             match claimed {
                 Ok(Some(job)) => self.run_job(&id, job, stop.clone()).await,
                 Ok(None) if self.config.drain => break,
+                Err(ClaimError::Refused(why)) => {
+                    self.refused.lock().unwrap().get_or_insert(why);
+                    break;
+                }
                 Ok(None) => {
                     tokio::select! {
                         _ = tokio::time::sleep(self.config.poll) => {}
@@ -509,7 +515,12 @@ pub fn run_worker(args: WorkerArgs) -> anyhow::Result<ExitCode> {
     runtime()?.block_on(async move {
         let queue = match (&args.server, &args.token) {
             (Some(server), Some(token)) => {
-                Queue::Api(ApiQueue::new(server, token).map_err(anyhow::Error::msg)?)
+                let api = ApiQueue::new(server, token).map_err(anyhow::Error::msg)?;
+                // A refused token is said once, before anything else, rather than retried.
+                if let Err(ClaimError::Refused(why)) = api.check_token().await {
+                    bail!("{why}");
+                }
+                Queue::Api(api)
             }
             (Some(_), None) => bail!("--server needs --token (or POSTFLOW_TOKEN): an API token whose user may manage storage"),
             _ => Queue::Store(args.store.open().await?),
@@ -528,8 +539,12 @@ pub fn run_worker(args: WorkerArgs) -> anyhow::Result<ExitCode> {
             registry,
             config,
             claim_times: None,
+            refused: Default::default(),
         };
         worker.run(stop).await;
+        if let Some(why) = worker.refused.lock().unwrap().take() {
+            bail!("{why}");
+        }
         Ok(ExitCode::SUCCESS)
     })
 }
@@ -589,6 +604,7 @@ pub fn run_bench_jobs(args: BenchJobsArgs) -> anyhow::Result<ExitCode> {
                     verbose: false,
                 },
                 claim_times: Some(times.clone()),
+                refused: Default::default(),
             };
             let stop = stop.clone();
             loops.push(tokio::spawn(async move { worker.run(stop).await }));
