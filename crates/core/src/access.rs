@@ -92,6 +92,10 @@ pub enum Action {
     LockPicture,
     /// Log one's own time on the project (entries and the running timer).
     LogTime,
+    /// Read and post in the project's client channel (the internal one needs `ViewInternal`).
+    PostMessage,
+    /// Promote a channel message to a decision of the project.
+    RecordDecision,
     // --- studio-wide ---
     CreateProject,
     /// See rates, costs and margins.
@@ -121,7 +125,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 28] = [
+    pub const ALL: [Action; 30] = [
         Action::ViewProject,
         Action::EditProject,
         Action::ViewTeam,
@@ -150,6 +154,8 @@ impl Action {
         Action::LogTime,
         Action::ApproveTime,
         Action::ManageBilling,
+        Action::PostMessage,
+        Action::RecordDecision,
     ];
 
     /// Whether the action concerns one project (and is decided with its scope).
@@ -171,6 +177,8 @@ impl Action {
                 | ReportProgress
                 | LockPicture
                 | LogTime
+                | PostMessage
+                | RecordDecision
         )
     }
 
@@ -206,6 +214,8 @@ impl Action {
             LogTime => "log time on this project",
             ApproveTime => "approve timesheets",
             ManageBilling => "manage rates, budgets and invoices",
+            PostMessage => "post in this project's channel",
+            RecordDecision => "record decisions of this project",
         }
     }
 }
@@ -237,11 +247,11 @@ pub fn can(actor: &Actor, action: Action, project: Option<ProjectScope>) -> bool
         (
             Artist,
             ViewProject | ViewTeam | ViewInternal | ViewInternalPaths | UploadQc | SignQc
-            | RecordCatalog | ViewPlan | ReportProgress | LogTime,
+            | RecordCatalog | ViewPlan | ReportProgress | LogTime | PostMessage | RecordDecision,
         ) => true,
         (Artist, ViewStudio) => true,
         (Artist, _) => false,
-        (Client, ViewProject) => true,
+        (Client, ViewProject | PostMessage) => true,
         (Client, _) => false,
     }
 }
@@ -472,6 +482,13 @@ mod tests {
             LogTime => STAFF_ON_PROJECT,
             ApproveTime => RUNS_BUSINESS,
             ManageBilling => RUNS_BUSINESS,
+            PostMessage => &[
+                "admin",
+                "producer",
+                "artist on project",
+                "client of project",
+            ],
+            RecordDecision => STAFF_ON_PROJECT,
         }
     }
 

@@ -7,6 +7,7 @@
 pub mod access;
 pub mod billing;
 pub mod booking;
+pub mod channels;
 pub mod csv;
 pub mod ical;
 pub mod integrity;
