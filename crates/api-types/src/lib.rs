@@ -790,6 +790,29 @@ pub struct WorkerLutDto {
     pub body: String,
 }
 
+/// A delivery encode's deliverable as its worker needs it
+/// (`POST /api/v1/worker/jobs/{id}/deliverable`): the worker sends `worker` and
+/// `deliverable_id`, the server answers with the rest.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WorkerDeliverableDto {
+    pub worker: String,
+    pub deliverable_id: i64,
+    /// In the answer: the job's project, where the QC run is attached
+    /// (`POST /api/v1/projects/{code}/deliverables/{id}/qc-runs`).
+    #[serde(default)]
+    pub project_code: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub layout: Option<String>,
+    /// In the answer: the deliverable's delivery profiles in order, as the server has them
+    /// (the first one's `encode` table decides the settings).
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
+    pub profiles: Vec<serde_json::Value>,
+}
+
 // --- webhooks -------------------------------------------------------------------------------
 
 /// A webhook endpoint. `secret` is present only in the answer to its creation.

@@ -239,3 +239,57 @@ pub async fn record_qc_run(
         run,
     })
 }
+
+/// What a delivery encode needs of its deliverable: where it belongs, how its audio is laid
+/// out, and its profiles (in the deliverable's order; the first one's `[encode]` decides the
+/// settings, every one judges the result).
+#[derive(Debug, Clone)]
+pub struct EncodeTarget {
+    pub code: String,
+    pub deliverable_id: i64,
+    pub name: String,
+    pub layout: Option<String>,
+    pub profiles: Vec<postflow_qc_model::Profile>,
+}
+
+/// The deliverable `deliverable_id` of the project `project_id` as a delivery encode job sees
+/// it. The workers' machinery (a job of the project asks), so no actor: the job's queueing was
+/// the person's decision.
+pub async fn encode_target(
+    ctx: &Context,
+    project_id: i64,
+    deliverable_id: i64,
+) -> Result<EncodeTarget> {
+    let project = ctx
+        .store
+        .project_by_id(project_id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("project".into()))?;
+    let d = ctx
+        .store
+        .deliverable_in(project_id, deliverable_id)
+        .await?
+        .ok_or_else(|| {
+            AppError::NotFound(format!("deliverable {deliverable_id} of {}", project.code))
+        })?;
+    let set = postflow_qc_model::ProfileSet::builtin();
+    let mut names = d.profile_names();
+    if names.is_empty() {
+        names.push("basic".into());
+    }
+    let mut profiles = Vec::new();
+    for name in &names {
+        profiles.push(
+            set.get(name)
+                .map_err(|e| AppError::Conflict(e.to_string()))?
+                .clone(),
+        );
+    }
+    Ok(EncodeTarget {
+        code: project.code.to_string(),
+        deliverable_id: d.id,
+        name: d.name.clone(),
+        layout: d.layout.clone(),
+        profiles,
+    })
+}

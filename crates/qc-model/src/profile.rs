@@ -35,6 +35,86 @@ pub struct Profile {
     /// Checks a person signs off (captions spelling, safe title area …).
     #[serde(default)]
     pub manual: Vec<ManualItem>,
+    /// How a master for this delivery is encoded (`delivery_encode` jobs); profiles without it
+    /// cannot be encoded for — their masters come from the finishing suite.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encode: Option<EncodeSettings>,
+}
+
+/// `[encode]`: the settings of a delivery encode. Absent fields keep the source's value (size,
+/// rate, channels) or the codec's default.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EncodeSettings {
+    /// One of [`VIDEO_CODECS`].
+    pub codec: String,
+    /// mp4, mov or mxf.
+    pub container: String,
+    /// WIDTHxHEIGHT; default: the source's.
+    pub resolution: Option<String>,
+    /// e.g. "25", "23.976", "30000/1001"; default: the source's.
+    pub frame_rate: Option<String>,
+    /// e.g. yuv420p, yuv422p10le; default: the codec's usual one.
+    pub pixel_format: Option<String>,
+    /// Video bitrate, e.g. "8M" or "12000k"; default: constant quality (H.264/HEVC) or the
+    /// codec's own rate (ProRes, DNxHR).
+    pub bitrate: Option<String>,
+    /// One of [`AUDIO_CODECS`]; default: aac in mp4, pcm_s24le otherwise.
+    pub audio_codec: Option<String>,
+    /// Hz; default 48000.
+    pub audio_rate: Option<u32>,
+    /// Default: the source's.
+    pub audio_channels: Option<u32>,
+    /// e.g. "320k" (aac only).
+    pub audio_bitrate: Option<String>,
+    /// Integrated loudness the audio is normalised to (ffmpeg `loudnorm`, two passes).
+    pub loudness_target_lufs: Option<f64>,
+    /// The true-peak ceiling of that normalisation (default -1 dBTP).
+    pub true_peak_dbtp: Option<f64>,
+    /// The loudness range target of that normalisation (default 20 LU; a programme whose range
+    /// is wider is compressed dynamically rather than turned up or down as a whole).
+    pub loudness_range_lu: Option<f64>,
+}
+
+/// The video codecs `[encode] codec` may name.
+pub const VIDEO_CODECS: &[&str] = &[
+    "h264",
+    "hevc",
+    "prores_proxy",
+    "prores_lt",
+    "prores_422",
+    "prores_hq",
+    "prores_4444",
+    "dnxhr_lb",
+    "dnxhr_sq",
+    "dnxhr_hq",
+    "dnxhr_hqx",
+];
+/// The containers `[encode] container` may name.
+pub const CONTAINERS: &[&str] = &["mp4", "mov", "mxf"];
+/// The audio codecs `[encode] audio_codec` may name.
+pub const AUDIO_CODECS: &[&str] = &["aac", "pcm_s16le", "pcm_s24le", "pcm_s32le"];
+
+impl EncodeSettings {
+    pub fn audio_codec(&self) -> &str {
+        match &self.audio_codec {
+            Some(c) => c,
+            None if self.container == "mp4" => "aac",
+            None => "pcm_s24le",
+        }
+    }
+}
+
+/// "8M", "12000k", "2500000": a bitrate ffmpeg reads, in bits per second.
+pub fn parse_bitrate(s: &str) -> Option<u64> {
+    let t = s.trim();
+    let (digits, scale) = match t.chars().last()? {
+        'k' | 'K' => (&t[..t.len() - 1], 1_000.0),
+        'm' | 'M' => (&t[..t.len() - 1], 1_000_000.0),
+        _ => (t, 1.0),
+    };
+    let v: f64 = digits.parse().ok()?;
+    (v.is_finite() && v > 0.0).then_some((v * scale) as u64)
 }
 
 /// How a failed rule counts: `fail` fails QC, `warn` only warns.
@@ -338,6 +418,25 @@ fn line_of(text: &str, table: &str, key: &str) -> Option<usize> {
     None
 }
 
+/// `table.key` of the `key = …` on line `line` (1-based) of a TOML text.
+fn key_at(text: &str, line: usize) -> Option<String> {
+    let lines: Vec<&str> = text.lines().collect();
+    let key = lines.get(line.checked_sub(1)?)?.split_once('=')?.0.trim();
+    if key.is_empty() || key.starts_with('[') {
+        return None;
+    }
+    let table = lines[..line - 1]
+        .iter()
+        .rev()
+        .map(|l| l.trim())
+        .find(|l| l.starts_with('['))
+        .map(|l| l.trim_matches(|c| c == '[' || c == ']').trim().to_string());
+    Some(match table {
+        Some(t) => format!("{t}.{key}"),
+        None => key.to_string(),
+    })
+}
+
 /// Parses one profile; errors name the file, the line and the offending key.
 pub fn parse_profile(file: &str, text: &str) -> Result<Profile, QcError> {
     let p: Profile = toml::from_str(text).map_err(|e| {
@@ -345,17 +444,151 @@ pub fn parse_profile(file: &str, text: &str) -> Result<Profile, QcError> {
             .span()
             .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
         let msg = e.message().trim().to_string();
+        // A wrong type ("expected u32") does not say whose; the line does.
+        let field = line
+            .and_then(|l| key_at(text, l))
+            .filter(|k| !msg.contains(k.rsplit('.').next().unwrap_or(k)))
+            .map(|k| format!("{k}: "))
+            .unwrap_or_default();
         QcError::Profile {
             file: file.to_string(),
             detail: match line {
-                Some(l) => format!("line {l}: {msg}"),
+                Some(l) => format!("line {l}: {field}{msg}"),
                 None => msg,
             },
         }
     })?;
     validate(file, &p)?;
     validate_detection(file, text, &p)?;
+    validate_encode(file, text, &p)?;
     Ok(p)
+}
+
+fn validate_encode(file: &str, text: &str, p: &Profile) -> Result<(), QcError> {
+    let Some(e) = &p.encode else {
+        return Ok(());
+    };
+    let err = |key: &str, why: String| {
+        let at = line_of(text, "encode", key)
+            .map(|l| format!("line {l}: "))
+            .unwrap_or_default();
+        QcError::Profile {
+            file: file.to_string(),
+            detail: format!("{at}encode.{key}: {why}"),
+        }
+    };
+    let one_of = |key: &str, v: &str, allowed: &[&str]| {
+        if allowed.contains(&v) {
+            Ok(())
+        } else {
+            Err(err(
+                key,
+                format!("`{v}` is not one of {}", allowed.join(", ")),
+            ))
+        }
+    };
+    one_of("codec", &e.codec, VIDEO_CODECS)?;
+    one_of("container", &e.container, CONTAINERS)?;
+    if let Some(c) = &e.audio_codec {
+        one_of("audio_codec", c, AUDIO_CODECS)?;
+    }
+    if e.container == "mp4" && (e.codec.starts_with("prores") || e.codec.starts_with("dnxhr")) {
+        return Err(err(
+            "container",
+            format!("{} does not go in mp4; use mov or mxf", e.codec),
+        ));
+    }
+    if e.container == "mp4" && e.audio_codec().starts_with("pcm") {
+        return Err(err(
+            "audio_codec",
+            format!(
+                "{} does not go in mp4; use aac or a mov/mxf container",
+                e.audio_codec()
+            ),
+        ));
+    }
+    if let Some(r) = &e.resolution {
+        match parse_resolution(r) {
+            Some((w, h))
+                if w >= 16 && h >= 16 && w <= 16384 && h <= 16384 && w % 2 == 0 && h % 2 == 0 => {}
+            _ => {
+                return Err(err(
+                    "resolution",
+                    format!("`{r}` is not WIDTHxHEIGHT with even sizes from 16 to 16384"),
+                ))
+            }
+        }
+    }
+    if let Some(r) = &e.frame_rate {
+        r.parse::<postflow_core::timecode::FrameRate>()
+            .map_err(|why| err("frame_rate", format!("`{r}`: {why}")))?;
+    }
+    if let Some(f) = &e.pixel_format {
+        let plausible = !f.is_empty()
+            && f.len() <= 32
+            && f.starts_with(|c: char| c.is_ascii_lowercase())
+            && f.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !plausible {
+            return Err(err(
+                "pixel_format",
+                format!("`{f}` is not a pixel format name such as yuv420p or yuv422p10le"),
+            ));
+        }
+    }
+    for (key, v) in [("bitrate", &e.bitrate), ("audio_bitrate", &e.audio_bitrate)] {
+        if let Some(b) = v {
+            if parse_bitrate(b).is_none() {
+                return Err(err(
+                    key,
+                    format!("`{b}` is not a bitrate such as 8M, 320k or 2500000"),
+                ));
+            }
+        }
+    }
+    if let Some(r) = e.audio_rate {
+        if ![32000, 44100, 48000, 96000].contains(&r) {
+            return Err(err(
+                "audio_rate",
+                format!("{r} is not 32000, 44100, 48000 or 96000"),
+            ));
+        }
+    }
+    if let Some(c) = e.audio_channels {
+        if !(1..=16).contains(&c) {
+            return Err(err("audio_channels", format!("{c} is not 1 to 16")));
+        }
+    }
+    if let Some(l) = e.loudness_target_lufs {
+        if !(-70.0..=-5.0).contains(&l) {
+            return Err(err(
+                "loudness_target_lufs",
+                format!("{l} is not a loudness from -70 to -5 LUFS"),
+            ));
+        }
+    }
+    if let Some(t) = e.true_peak_dbtp {
+        if !(-9.0..=0.0).contains(&t) {
+            return Err(err(
+                "true_peak_dbtp",
+                format!("{t} is not a true peak from -9 to 0 dBTP"),
+            ));
+        }
+        if e.loudness_target_lufs.is_none() {
+            return Err(err(
+                "true_peak_dbtp",
+                "is the ceiling of a loudness normalisation; set loudness_target_lufs too".into(),
+            ));
+        }
+    }
+    if let Some(r) = e.loudness_range_lu {
+        if !(1.0..=20.0).contains(&r) {
+            return Err(err(
+                "loudness_range_lu",
+                format!("{r} is not a loudness range from 1 to 20 LU"),
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn validate_detection(file: &str, text: &str, p: &Profile) -> Result<(), QcError> {
@@ -566,6 +799,56 @@ impl DetectSettings {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn with_encode(encode: &str) -> Result<Profile, QcError> {
+        parse_profile(
+            "studio.toml",
+            &format!("name = \"studio\"\ntitle = \"Studio\"\n\n[encode]\n{encode}\n"),
+        )
+    }
+
+    #[test]
+    fn encode_settings_are_read_from_the_profile() {
+        let p = with_encode(
+            "codec = \"prores_hq\"\ncontainer = \"mov\"\nresolution = \"1920x1080\"\nframe_rate = \"25\"\npixel_format = \"yuv422p10le\"\naudio_codec = \"pcm_s24le\"\naudio_rate = 48000\naudio_channels = 2\nbitrate = \"180M\"\nloudness_target_lufs = -23\ntrue_peak_dbtp = -1",
+        )
+        .unwrap();
+        let e = p.encode.unwrap();
+        assert_eq!(e.codec, "prores_hq");
+        assert_eq!(e.loudness_target_lufs, Some(-23.0));
+        assert_eq!(e.true_peak_dbtp, Some(-1.0));
+        assert_eq!(
+            parse_bitrate(e.bitrate.as_deref().unwrap()),
+            Some(180_000_000)
+        );
+        let builtin = ProfileSet::builtin();
+        let ebu = builtin.get("ebu-r128").unwrap().encode.clone().unwrap();
+        assert_eq!(ebu.loudness_target_lufs, Some(-23.0));
+        assert!(builtin.get("youtube").unwrap().encode.is_some());
+    }
+
+    #[test]
+    fn a_bad_encode_field_is_named_with_its_line() {
+        let cases = [
+            ("codec = \"xvid\"\ncontainer = \"mov\"", "line 5: encode.codec: `xvid` is not one of h264"),
+            ("codec = \"h264\"\ncontainer = \"avi\"", "line 6: encode.container: `avi`"),
+            ("codec = \"h264\"\ncontainer = \"mp4\"\nloudness_target_lufs = 3", "line 7: encode.loudness_target_lufs: 3 is not a loudness"),
+            ("codec = \"h264\"\ncontainer = \"mp4\"\nloudness_target_lufs = -23\ntrue_peak_dbtp = 2", "line 8: encode.true_peak_dbtp: 2 is not a true peak"),
+            ("codec = \"h264\"\ncontainer = \"mp4\"\nframe_rate = \"fast\"", "line 7: encode.frame_rate: `fast`"),
+            ("codec = \"h264\"\ncontainer = \"mp4\"\nresolution = \"1920x\"", "line 7: encode.resolution"),
+            ("codec = \"h264\"\ncontainer = \"mp4\"\nbitrate = \"lots\"", "line 7: encode.bitrate: `lots`"),
+            ("codec = \"h264\"\ncontainer = \"mp4\"\naudio_rate = \"48k\"", "line 7: encode.audio_rate: "),
+            ("codec = \"h264\"\ncontainer = \"mp4\"\nloudnes_target = -23", "line 7: unknown field `loudnes_target`"),
+            ("codec = \"prores_hq\"\ncontainer = \"mp4\"", "encode.container: prores_hq does not go in mp4"),
+        ];
+        for (encode, expected) in cases {
+            let e = with_encode(encode).unwrap_err().to_string();
+            assert!(
+                e.contains("studio.toml") && e.contains(expected),
+                "{encode:?} → {e}"
+            );
+        }
+    }
 
     #[test]
     fn every_builtin_profile_parses() {

@@ -96,3 +96,37 @@ pub fn web_master(path: &Path, seconds: u32, h264_profile: &str) {
         &out,
     ]);
 }
+
+/// A master for loudness tests: `seconds` of 640x360 25 fps moving picture (ffv1) with a
+/// 1 kHz stereo tone `gain_db` below ffmpeg's sine (about -21 LUFS at 0 dB) as 24-bit PCM, start
+/// timecode 10:00:00:00; with `black_from_s`, four seconds of black from there.
+pub fn tone_master(path: &Path, seconds: u32, gain_db: f64, black_from_s: Option<u32>) {
+    let vf = match black_from_s {
+        Some(s) => format!(
+            "drawbox=color=black:t=fill:enable='gte(t,{s})*lt(t,{})'",
+            s + 4
+        ),
+        None => "null".into(),
+    };
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        &format!("testsrc2=size=640x360:rate=25:duration={seconds}"),
+        "-f",
+        "lavfi",
+        "-i",
+        &format!("sine=frequency=1000:sample_rate=48000:duration={seconds}"),
+        "-vf",
+        &vf,
+        "-af",
+        &format!("volume={gain_db}dB,pan=stereo|c0=c0|c1=c0"),
+        "-c:v",
+        "ffv1",
+        "-c:a",
+        "pcm_s24le",
+        "-timecode",
+        "10:00:00:00",
+        path.to_str().expect("a UTF-8 test path"),
+    ]);
+}

@@ -11,6 +11,7 @@ use super::worker::{JobError, JobHandler, JobRun};
 use postflow_core::timecode::FrameRate;
 use postflow_ingest::hash::{HashAlgorithm, Hasher};
 use postflow_qc::probe::{probe_file, Probe};
+use postflow_qc::profile::EncodeSettings;
 use postflow_store::media::NewRelink;
 use postflow_store::BoxFuture;
 use serde::Deserialize;
@@ -956,59 +957,206 @@ pub fn run_bench_proxy(args: BenchProxyArgs) -> anyhow::Result<std::process::Exi
     })
 }
 
-/// How a delivery profile's master is encoded: the container and the codec settings a file
-/// must have to pass that profile's checks. Profiles without settings here cannot be encoded
-/// for (their masters come from the finishing suite).
-pub fn delivery_encode_args(profile: &str) -> Option<(&'static str, &'static [&'static str])> {
-    const WEB: &[&str] = &[
-        "-c:v",
-        "libx264",
-        "-profile:v",
-        "high",
-        "-preset",
-        "veryfast",
-        "-crf",
-        "18",
-        "-pix_fmt",
-        "yuv420p",
-        "-color_primaries",
-        "bt709",
-        "-color_trc",
-        "bt709",
-        "-colorspace",
-        "bt709",
-        "-c:a",
-        "aac",
-        "-b:a",
-        "320k",
-        "-ar",
-        "48000",
-        "-movflags",
-        "+faststart",
-    ];
-    const MASTER: &[&str] = &[
-        "-c:v",
-        "prores_ks",
-        "-profile:v",
-        "3",
-        "-pix_fmt",
-        "yuv422p10le",
-        "-color_primaries",
-        "bt709",
-        "-color_trc",
-        "bt709",
-        "-colorspace",
-        "bt709",
-        "-c:a",
-        "pcm_s24le",
-        "-ar",
-        "48000",
-    ];
-    match profile {
-        "youtube" | "instagram" | "tiktok" | "basic" => Some(("mp4", WEB)),
-        "netflix-master" => Some(("mov", MASTER)),
-        _ => None,
+/// The ffmpeg output options of a delivery encode from a profile's `[encode]` table: the
+/// container (ffmpeg's `-f` name and the file extension) and the codec, size, rate and audio
+/// options. Loudness normalisation is not here: it needs the source measured first
+/// ([`measure_loudness`], [`loudnorm_filter`]).
+pub fn encode_args(e: &EncodeSettings) -> Result<(&'static str, Vec<String>), String> {
+    let mut a: Vec<String> = Vec::new();
+    let mut push = |xs: &[&str]| a.extend(xs.iter().map(|x| x.to_string()));
+    let (encoder_opts, default_pix): (Vec<&str>, &str) = match e.codec.as_str() {
+        "h264" => (vec!["-c:v", "libx264", "-preset", "veryfast"], "yuv420p"),
+        "hevc" => (
+            vec!["-c:v", "libx265", "-preset", "fast", "-tag:v", "hvc1"],
+            "yuv420p",
+        ),
+        "prores_proxy" => (vec!["-c:v", "prores_ks", "-profile:v", "0"], "yuv422p10le"),
+        "prores_lt" => (vec!["-c:v", "prores_ks", "-profile:v", "1"], "yuv422p10le"),
+        "prores_422" => (vec!["-c:v", "prores_ks", "-profile:v", "2"], "yuv422p10le"),
+        "prores_hq" => (vec!["-c:v", "prores_ks", "-profile:v", "3"], "yuv422p10le"),
+        "prores_4444" => (vec!["-c:v", "prores_ks", "-profile:v", "4"], "yuv444p10le"),
+        "dnxhr_lb" => (vec!["-c:v", "dnxhd", "-profile:v", "dnxhr_lb"], "yuv422p"),
+        "dnxhr_sq" => (vec!["-c:v", "dnxhd", "-profile:v", "dnxhr_sq"], "yuv422p"),
+        "dnxhr_hq" => (vec!["-c:v", "dnxhd", "-profile:v", "dnxhr_hq"], "yuv422p"),
+        "dnxhr_hqx" => (
+            vec!["-c:v", "dnxhd", "-profile:v", "dnxhr_hqx"],
+            "yuv422p10le",
+        ),
+        other => {
+            return Err(format!(
+                "the encode codec {other:?} is not one postflow encodes"
+            ))
+        }
+    };
+    push(&encoder_opts);
+    let pix = e.pixel_format.as_deref().unwrap_or(default_pix);
+    push(&["-pix_fmt", pix]);
+    if e.codec == "h264" && pix == "yuv420p" {
+        push(&["-profile:v", "high"]);
     }
+    match (&e.bitrate, e.codec.as_str()) {
+        (Some(b), "h264" | "hevc") => {
+            let bits = postflow_qc::profile::parse_bitrate(b)
+                .ok_or_else(|| format!("the encode bitrate {b:?} is not a bitrate"))?;
+            push(&["-b:v", &bits.to_string(), "-maxrate", &bits.to_string()]);
+            push(&["-bufsize", &(bits * 2).to_string()]);
+        }
+        (None, "h264") => push(&["-crf", "18"]),
+        (None, "hevc") => push(&["-crf", "20"]),
+        // ProRes and DNxHR have their profile's own rate.
+        _ => {}
+    }
+    let mut filters = Vec::new();
+    if let Some(r) = &e.resolution {
+        let (w, h) = postflow_qc::profile::parse_resolution(r)
+            .ok_or_else(|| format!("the encode resolution {r:?} is not WIDTHxHEIGHT"))?;
+        // Fitted inside and padded: a 16:9 master for a 9:16 delivery is letterboxed, not
+        // stretched.
+        filters.push(format!(
+            "scale={w}:{h}:force_original_aspect_ratio=decrease,pad={w}:{h}:(ow-iw)/2:(oh-ih)/2,setsar=1"
+        ));
+    }
+    if !filters.is_empty() {
+        push(&["-vf", &filters.join(",")]);
+    }
+    if let Some(r) = &e.frame_rate {
+        let rate: FrameRate = r
+            .parse()
+            .map_err(|why| format!("the encode frame rate {r:?}: {why}"))?;
+        push(&["-r", &format!("{}/{}", rate.num(), rate.den())]);
+    }
+    push(&[
+        "-color_primaries",
+        "bt709",
+        "-color_trc",
+        "bt709",
+        "-colorspace",
+        "bt709",
+    ]);
+    let audio = e.audio_codec();
+    push(&["-c:a", audio]);
+    if audio == "aac" {
+        push(&["-b:a", e.audio_bitrate.as_deref().unwrap_or("320k")]);
+    }
+    push(&["-ar", &e.audio_rate.unwrap_or(48000).to_string()]);
+    if let Some(c) = e.audio_channels {
+        push(&["-ac", &c.to_string()]);
+    }
+    let container = match e.container.as_str() {
+        "mp4" => {
+            push(&["-movflags", "+faststart"]);
+            "mp4"
+        }
+        "mov" => "mov",
+        "mxf" => "mxf",
+        other => {
+            return Err(format!(
+                "the encode container {other:?} is not one postflow writes"
+            ))
+        }
+    };
+    Ok((container, a))
+}
+
+/// What ffmpeg's `loudnorm` measured of a source (its first pass).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoudnormMeasure {
+    pub input_i: f64,
+    pub input_tp: f64,
+    pub input_lra: f64,
+    pub input_thresh: f64,
+    pub target_offset: f64,
+}
+
+/// The JSON block `loudnorm=print_format=json` prints at the end of ffmpeg's stderr.
+pub fn parse_loudnorm_json(stderr: &str) -> Result<LoudnormMeasure, String> {
+    let start = stderr
+        .rfind("{")
+        .ok_or("ffmpeg's loudnorm printed no measurement")?;
+    let end = stderr[start..]
+        .find('}')
+        .map(|e| start + e + 1)
+        .ok_or("ffmpeg's loudnorm measurement is cut short")?;
+    let v: serde_json::Value = serde_json::from_str(&stderr[start..end])
+        .map_err(|e| format!("ffmpeg's loudnorm measurement is not JSON ({e})"))?;
+    let get = |k: &str| -> Result<f64, String> {
+        v[k].as_str()
+            .and_then(|s| s.trim().parse::<f64>().ok())
+            .ok_or_else(|| format!("ffmpeg's loudnorm measurement has no {k}"))
+    };
+    Ok(LoudnormMeasure {
+        input_i: get("input_i")?,
+        input_tp: get("input_tp")?,
+        input_lra: get("input_lra")?,
+        input_thresh: get("input_thresh")?,
+        target_offset: get("target_offset")?,
+    })
+}
+
+/// Target loudness, true-peak ceiling and loudness range of a normalisation.
+fn loudnorm_targets(e: &EncodeSettings) -> Option<(f64, f64, f64)> {
+    Some((
+        e.loudness_target_lufs?,
+        e.true_peak_dbtp.unwrap_or(-1.0),
+        e.loudness_range_lu.unwrap_or(20.0),
+    ))
+}
+
+/// The second pass: `loudnorm` told what the first pass measured, so it applies one gain to the
+/// whole programme (linear) when the ceiling allows. loudnorm works at 192 kHz; the encode's
+/// `-ar` brings it back to the delivery's rate.
+pub fn loudnorm_filter(e: &EncodeSettings, m: &LoudnormMeasure) -> Option<String> {
+    let (i, tp, lra) = loudnorm_targets(e)?;
+    Some(format!(
+        "loudnorm=I={i}:TP={tp}:LRA={lra}:measured_I={}:measured_TP={}:measured_LRA={}:measured_thresh={}:offset={}:linear=true:print_format=none",
+        m.input_i,
+        m.input_tp,
+        m.input_lra,
+        m.input_thresh,
+        m.target_offset,
+    ))
+}
+
+/// The first pass: ffmpeg's `loudnorm` measures the source's first audio stream. `None` when
+/// the source has no audio, or audio too quiet to measure (silence cannot be turned up).
+pub async fn measure_loudness(
+    source: &Path,
+    e: &EncodeSettings,
+) -> Result<Option<LoudnormMeasure>, String> {
+    let Some((i, tp, lra)) = loudnorm_targets(e) else {
+        return Ok(None);
+    };
+    let bin = postflow_qc::process::ffmpeg_bin();
+    let out = tokio::process::Command::new(&bin)
+        .args(["-nostdin", "-hide_banner", "-nostats", "-i"])
+        .arg(source)
+        .args(["-map", "0:a:0?", "-vn", "-af"])
+        .arg(format!(
+            "loudnorm=I={i}:TP={tp}:LRA={lra}:print_format=json"
+        ))
+        .args(["-f", "null", "-"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .output()
+        .await
+        .map_err(|e| {
+            format!("`{bin}` could not be started ({e}); install ffmpeg or set POSTFLOW_FFMPEG")
+        })?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if !out.status.success() {
+        return Err(format!(
+            "ffmpeg could not measure the loudness of {}: {}",
+            source.display(),
+            tail(&stderr, 3)
+        ));
+    }
+    if !stderr.contains("input_i") {
+        return Ok(None); // no audio stream
+    }
+    let m = parse_loudnorm_json(&stderr)?;
+    Ok(m.input_i.is_finite().then_some(m))
 }
 
 #[derive(Deserialize)]
@@ -1021,10 +1169,12 @@ struct DeliveryPayload {
     dest_dir: Option<PathBuf>,
 }
 
-/// `delivery_encode`: encodes a master for a deliverable with its first profile's settings,
-/// runs QC against every profile of the deliverable and attaches the run
-/// (`app::delivery::record_qc_run`, which keeps the deliverable open when it fails). A failed
-/// QC fails the job for good, naming the failed checks. Needs a worker on the database.
+/// `delivery_encode`: encodes a master for a deliverable with its first profile's `[encode]`
+/// settings (loudness normalised in two `loudnorm` passes when the table sets a target), runs
+/// QC against every profile of the deliverable — our own meter checks the loudness — and
+/// attaches the run (`app::delivery::record_qc_run`, which keeps the deliverable open when it
+/// fails), on a worker on the database or through the server's API alike. A failed QC fails the
+/// job for good, naming the failed checks.
 pub struct DeliveryEncode;
 
 impl JobHandler for DeliveryEncode {
@@ -1033,47 +1183,25 @@ impl JobHandler for DeliveryEncode {
     }
     fn run<'a>(&'a self, run: &'a JobRun) -> BoxFuture<'a, Result<(), JobError>> {
         Box::pin(async move {
-            use postflow_qc::{profile::ProfileSet, DeclaredLayout, QcOptions, Verdict};
+            use postflow_qc::{DeclaredLayout, QcOptions, Verdict};
             let p: DeliveryPayload = super::worker::payload(&run.job)?;
-            let super::queue::Queue::Store(store) = &run.queue else {
-                return Err(JobError::permanent(
-                    "delivery encodes attach QC runs in the database; run them on a worker with --data-dir or --database-url",
-                ));
-            };
-            let project_id = run.job.project_id.ok_or_else(|| {
-                JobError::permanent("a delivery encode belongs to a project; queue it with one")
-            })?;
-            let project = store
-                .project_by_id(project_id)
-                .await
-                .map_err(|e| format!("cannot read the project: {e}"))?
-                .ok_or_else(|| JobError::permanent("the job's project no longer exists"))?;
-            let deliverable = store
-                .deliverable_in(project_id, p.deliverable_id)
+            let target = run
+                .queue
+                .encode_target(&run.job, &run.worker, p.deliverable_id)
                 .await
                 .map_err(|e| format!("cannot read the deliverable: {e}"))?
-                .ok_or_else(|| {
-                    JobError::permanent(format!(
-                        "{} has no deliverable {}",
-                        project.code, p.deliverable_id
-                    ))
-                })?;
-            let names = deliverable.profile_names();
-            let first = names.first().cloned().unwrap_or_else(|| "basic".into());
-            let (container, settings) = delivery_encode_args(&first).ok_or_else(|| {
+                .map_err(JobError::permanent)?;
+            let first = target
+                .profiles
+                .first()
+                .ok_or_else(|| JobError::permanent("the deliverable names no delivery profile"))?;
+            let settings = first.encode.clone().ok_or_else(|| {
                 JobError::permanent(format!(
-                    "there are no encode settings for the delivery profile {first:?}; encode its master in the finishing suite and run postflow qc on it"
+                    "the delivery profile {:?} has no [encode] settings; encode its master in the finishing suite and run postflow qc on it",
+                    first.name
                 ))
             })?;
-            let set = ProfileSet::builtin();
-            let mut profiles = Vec::new();
-            for name in &names {
-                profiles.push(
-                    set.get(name)
-                        .map_err(|e| JobError::permanent(e.to_string()))?
-                        .clone(),
-                );
-            }
+            let (container, encode) = encode_args(&settings).map_err(JobError::permanent)?;
             let facts = probe_source(&p.source).await?;
             let stem = stem_of(&p.source)?;
             let dest_dir = p.dest_dir.clone().unwrap_or_else(|| {
@@ -1083,8 +1211,31 @@ impl JobHandler for DeliveryEncode {
                     .join("deliverables")
             });
             ensure_dir(&dest_dir)?;
-            let name = format!("{stem}_{first}.{container}");
-            let target = dest_dir.join(&name);
+            let loudnorm = if settings.loudness_target_lufs.is_some() {
+                run.set_progress(0, "measuring loudness");
+                match measure_loudness(&p.source, &settings)
+                    .await
+                    .map_err(JobError::from)?
+                {
+                    Some(m) => {
+                        run.log(&format!(
+                            "loudness measured: {:.1} LUFS integrated, {:.1} dBTP, LRA {:.1} LU",
+                            m.input_i, m.input_tp, m.input_lra
+                        ))
+                        .await?;
+                        loudnorm_filter(&settings, &m)
+                    }
+                    None => {
+                        run.log("no audio loud enough to measure; loudness left as it is")
+                            .await?;
+                        None
+                    }
+                }
+            } else {
+                None
+            };
+            let name = format!("{stem}_{}.{container}", first.name);
+            let dest = dest_dir.join(&name);
             let partial = Partial::new(&dest_dir, &name);
             let mut args: Vec<String> = [
                 "-nostdin",
@@ -1101,18 +1252,21 @@ impl JobHandler for DeliveryEncode {
             .to_vec();
             args.push(p.source.display().to_string());
             args.extend(["-map", "0:v:0", "-map", "0:a?"].map(String::from));
-            args.extend(settings.iter().map(|s| s.to_string()));
+            args.extend(encode);
+            if let Some(f) = loudnorm {
+                args.extend(["-af".to_string(), f]);
+            }
             push_identity(&mut args, &facts);
             args.extend(["-f".to_string(), container.to_string()]);
             args.push(partial.path.display().to_string());
-            encode_into_place(run, &args, &facts, &p.source, partial, &target).await?;
+            encode_into_place(run, &args, &facts, &p.source, partial, &dest).await?;
 
             run.set_progress(999, "checking");
-            let mut opts = QcOptions::new(profiles);
-            if let Some(l) = &deliverable.layout {
+            let mut opts = QcOptions::new(target.profiles.clone());
+            if let Some(l) = &target.layout {
                 opts.declared_layout = DeclaredLayout::parse(l);
             }
-            let file = target.clone();
+            let file = dest.clone();
             let report =
                 tokio::task::spawn_blocking(move || postflow_qc::run_qc(&file, &opts, &mut |_| {}))
                     .await
@@ -1125,22 +1279,16 @@ impl JobHandler for DeliveryEncode {
                 .map(|c| c.id.clone())
                 .collect();
             let passed = report.status == Verdict::Pass;
-            let ctx = postflow_app::Context::new(store.clone());
-            let recorded = postflow_app::delivery::record_qc_run(
-                &ctx,
-                &postflow_app::access::local_operator(),
-                &project.code,
-                deliverable.id,
-                report,
-            )
-            .await
-            .map_err(|e| format!("cannot attach the QC run: {e}"))?;
+            let run_id = run
+                .queue
+                .attach_qc_run(&target, report)
+                .await
+                .map_err(|e| format!("cannot attach the QC run: {e}"))?;
             run.log(&format!(
-                "wrote {}; QC run {} attached to {}/{}: {}",
-                target.display(),
-                recorded.run.id,
-                project.code,
-                deliverable.id,
+                "wrote {}; QC run {run_id} attached to {}/{}: {}",
+                dest.display(),
+                target.code,
+                target.deliverable_id,
                 if passed { "pass" } else { "fail" }
             ))
             .await?;

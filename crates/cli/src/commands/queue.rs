@@ -3,8 +3,10 @@
 //! under `/api/v1/worker`). Both answer alike: a report on a job the worker no longer holds
 //! changes nothing and says so.
 use postflow_api_types::{
-    WorkerAnswerDto, WorkerClaimDto, WorkerJobDto, WorkerLutDto, WorkerRelinkDto, WorkerReportDto,
+    WorkerAnswerDto, WorkerClaimDto, WorkerDeliverableDto, WorkerJobDto, WorkerLutDto,
+    WorkerRelinkDto, WorkerReportDto,
 };
+use postflow_app::delivery::EncodeTarget;
 use postflow_store::jobs::{Backoff, FailOutcome, Heartbeat, Job};
 use postflow_store::media::NewRelink;
 use postflow_store::Store;
@@ -378,6 +380,103 @@ impl Queue {
                     Err(e) if e.contains("404") => Ok(None),
                     Err(e) => Err(e),
                 }
+            }
+        }
+    }
+
+    /// The deliverable a delivery encode job works for, with its profiles. `Ok(Err(_))` is an
+    /// answer no retry changes (no such deliverable, an unknown profile).
+    pub async fn encode_target(
+        &self,
+        job: &Job,
+        worker: &str,
+        deliverable_id: i64,
+    ) -> Result<Result<EncodeTarget, String>, String> {
+        let Some(project_id) = job.project_id else {
+            return Ok(Err(
+                "a delivery encode belongs to a project; queue it with one".into(),
+            ));
+        };
+        match self {
+            Queue::Store(s) => {
+                let ctx = postflow_app::Context::new(s.clone());
+                match postflow_app::delivery::encode_target(&ctx, project_id, deliverable_id).await
+                {
+                    Ok(t) => Ok(Ok(t)),
+                    Err(e @ postflow_app::AppError::Store(_)) => Err(e.to_string()),
+                    Err(e) => Ok(Err(e.to_string())),
+                }
+            }
+            Queue::Api(a) => {
+                let asked = WorkerDeliverableDto {
+                    worker: worker.into(),
+                    deliverable_id,
+                    project_code: String::new(),
+                    name: String::new(),
+                    layout: None,
+                    profiles: vec![],
+                };
+                let answer: WorkerDeliverableDto = match a
+                    .post_status(&format!("/worker/jobs/{}/deliverable", job.id), &asked)
+                    .await
+                {
+                    Ok(d) => d,
+                    Err((Some(status), e)) if status.is_client_error() => return Ok(Err(e)),
+                    Err((_, e)) => return Err(e),
+                };
+                let mut profiles = Vec::new();
+                for p in answer.profiles {
+                    match serde_json::from_value(p) {
+                        Ok(p) => profiles.push(p),
+                        Err(e) => return Ok(Err(format!(
+                            "the server sent a delivery profile this postflow cannot read ({e}); update the worker"
+                        ))),
+                    }
+                }
+                Ok(Ok(EncodeTarget {
+                    code: answer.project_code,
+                    deliverable_id: answer.deliverable_id,
+                    name: answer.name,
+                    layout: answer.layout,
+                    profiles,
+                }))
+            }
+        }
+    }
+
+    /// Attaches a QC run to the deliverable (which stays open when it failed); the run's id.
+    pub async fn attach_qc_run(
+        &self,
+        target: &EncodeTarget,
+        report: postflow_qc::QcReport,
+    ) -> Result<i64, String> {
+        match self {
+            Queue::Store(s) => {
+                let ctx = postflow_app::Context::new(s.clone());
+                postflow_app::delivery::record_qc_run(
+                    &ctx,
+                    &postflow_app::access::local_operator(),
+                    &target.code,
+                    target.deliverable_id,
+                    report,
+                )
+                .await
+                .map(|r| r.run.id)
+                .map_err(|e| e.to_string())
+            }
+            Queue::Api(a) => {
+                let path = format!(
+                    "/projects/{}/deliverables/{}/qc-runs",
+                    target.code, target.deliverable_id
+                );
+                let run: postflow_api_types::QcRunDto = a
+                    .post(
+                        &path,
+                        &serde_json::from_str::<serde_json::Value>(&report.to_json())
+                            .map_err(|e| format!("cannot write the QC report: {e}"))?,
+                    )
+                    .await?;
+                Ok(run.run_id)
             }
         }
     }

@@ -259,6 +259,7 @@ pub(super) fn worker_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(worker_report))
         .routes(routes!(worker_relink))
         .routes(routes!(worker_lut))
+        .routes(routes!(worker_deliverable))
 }
 
 async fn worker_actor(
@@ -461,5 +462,38 @@ async fn worker_lut(
         lut_id: lut.id,
         dimension: lut.dimension,
         body: lut.body,
+    }))
+}
+
+/// The deliverable a held delivery encode job works for, with its delivery profiles: what the
+/// worker encodes to and judges the result by. The QC run goes to the project's
+/// `deliverables/{id}/qc-runs`, like any other.
+#[utoipa::path(post, path = "/worker/jobs/{id}/deliverable", params(("id" = i64, Path, description = "Job id")),
+    request_body = postflow_api_types::WorkerDeliverableDto,
+    responses((status = 200, body = postflow_api_types::WorkerDeliverableDto), (status = 404, body = ErrorDto), (status = 409, body = ErrorDto)))]
+async fn worker_deliverable(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<postflow_api_types::WorkerDeliverableDto>,
+) -> Result<Json<postflow_api_types::WorkerDeliverableDto>, ApiError> {
+    worker_actor(&state, &user).await?;
+    let job = held(&state, id, &body.worker).await?;
+    let project_id = job.project_id.ok_or(AppError::NotFound)?;
+    let target =
+        postflow_app::delivery::encode_target(&state.app(), project_id, body.deliverable_id)
+            .await?;
+    let profiles = target
+        .profiles
+        .iter()
+        .map(|p| serde_json::to_value(p).map_err(|e| AppError::Internal(e.to_string())))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Json(postflow_api_types::WorkerDeliverableDto {
+        worker: body.worker,
+        deliverable_id: target.deliverable_id,
+        project_code: target.code,
+        name: target.name,
+        layout: target.layout,
+        profiles,
     }))
 }
