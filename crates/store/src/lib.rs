@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod billing;
 pub mod bookings;
 pub mod catalog;
+pub mod channels;
 pub mod delivery;
 pub mod entities;
 pub mod feeds;

@@ -16,10 +16,11 @@ mod m0011_feeds;
 mod m0012_scenarios;
 mod m0013_webhooks;
 mod m0014_notifications;
+mod m0015_channels;
 
 /// The schema generation this build writes. A store stamped with a higher one was written by a
 /// newer postflow and is refused rather than risked.
-pub const SCHEMA_GENERATION: i64 = 14;
+pub const SCHEMA_GENERATION: i64 = 15;
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0012_scenarios::Migration),
             Box::new(m0013_webhooks::Migration),
             Box::new(m0014_notifications::Migration),
+            Box::new(m0015_channels::Migration),
         ]
     }
 }
