@@ -11,7 +11,8 @@ use crate::{access, plan, AppError, Context, FieldErrors, Result};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use postflow_core::access::{can, Action, Actor, Denied};
 use postflow_core::booking::{
-    find_conflicts, parse_instant, BookingFact, BookingStatus, Conflict, ResourceFact, TaskFact,
+    find_conflicts, parse_instant, BookingFact, BookingStatus, Conflict, ResourceFact, StudioClock,
+    TaskFact, WorkingHours,
 };
 use postflow_core::plan::DependencyKind;
 use postflow_store::bookings::{Booking, BookingChange, BookingFilter, NewBooking, Overbooked};
@@ -79,19 +80,72 @@ pub struct BookingEdit {
     pub note: Option<String>,
 }
 
-/// Reads the range and status fields, each refusal named by its field.
+/// The studio setting holding its working hours (`09:00-18:00`); unset: any hour.
+pub const WORKING_HOURS_SETTING: &str = "working_hours";
+
+/// The studio's wall clock: its time zone and working hours.
+pub async fn studio_clock<C: ConnectionTrait>(repo: &Repo<C>) -> Result<StudioClock> {
+    let tz = crate::feeds::time_zone_in(repo).await?;
+    let hours = match repo.studio_setting(WORKING_HOURS_SETTING).await? {
+        None => None,
+        Some(text) if text.trim().is_empty() => None,
+        Some(text) => Some(WorkingHours::parse(&text).map_err(|e| {
+            AppError::Store(StoreError::Corrupt(format!(
+                "the studio's working hours: {e}"
+            )))
+        })?),
+    };
+    Ok(StudioClock { tz, hours })
+}
+
+/// Sets the studio's working hours (`09:00-18:00`), or clears them with an empty text (then a
+/// booking may be at any hour of a working day).
+pub async fn set_working_hours(
+    ctx: &Context,
+    actor: &Actor,
+    text: &str,
+) -> Result<Option<WorkingHours>> {
+    access::studio(actor, Action::ManageCalendar)?;
+    let hours = match text.trim() {
+        "" => None,
+        t => Some(WorkingHours::parse(t).map_err(|e| AppError::field("working_hours", e))?),
+    };
+    let tx = ctx.store.begin().await?;
+    let stored = hours
+        .map(|h| format!("{}-{}", h.open.format("%H:%M"), h.close.format("%H:%M")))
+        .unwrap_or_default();
+    tx.set_studio_setting(WORKING_HOURS_SETTING, &stored)
+        .await?;
+    record(
+        &tx,
+        crate::access::audited_user(actor),
+        AuditEvent::CalendarChanged {
+            detail: match hours {
+                Some(h) => format!("set the studio's working hours to {}", h.label()),
+                None => "cleared the studio's working hours".into(),
+            },
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(hours)
+}
+
+/// Reads the range and status fields, each refusal named by its field; wall-clock times are on
+/// the studio's clock.
 fn read_range(
     errors: &mut FieldErrors,
+    clock: &StudioClock,
     start: &str,
     end: &str,
     status: &str,
 ) -> (DateTime<Utc>, DateTime<Utc>, BookingStatus) {
     let epoch = DateTime::<Utc>::UNIX_EPOCH;
-    let start_at = parse_instant(start).unwrap_or_else(|e| {
+    let start_at = parse_instant(start, clock.tz).unwrap_or_else(|e| {
         errors.add("start", e);
         epoch
     });
-    let end_at = parse_instant(end).unwrap_or_else(|e| {
+    let end_at = parse_instant(end, clock.tz).unwrap_or_else(|e| {
         errors.add("end", e);
         epoch
     });
@@ -151,10 +205,12 @@ async fn overbooked<C: ConnectionTrait>(repo: &Repo<C>, refused: Overbooked) -> 
                 Ok(Some(p)) => p.code,
                 _ => "?".into(),
             };
+            let clock = studio_clock(repo).await.unwrap_or(StudioClock::utc());
             named.push(format!(
-                "#{id} ({code}, {} to {})",
-                b.starts_at.format("%Y-%m-%d %H:%M"),
-                b.ends_at.format("%Y-%m-%d %H:%M")
+                "#{id} ({code}, {} to {} {})",
+                clock.when(b.starts_at),
+                clock.when(b.ends_at),
+                clock.tz.name()
             ));
         }
     }
@@ -195,7 +251,9 @@ pub async fn book(
 ) -> std::result::Result<Booking, BookingError> {
     let permit = access::studio(actor, Action::ManageBookings)?;
     let mut errors = FieldErrors::default();
-    let (start, end, status) = read_range(&mut errors, &draft.start, &draft.end, &draft.status);
+    let clock = studio_clock(&ctx.store).await?;
+    let (start, end, status) =
+        read_range(&mut errors, &clock, &draft.start, &draft.end, &draft.status);
     let tx = ctx.store.begin().await?;
     let project =
         match access::project_in(&tx, actor, &draft.project_code, Action::ViewProject).await {
@@ -293,7 +351,8 @@ pub async fn change(
         .status
         .clone()
         .unwrap_or_else(|| current.status.clone());
-    let (starts_at, ends_at, status) = read_range(&mut errors, &start, &end, &status);
+    let clock = studio_clock(&tx).await?;
+    let (starts_at, ends_at, status) = read_range(&mut errors, &clock, &start, &end, &status);
     let units = check_units(&mut errors, edit.units.or(Some(current.units)), &resource);
     errors.into_result()?;
     let change = BookingChange {
@@ -379,10 +438,13 @@ pub struct BookingQuery {
 /// listed without their project (the board shows the resource as booked).
 pub async fn list(ctx: &Context, actor: &Actor, query: &BookingQuery) -> Result<Vec<BookingView>> {
     access::studio(actor, Action::ViewStudio)?;
+    let clock = studio_clock(&ctx.store).await?;
     let mut errors = FieldErrors::default();
     let mut instant = |field: &'static str, text: &Option<String>| match text.as_deref() {
         None | Some("") => None,
-        Some(t) => parse_instant(t).map_err(|e| errors.add(field, e)).ok(),
+        Some(t) => parse_instant(t, clock.tz)
+            .map_err(|e| errors.add(field, e))
+            .ok(),
     };
     let from = instant("from", &query.from);
     let to = instant("to", &query.to);
@@ -548,5 +610,6 @@ async fn conflicts_with(
             })
         })
         .collect();
-    Ok(find_conflicts(&resource_facts, &facts, &tasks))
+    let clock = studio_clock(&ctx.store).await?;
+    Ok(find_conflicts(&resource_facts, &facts, &tasks, &clock))
 }

@@ -89,7 +89,7 @@ pub async fn studio_time_zone(ctx: &Context) -> Result<Tz> {
     time_zone_in(&ctx.store).await
 }
 
-async fn time_zone_in<C: ConnectionTrait>(repo: &Repo<C>) -> Result<Tz> {
+pub(crate) async fn time_zone_in<C: ConnectionTrait>(repo: &Repo<C>) -> Result<Tz> {
     Ok(repo
         .studio_setting(TIME_ZONE_SETTING)
         .await?

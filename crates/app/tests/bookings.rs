@@ -19,6 +19,7 @@ backends!(
     a_confirmed_double_booking_is_refused_naming_the_booking_and_nothing_is_written,
     bookings_are_moved_confirmed_and_cancelled_with_their_audit_lines,
     overlapping_pencils_and_weekend_bookings_are_conflicts_with_fixes,
+    bookings_are_read_and_checked_on_the_studio_clock_and_its_working_hours,
 );
 
 async fn project(store: &Store, client_code: &str, code: &str) -> i64 {
@@ -420,4 +421,100 @@ async fn overlapping_pencils_and_weekend_bookings_are_conflicts_with_fixes(store
         .await
         .unwrap();
     assert_eq!(cockpit.booking_conflicts, found);
+}
+
+async fn bookings_are_read_and_checked_on_the_studio_clock_and_its_working_hours(store: &Store) {
+    let ctx = Context::new(store.clone());
+    project(store, "ACME", "ACME-SPOT").await;
+    let producer = actor(
+        store,
+        &user(store, "pat@studio.test", Role::Producer, None).await,
+    )
+    .await;
+    let artist = actor(
+        store,
+        &user(store, "ed@studio.test", Role::Artist, None).await,
+    )
+    .await;
+    let bay = resources::create(&ctx, &producer, &room("Edit 1", "1"))
+        .await
+        .unwrap();
+    postflow_app::feeds::set_studio_time_zone(&ctx, &producer, "America/Los_Angeles")
+        .await
+        .unwrap();
+    // Bad hours are refused on the field; an artist may not set them.
+    let err = bookings::set_working_hours(&ctx, &producer, "18:00-09:00")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, AppError::Invalid(f) if f.get("working_hours").contains("before it opens")),
+        "{err:?}"
+    );
+    assert!(matches!(
+        bookings::set_working_hours(&ctx, &artist, "09:00-18:00").await,
+        Err(AppError::Forbidden(_))
+    ));
+    bookings::set_working_hours(&ctx, &producer, "09:00-18:00")
+        .await
+        .unwrap();
+    // A form's wall-clock time is Los Angeles time: 09:00 PST is 17:00 UTC.
+    let day = bookings::book(
+        &ctx,
+        &producer,
+        &draft(bay.id, "2027-03-01T09:00", "2027-03-01T18:00", "confirmed"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(day.starts_at.to_rfc3339(), "2027-03-01T17:00:00+00:00");
+    // An early session: 07:00 to 10:00 on Tuesday.
+    let early = bookings::book(
+        &ctx,
+        &producer,
+        &draft(
+            bay.id,
+            "2027-03-02T07:00",
+            "2027-03-02T10:00",
+            "preliminary",
+        ),
+    )
+    .await
+    .unwrap();
+    // A skipped wall-clock time (2027-03-14 02:30 in Los Angeles) is refused on its field.
+    let err = bookings::book(
+        &ctx,
+        &producer,
+        &draft(bay.id, "2027-03-14T02:30", "2027-03-14T05:00", "planning"),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        format!("{err:?}").contains("does not exist in America/Los_Angeles"),
+        "{err:?}"
+    );
+    let today = NaiveDate::from_ymd_opt(2027, 3, 1).unwrap();
+    let found = bookings::conflicts(&ctx, &producer, today).await.unwrap();
+    let kinds: Vec<(ConflictKind, Vec<i64>)> =
+        found.iter().map(|c| (c.kind, c.bookings.clone())).collect();
+    // Monday 09:00–18:00 in Los Angeles ends 02:00 Tuesday UTC: neither outside hours nor
+    // anything else.
+    assert_eq!(
+        kinds,
+        vec![(ConflictKind::OutsideWorkingHours, vec![early.id])],
+        "{found:#?}"
+    );
+    assert!(
+        found[0].problem.contains("2027-03-02 07:00"),
+        "{}",
+        found[0].problem
+    );
+    assert!(found[0].fix.contains("09:00–18:00"));
+    assert_eq!(day.id + 1, early.id);
+    // Cleared hours: any hour of a working day is fine.
+    bookings::set_working_hours(&ctx, &producer, "")
+        .await
+        .unwrap();
+    assert!(bookings::conflicts(&ctx, &producer, today)
+        .await
+        .unwrap()
+        .is_empty());
 }

@@ -7,15 +7,20 @@
 //!   has (pencils over each other or over a confirmed booking);
 //! - **not a working day**: a booking on a date its resource's calendar does not work (a weekend,
 //!   a studio holiday, the booked person's day off);
+//! - **outside working hours**: a booking that starts before the studio opens or ends after it
+//!   closes, on the studio's wall clock (a booking from local midnight to local midnight reads as
+//!   "those whole days" and is never outside hours);
 //! - **before its predecessors**: a booking for a task that starts before the date the task's
 //!   predecessors allow in the plan's forecast;
 //! - **missing skill**: a task that needs a skill (or resource kind) and is booked only on
 //!   resources that have neither.
 //!
-//! A booking covers the half-open range `[start, end)` in UTC; its dates are the UTC dates it
-//! touches.
+//! A booking covers the half-open range `[start, end)` of instants; its dates are the dates it
+//! touches on the studio's wall clock ([`StudioClock`]): a 09:00–18:00 booking in Los Angeles is
+//! one Monday, not a Monday and a Tuesday in UTC.
 use crate::plan::calendar::WorkingCalendar;
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use chrono_tz::Tz;
 use std::collections::BTreeMap;
 
 /// How firm a booking is (the Farmer's Wife convention).
@@ -50,9 +55,10 @@ impl BookingStatus {
 }
 
 /// An instant typed by a person or sent by a client: RFC 3339 (`2027-03-01T09:00:00Z`,
-/// any offset), or `YYYY-MM-DDTHH:MM` / `YYYY-MM-DD HH:MM` read as UTC (what a
-/// `datetime-local` field sends), or `YYYY-MM-DD` (midnight UTC).
-pub fn parse_instant(text: &str) -> Result<DateTime<Utc>, String> {
+/// any offset), or `YYYY-MM-DDTHH:MM` / `YYYY-MM-DD HH:MM` read on the wall clock of `tz` (what
+/// a `datetime-local` field sends), or `YYYY-MM-DD` (midnight there). A wall-clock time the
+/// clocks skip is refused; one they pass twice is the first of the two.
+pub fn parse_instant(text: &str, tz: Tz) -> Result<DateTime<Utc>, String> {
     let t = text.trim();
     if t.is_empty() {
         return Err("give a date and time, e.g. 2027-03-01T09:00:00Z".into());
@@ -60,20 +66,111 @@ pub fn parse_instant(text: &str) -> Result<DateTime<Utc>, String> {
     if let Ok(dt) = DateTime::parse_from_rfc3339(t) {
         return Ok(dt.with_timezone(&Utc));
     }
-    for format in ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"] {
-        if let Ok(naive) = chrono::NaiveDateTime::parse_from_str(t, format) {
-            return Ok(naive.and_utc());
+    let local = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
+        .iter()
+        .find_map(|format| NaiveDateTime::parse_from_str(t, format).ok())
+        .or_else(|| {
+            NaiveDate::parse_from_str(t, "%Y-%m-%d")
+                .ok()
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+        });
+    let Some(local) = local else {
+        return Err(format!(
+            "{t:?} is not a date and time; use RFC 3339, e.g. 2027-03-01T09:00:00Z"
+        ));
+    };
+    match tz.from_local_datetime(&local) {
+        LocalResult::Single(at) | LocalResult::Ambiguous(at, _) => Ok(at.with_timezone(&Utc)),
+        LocalResult::None => Err(format!(
+            "{} does not exist in {} (the clocks go forward then); pick a time an hour later",
+            local.format("%Y-%m-%d %H:%M"),
+            tz.name()
+        )),
+    }
+}
+
+/// The hours the studio works, on its wall clock: `open` ≤ time < `close`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WorkingHours {
+    pub open: NaiveTime,
+    pub close: NaiveTime,
+}
+
+impl WorkingHours {
+    /// `09:00-18:00` (or with an en dash, or `9:00 - 18:00`).
+    pub fn parse(text: &str) -> Result<WorkingHours, String> {
+        let t = text.trim();
+        let Some((a, b)) = t.split_once(['-', '–']) else {
+            return Err(format!(
+                "{t:?} is not working hours; write opening and closing time, e.g. 09:00-18:00"
+            ));
+        };
+        let time = |s: &str| {
+            NaiveTime::parse_from_str(s.trim(), "%H:%M")
+                .map_err(|_| format!("{:?} is not a time of day; use HH:MM, e.g. 09:00", s.trim()))
+        };
+        let (open, close) = (time(a)?, time(b)?);
+        if close <= open {
+            return Err(format!(
+                "the studio closes ({}) before it opens ({}); give the closing time after the opening time",
+                close.format("%H:%M"),
+                open.format("%H:%M")
+            ));
+        }
+        Ok(WorkingHours { open, close })
+    }
+
+    pub fn label(&self) -> String {
+        format!(
+            "{}–{}",
+            self.open.format("%H:%M"),
+            self.close.format("%H:%M")
+        )
+    }
+}
+
+/// The studio's wall clock: the time zone its dates are read in, and its working hours (none:
+/// any hour of a working day is fine).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StudioClock {
+    pub tz: Tz,
+    pub hours: Option<WorkingHours>,
+}
+
+impl StudioClock {
+    pub fn utc() -> StudioClock {
+        StudioClock {
+            tz: Tz::UTC,
+            hours: None,
         }
     }
-    if let Ok(date) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
-        return Ok(date
-            .and_hms_opt(0, 0, 0)
-            .expect("midnight exists")
-            .and_utc());
+
+    pub fn local(&self, t: DateTime<Utc>) -> NaiveDateTime {
+        t.with_timezone(&self.tz).naive_local()
     }
-    Err(format!(
-        "{t:?} is not a date and time; use RFC 3339, e.g. 2027-03-01T09:00:00Z"
-    ))
+
+    /// `2027-03-01 09:00` on the studio's wall clock.
+    pub fn when(&self, t: DateTime<Utc>) -> String {
+        self.local(t).format("%Y-%m-%d %H:%M").to_string()
+    }
+
+    /// Where a booking leaves the working hours: its first offending wall-clock time, or `None`.
+    fn outside_hours(&self, b: &BookingFact) -> Option<NaiveDateTime> {
+        let hours = self.hours?;
+        let (start, end) = (self.local(b.start), self.local(b.end));
+        let midnight = NaiveTime::MIN;
+        if start.time() == midnight && end.time() == midnight {
+            return None; // whole days
+        }
+        if start.time() < hours.open || start.time() >= hours.close {
+            return Some(start);
+        }
+        // An end at midnight is 24:00 of the day before: after any closing time.
+        if end.time() == midnight || end.time() > hours.close || end.time() <= hours.open {
+            return Some(end);
+        }
+        None
+    }
 }
 
 /// A booking as the conflict rules see it.
@@ -90,10 +187,10 @@ pub struct BookingFact {
 }
 
 impl BookingFact {
-    /// The UTC dates the booking touches (at most `limit` of them).
-    fn dates(&self, limit: usize) -> Vec<NaiveDate> {
-        let first = self.start.date_naive();
-        let last = (self.end - Duration::seconds(1)).date_naive();
+    /// The wall-clock dates the booking touches (at most `limit` of them).
+    fn dates(&self, clock: &StudioClock, limit: usize) -> Vec<NaiveDate> {
+        let first = clock.local(self.start).date();
+        let last = clock.local(self.end - Duration::seconds(1)).date();
         first
             .iter_days()
             .take_while(|d| *d <= last)
@@ -143,6 +240,7 @@ pub struct TaskFact {
 pub enum ConflictKind {
     OverBooked,
     NotAWorkingDay,
+    OutsideWorkingHours,
     BeforePredecessors,
     MissingSkill,
 }
@@ -152,6 +250,7 @@ impl ConflictKind {
         match self {
             ConflictKind::OverBooked => "over_booked",
             ConflictKind::NotAWorkingDay => "not_a_working_day",
+            ConflictKind::OutsideWorkingHours => "outside_working_hours",
             ConflictKind::BeforePredecessors => "before_predecessors",
             ConflictKind::MissingSkill => "missing_skill",
         }
@@ -182,15 +281,13 @@ fn ids(list: &[i64]) -> String {
         .join(", ")
 }
 
-fn when(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%d %H:%M").to_string()
-}
-
-/// Every conflict among `bookings`, in a stable order (kind, then resource, then time).
+/// Every conflict among `bookings`, in a stable order (kind, then resource, then time); dates
+/// and hours are read on `clock`.
 pub fn find_conflicts(
     resources: &[ResourceFact],
     bookings: &[BookingFact],
     tasks: &[TaskFact],
+    clock: &StudioClock,
 ) -> Vec<Conflict> {
     let resource_of: BTreeMap<i64, &ResourceFact> = resources.iter().map(|r| (r.id, r)).collect();
     let task_of: BTreeMap<i64, &TaskFact> = tasks.iter().map(|t| (t.id, t)).collect();
@@ -203,11 +300,33 @@ pub fn find_conflicts(
         let Some(resource) = resource_of.get(resource_id) else {
             continue;
         };
-        found.extend(over_booked(resource, held));
+        found.extend(over_booked(resource, held, clock));
         if let Some(cal) = &resource.calendar {
             for b in held {
+                if let Some(at) = clock.outside_hours(b) {
+                    let hours = clock.hours.map(|h| h.label()).unwrap_or_default();
+                    found.push(Conflict {
+                        kind: ConflictKind::OutsideWorkingHours,
+                        resource_id: Some(resource.id),
+                        task_id: b.task_id,
+                        bookings: vec![b.id],
+                        problem: format!(
+                            "Booking #{} of {} runs {} to {} ({}), outside the studio's working hours {hours} (at {}).",
+                            b.id,
+                            resource.name,
+                            clock.when(b.start),
+                            clock.when(b.end),
+                            clock.tz.name(),
+                            at.format("%Y-%m-%d %H:%M")
+                        ),
+                        fix: format!(
+                            "Move booking #{} within {hours}, or agree the overtime with the people booked and widen the working hours on the Schedule page.",
+                            b.id
+                        ),
+                    });
+                }
                 let off: Vec<NaiveDate> = b
-                    .dates(DATES_CHECKED)
+                    .dates(clock, DATES_CHECKED)
                     .into_iter()
                     .filter(|d| !cal.is_working_day(*d))
                     .collect();
@@ -243,7 +362,7 @@ pub fn find_conflicts(
             continue;
         };
         if let Some((earliest, predecessors)) = &task.earliest_start {
-            if b.start.date_naive() < *earliest {
+            if clock.local(b.start).date() < *earliest {
                 found.push(Conflict {
                     kind: ConflictKind::BeforePredecessors,
                     resource_id: Some(b.resource_id),
@@ -253,7 +372,7 @@ pub fn find_conflicts(
                         "Booking #{} for “{}” starts {} but its predecessors ({}) cannot finish before {earliest}.",
                         b.id,
                         task.name,
-                        b.start.date_naive(),
+                        clock.local(b.start).date(),
                         predecessors.join(", ")
                     ),
                     fix: format!(
@@ -324,7 +443,11 @@ pub fn find_conflicts(
 
 /// The stretches where the bookings of `resource` need more than its capacity, each once
 /// (contiguous over-committed time is one conflict naming every booking in it).
-fn over_booked(resource: &ResourceFact, held: &[&BookingFact]) -> Vec<Conflict> {
+fn over_booked(
+    resource: &ResourceFact,
+    held: &[&BookingFact],
+    clock: &StudioClock,
+) -> Vec<Conflict> {
     // Sweep: at equal instants, ends before starts (the ranges are half-open).
     let mut events: Vec<(DateTime<Utc>, i64, usize)> = Vec::new();
     for (i, b) in held.iter().enumerate() {
@@ -368,8 +491,8 @@ fn over_booked(resource: &ResourceFact, held: &[&BookingFact]) -> Vec<Conflict> 
                 problem: format!(
                     "{} is booked for {peak} at once from {} to {} but holds {} (bookings {}).",
                     resource.name,
-                    when(from),
-                    when(t),
+                    clock.when(from),
+                    clock.when(t),
                     resource.capacity,
                     ids(&booking_ids)
                 ),
@@ -435,7 +558,7 @@ mod tests {
             booking(4, 7, at(2, 9), at(2, 10), Planning),
             booking(5, 7, at(2, 10), at(2, 11), Planning),
         ];
-        let found = find_conflicts(&[bay(7, 1, None)], &bookings, &[]);
+        let found = find_conflicts(&[bay(7, 1, None)], &bookings, &[], &StudioClock::utc());
         assert_eq!(found.len(), 1, "{found:#?}");
         assert_eq!(found[0].kind, ConflictKind::OverBooked);
         assert_eq!(found[0].bookings, vec![1, 2, 3]);
@@ -452,7 +575,7 @@ mod tests {
             found[0].fix
         );
         // Capacity 2 carries the same bookings.
-        assert!(find_conflicts(&[bay(7, 2, None)], &bookings, &[]).is_empty());
+        assert!(find_conflicts(&[bay(7, 2, None)], &bookings, &[], &StudioClock::utc()).is_empty());
     }
 
     #[test]
@@ -473,7 +596,7 @@ mod tests {
             booking(2, 7, at(3, 9), at(3, 18), BookingStatus::Confirmed),
             booking(3, 7, at(6, 9), at(6, 12), BookingStatus::Planning),
         ];
-        let found = find_conflicts(&[bay(7, 1, Some(cal))], &bookings, &[]);
+        let found = find_conflicts(&[bay(7, 1, Some(cal))], &bookings, &[], &StudioClock::utc());
         let named: Vec<(i64, bool)> = found
             .iter()
             .map(|c| {
@@ -488,7 +611,7 @@ mod tests {
             .collect();
         assert_eq!(named, vec![(2, true), (3, true)], "{found:#?}");
         // Without a calendar it works every day.
-        assert!(find_conflicts(&[bay(7, 1, None)], &bookings, &[]).is_empty());
+        assert!(find_conflicts(&[bay(7, 1, None)], &bookings, &[], &StudioClock::utc()).is_empty());
     }
 
     #[test]
@@ -515,7 +638,12 @@ mod tests {
                 needs: Some("grading".into()),
             },
         ];
-        let found = find_conflicts(&[bay(7, 1, None), colorist], &[b1, b2], &tasks);
+        let found = find_conflicts(
+            &[bay(7, 1, None), colorist],
+            &[b1, b2],
+            &tasks,
+            &StudioClock::utc(),
+        );
         let kinds: Vec<ConflictKind> = found.iter().map(|c| c.kind).collect();
         assert_eq!(
             kinds,
@@ -530,21 +658,157 @@ mod tests {
     #[test]
     fn instants_are_read_from_rfc3339_and_form_fields_and_bad_text_is_named() {
         assert_eq!(
-            parse_instant("2027-03-01T10:00:00+01:00").unwrap(),
+            parse_instant("2027-03-01T10:00:00+01:00", Tz::UTC).unwrap(),
             at(1, 9)
         );
-        assert_eq!(parse_instant("2027-03-01T09:00").unwrap(), at(1, 9));
-        assert_eq!(parse_instant(" 2027-03-01 ").unwrap(), at(1, 0));
-        let err = parse_instant("next tuesday").unwrap_err();
+        assert_eq!(
+            parse_instant("2027-03-01T09:00", Tz::UTC).unwrap(),
+            at(1, 9)
+        );
+        assert_eq!(parse_instant(" 2027-03-01 ", Tz::UTC).unwrap(), at(1, 0));
+        let err = parse_instant("next tuesday", Tz::UTC).unwrap_err();
         assert!(
             err.contains("\"next tuesday\"") && err.contains("RFC 3339"),
             "{err}"
         );
-        assert!(parse_instant("").is_err());
+        assert!(parse_instant("", Tz::UTC).is_err());
         assert_eq!(
             BookingStatus::parse(" Confirmed"),
             Some(BookingStatus::Confirmed)
         );
         assert_eq!(BookingStatus::parse("maybe"), None);
+    }
+
+    fn weekdays() -> WorkingCalendar {
+        use Weekday::*;
+        WorkingCalendar::new(at(1, 0).date_naive(), &[Mon, Tue, Wed, Thu, Fri], &[]).unwrap()
+    }
+
+    #[test]
+    fn bookings_outside_working_hours_are_named_on_the_studio_clock() {
+        let la: Tz = "America/Los_Angeles".parse().unwrap();
+        let clock = StudioClock {
+            tz: la,
+            hours: Some(WorkingHours::parse("09:00-18:00").unwrap()),
+        };
+        // 2027-03-01 is a Monday; 09:00 in Los Angeles (PST) is 17:00 UTC.
+        let local = |day: u32, h: u32| {
+            la.with_ymd_and_hms(2027, 3, day, h, 0, 0)
+                .unwrap()
+                .with_timezone(&Utc)
+        };
+        let bookings = [
+            booking(1, 7, local(1, 9), local(1, 18), BookingStatus::Confirmed),
+            booking(2, 7, local(2, 7), local(2, 12), BookingStatus::Confirmed),
+            booking(3, 7, local(3, 14), local(3, 21), BookingStatus::Preliminary),
+            // Monday 09:00 to Tuesday 18:00: the night between is not worked, not a conflict.
+            booking(4, 8, local(1, 9), local(2, 18), BookingStatus::Confirmed),
+            // Whole days, midnight to midnight.
+            booking(5, 9, local(1, 0), local(3, 0), BookingStatus::Planning),
+        ];
+        let rooms = [
+            bay(7, 1, Some(weekdays())),
+            bay(8, 1, Some(weekdays())),
+            bay(9, 1, Some(weekdays())),
+        ];
+        let found = find_conflicts(&rooms, &bookings, &[], &clock);
+        let outside: Vec<&Conflict> = found
+            .iter()
+            .filter(|c| c.kind == ConflictKind::OutsideWorkingHours)
+            .collect();
+        assert_eq!(
+            outside.iter().map(|c| c.bookings[0]).collect::<Vec<_>>(),
+            vec![2, 3],
+            "{found:#?}"
+        );
+        assert!(
+            outside[0].problem.contains("2027-03-02 07:00"),
+            "{}",
+            outside[0].problem
+        );
+        assert!(outside[0].problem.contains("America/Los_Angeles"));
+        assert!(outside[0].fix.contains("09:00–18:00"));
+        assert!(outside[1].problem.contains("2027-03-03 21:00"));
+        // A Monday-evening booking in Los Angeles is Tuesday in UTC, yet only Monday here.
+        assert!(
+            found.iter().all(|c| c.kind != ConflictKind::NotAWorkingDay),
+            "{found:#?}"
+        );
+        // The same bookings without working hours raise nothing about hours.
+        let any_hour = StudioClock {
+            tz: la,
+            hours: None,
+        };
+        assert!(find_conflicts(&rooms, &bookings, &[], &any_hour).is_empty());
+    }
+
+    #[test]
+    fn a_friday_evening_in_los_angeles_is_not_a_saturday_booking() {
+        let la: Tz = "America/Los_Angeles".parse().unwrap();
+        let clock = StudioClock {
+            tz: la,
+            hours: None,
+        };
+        // Friday 2027-03-05 16:00–20:00 PST = Saturday 00:00–04:00 UTC.
+        let start = la
+            .with_ymd_and_hms(2027, 3, 5, 16, 0, 0)
+            .unwrap()
+            .with_timezone(&Utc);
+        let b = booking(
+            1,
+            7,
+            start,
+            start + Duration::hours(4),
+            BookingStatus::Confirmed,
+        );
+        assert!(
+            find_conflicts(&[bay(7, 1, Some(weekdays()))], &[b.clone()], &[], &clock).is_empty()
+        );
+        // Read in UTC it would be a Saturday.
+        let utc = find_conflicts(
+            &[bay(7, 1, Some(weekdays()))],
+            &[b],
+            &[],
+            &StudioClock::utc(),
+        );
+        assert_eq!(utc[0].kind, ConflictKind::NotAWorkingDay);
+    }
+
+    #[test]
+    fn wall_clock_times_are_read_in_the_studio_zone_and_skipped_times_refused() {
+        let london: Tz = "Europe/London".parse().unwrap();
+        // Summer time: 09:00 in London is 08:00 UTC.
+        assert_eq!(
+            parse_instant("2027-07-01T09:00", london).unwrap(),
+            Utc.with_ymd_and_hms(2027, 7, 1, 8, 0, 0).unwrap()
+        );
+        // An explicit offset wins over the zone.
+        assert_eq!(
+            parse_instant("2027-07-01T09:00:00Z", london).unwrap(),
+            Utc.with_ymd_and_hms(2027, 7, 1, 9, 0, 0).unwrap()
+        );
+        // 2027-03-28 01:30 does not exist in London (01:00 → 02:00).
+        let err = parse_instant("2027-03-28 01:30", london).unwrap_err();
+        assert!(err.contains("does not exist in Europe/London"), "{err}");
+        // 2027-10-31 01:30 happens twice: the first (BST, 00:30 UTC).
+        assert_eq!(
+            parse_instant("2027-10-31 01:30", london).unwrap(),
+            Utc.with_ymd_and_hms(2027, 10, 31, 0, 30, 0).unwrap()
+        );
+    }
+
+    #[test]
+    fn working_hours_parse_and_bad_text_is_named() {
+        let h = WorkingHours::parse(" 9:00 – 18:30 ").unwrap();
+        assert_eq!(h.label(), "09:00–18:30");
+        assert!(WorkingHours::parse("18:00-09:00")
+            .unwrap_err()
+            .contains("before it opens"));
+        assert!(WorkingHours::parse("nine to six")
+            .unwrap_err()
+            .contains("09:00-18:00"));
+        assert!(WorkingHours::parse("09:00-25:00")
+            .unwrap_err()
+            .contains("\"25:00\""));
     }
 }

@@ -173,7 +173,7 @@ async fn a_producer_books_a_room_and_a_double_booking_is_refused_naming_it() {
         .await
         .unwrap();
     assert!(
-        moved.contains("2031-06-04 09:00 to 2031-06-04 18:00 (preliminary)"),
+        moved.contains("2031-06-04 09:00 to 2031-06-04 18:00 UTC (preliminary)"),
         "{moved}"
     );
     screenshot(&b, "board-after-drag").await;

@@ -1,8 +1,9 @@
 //! The resource board: resources × days as SVG, a pure function of [`BoardChart`].
 //!
 //! Geometry: a label column of [`LABEL_W`] px, then `px_per_day` px per calendar day (840 px
-//! over the shown days); time runs left to right in UTC, a booking's x is its start's offset
-//! from `from` at midnight. Overlapping bookings of one resource stack in lanes. Styling by
+//! over the shown days); time runs left to right on the studio's wall clock (`tz`): a booking's
+//! x is its start's local date's column plus the share of that local day gone (so a 23- or
+//! 25-hour day of a clock change still fills one column). Overlapping bookings of one resource stack in lanes. Styling by
 //! status: confirmed solid, preliminary pale and hatched (pencilled), planning an outline; a
 //! booking in a conflict is outlined red (`class="booking conflict"`). Days the studio does not
 //! work are shaded. Each row ends with the resource's utilization per week. Bookings carry
@@ -10,7 +11,8 @@
 //! `static/board.js`, which drags them; the SVG root carries `data-from`, `data-px-per-day`
 //! and `data-snap-minutes`.
 use super::{escape, safe_url};
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Timelike, Utc};
+use chrono_tz::Tz;
 use postflow_core::booking::BookingStatus;
 use std::fmt::Write;
 
@@ -35,6 +37,8 @@ pub struct BoardChart {
     pub rows: Vec<BoardRow>,
     /// Minutes a drag snaps to (60 in the week view, a day in the month view).
     pub snap_minutes: i64,
+    /// The wall clock the days are drawn in.
+    pub tz: Tz,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -97,10 +101,11 @@ fn lanes(bookings: &[BoardBooking]) -> (Vec<usize>, usize) {
 pub fn render_board(chart: &BoardChart) -> String {
     let days = chart.days.max(1);
     let px_per_day = DAYS_W / days as f64;
-    let origin = chart.from.and_hms_opt(0, 0, 0).expect("midnight").and_utc();
     let x_of = |t: DateTime<Utc>| {
-        let secs = (t - origin).num_seconds() as f64;
-        (LABEL_W + secs / 86400.0 * px_per_day).clamp(LABEL_W, LABEL_W + DAYS_W)
+        let local = t.with_timezone(&chart.tz).naive_local();
+        let day = (local.date() - chart.from).num_days() as f64;
+        let share = f64::from(local.time().num_seconds_from_midnight()) / 86400.0;
+        (LABEL_W + (day + share) * px_per_day).clamp(LABEL_W, LABEL_W + DAYS_W)
     };
     let laid: Vec<(Vec<usize>, usize)> = chart.rows.iter().map(|r| lanes(&r.bookings)).collect();
     let row_h = |n: usize| n as f64 * LANE_H + UTIL_H + 8.0;
@@ -109,8 +114,11 @@ pub fn render_board(chart: &BoardChart) -> String {
     let mut s = String::new();
     let _ = write!(
         s,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" class="board" viewBox="0 0 {width:.0} {height:.0}" width="{width:.0}" height="{height:.0}" role="img" aria-label="Resource board from {} for {days} days" data-from="{}" data-days="{days}" data-px-per-day="{px_per_day:.4}" data-label-width="{LABEL_W}" data-snap-minutes="{}">"#,
-        chart.from, chart.from, chart.snap_minutes
+        r#"<svg xmlns="http://www.w3.org/2000/svg" class="board" viewBox="0 0 {width:.0} {height:.0}" width="{width:.0}" height="{height:.0}" role="img" aria-label="Resource board from {} for {days} days" data-from="{}" data-days="{days}" data-px-per-day="{px_per_day:.4}" data-label-width="{LABEL_W}" data-snap-minutes="{}" data-time-zone="{}">"#,
+        chart.from,
+        chart.from,
+        chart.snap_minutes,
+        chart.tz.name()
     );
     s.push_str(r##"<defs><pattern id="pencil" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><line x1="0" y1="0" x2="0" y2="6" stroke="#ffffff" stroke-width="2"/></pattern></defs>"##);
     // Day columns: shaded when not working, a date header, today's line.
@@ -291,6 +299,7 @@ mod tests {
             non_working: vec![NaiveDate::from_ymd_opt(2027, 3, 6).unwrap()],
             today: None,
             snap_minutes: 60,
+            tz: Tz::UTC,
             rows: vec![BoardRow {
                 resource_id: 9,
                 label: "Bay & 1".into(),
@@ -317,5 +326,46 @@ mod tests {
         // Booking 2 overlaps 1: second lane (y = 34 + 4 + 20).
         assert!(svg.contains(r#"y="58.0""#), "{svg}");
         assert_eq!(lanes(&chart.rows[0].bookings).1, 2);
+    }
+
+    #[test]
+    fn bookings_sit_on_the_studio_wall_clock() {
+        // 09:00–18:00 in Los Angeles on Monday 2027-03-01 is 17:00–02:00 UTC.
+        let la: Tz = "America/Los_Angeles".parse().unwrap();
+        let start = la
+            .with_ymd_and_hms(2027, 3, 1, 9, 0, 0)
+            .unwrap()
+            .with_timezone(&Utc);
+        let chart = BoardChart {
+            from: NaiveDate::from_ymd_opt(2027, 3, 1).unwrap(),
+            days: 7,
+            non_working: vec![],
+            today: None,
+            snap_minutes: 60,
+            tz: la,
+            rows: vec![BoardRow {
+                resource_id: 1,
+                label: "Bay".into(),
+                href: None,
+                capacity: 1,
+                utilization: vec![],
+                bookings: vec![BoardBooking {
+                    id: 1,
+                    start,
+                    end: start + Duration::hours(9),
+                    status: BookingStatus::Confirmed,
+                    label: "X".into(),
+                    title: "t".into(),
+                    color_key: 1,
+                    conflict: false,
+                    move_url: None,
+                }],
+            }],
+        };
+        let svg = render_board(&chart);
+        // 120 px a day: 09:00 is 45 px into Monday's column, 18:00 is 90 px.
+        assert!(svg.contains(r#"x="215.0""#), "{svg}");
+        assert!(svg.contains(r#"width="45.0""#), "{svg}");
+        assert!(svg.contains(r#"data-time-zone="America/Los_Angeles""#));
     }
 }

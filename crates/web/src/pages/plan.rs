@@ -47,6 +47,7 @@ pub fn routes() -> Router<AppState> {
         .route("/projects/{code}/plan/save-template", post(save_template))
         .route("/schedule", get(schedule_page))
         .route("/schedule/week", post(set_week))
+        .route("/schedule/hours", post(set_hours))
         .route("/schedule/days-off", post(add_day_off))
         .route("/my-work", get(my_work))
         .route("/my-work/days-off", post(add_my_day_off))
@@ -1134,6 +1135,9 @@ struct SchedulePage {
     gantt_svg: String,
     rows: Vec<StudioRow>,
     week: Vec<(&'static str, bool)>,
+    /// The studio's working hours as typed (`09:00-18:00`; empty: any hour) and its time zone.
+    hours: String,
+    time_zone: String,
     holidays: Vec<(String, String)>,
     can_manage: bool,
     refused: Refusal,
@@ -1267,6 +1271,7 @@ async fn show_schedule(
         .into_iter()
         .map(|d| (d.day.to_string(), d.label))
         .collect();
+    let clock = postflow_app::bookings::studio_clock(&state.store).await?;
     render_status(
         status,
         &SchedulePage {
@@ -1274,6 +1279,11 @@ async fn show_schedule(
             gantt_svg,
             rows,
             week: days.iter().map(|(n, d)| (*n, week.contains(d))).collect(),
+            hours: clock
+                .hours
+                .map(|h| format!("{}-{}", h.open.format("%H:%M"), h.close.format("%H:%M")))
+                .unwrap_or_default(),
+            time_zone: clock.tz.name().to_string(),
             holidays,
             can_manage: can(&actor, Action::ManageCalendar, None),
             refused,
@@ -1323,6 +1333,29 @@ async fn set_week(
         posted.form.clone(),
         result,
         "Working week saved; every plan is recomputed.",
+    )
+    .await
+}
+
+async fn set_hours(
+    State(state): State<AppState>,
+    posted: Posted<Form>,
+) -> Result<Response, AppError> {
+    let actor = guard::actor_for(&state, &posted.who.user).await?;
+    let result = postflow_app::bookings::set_working_hours(
+        &state.app(),
+        &actor,
+        field(&posted.form, "working_hours"),
+    )
+    .await
+    .map(|_| ());
+    after_schedule(
+        &state,
+        &posted.who,
+        "hours",
+        posted.form.clone(),
+        result,
+        "Working hours saved; bookings outside them are shown as conflicts.",
     )
     .await
 }

@@ -21,7 +21,7 @@ use postflow_app::bookings::{
 use postflow_app::resources::{self, ResourceDraft, ResourceView};
 use postflow_app::AppError as UseCaseError;
 use postflow_core::access::{can, Action, Actor};
-use postflow_core::booking::{BookingStatus, Conflict};
+use postflow_core::booking::{BookingStatus, Conflict, StudioClock};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 pub fn routes() -> Router<AppState> {
@@ -168,6 +168,8 @@ struct ResourcePage {
     booking: Form,
     booking_errors: FieldErrors,
     booking_refusal: Option<String>,
+    /// The studio's time zone, which the times are in.
+    time_zone: String,
     /// (date, bookings that day as (id, from–to, status, project, note)).
     days: Vec<(NaiveDate, Vec<DayLine>)>,
     days_off: Vec<(NaiveDate, String)>,
@@ -217,11 +219,12 @@ impl Default for ResourceInput {
     }
 }
 
-fn span(b: &BookingView) -> String {
+/// A booking's range on the studio's wall clock.
+fn span(b: &BookingView, clock: &StudioClock) -> String {
     format!(
         "{} – {}",
-        b.booking.starts_at.format("%Y-%m-%d %H:%M"),
-        b.booking.ends_at.format("%Y-%m-%d %H:%M")
+        clock.when(b.booking.starts_at),
+        clock.when(b.booking.ends_at)
     )
 }
 
@@ -246,14 +249,15 @@ async fn resource_with(
         },
     )
     .await?;
+    let clock = bookings::studio_clock(&state.store).await?;
     let mut by_day: BTreeMap<NaiveDate, Vec<DayLine>> = BTreeMap::new();
     for b in &listed {
-        let first = b.booking.starts_at.date_naive();
-        let last = (b.booking.ends_at - Duration::seconds(1)).date_naive();
+        let first = clock.local(b.booking.starts_at).date();
+        let last = clock.local(b.booking.ends_at - Duration::seconds(1)).date();
         for d in first.iter_days().take_while(|d| *d <= last).take(62) {
             by_day.entry(d).or_default().push((
                 b.booking.id,
-                span(b),
+                span(b, &clock),
                 b.status.as_str(),
                 b.project
                     .as_ref()
@@ -308,6 +312,7 @@ async fn resource_with(
         booking: input.booking,
         booking_errors: input.booking_errors,
         booking_refusal: input.booking_refusal,
+        time_zone: clock.tz.name().to_string(),
         days: by_day.into_iter().collect(),
         days_off,
         conflicts,
@@ -459,15 +464,17 @@ async fn move_with(state: &AppState, posted: &Posted<Form>, id: i64) -> Result<R
     };
     let to = back(f);
     let secure = state.config.secure_cookies;
+    let clock = bookings::studio_clock(&state.store).await?;
     Ok(
         match bookings::change(&state.app(), &actor, id, &edit).await {
             Ok(b) => redirect_with_flash(
                 &to,
                 &format!(
-                    "Booking #{} is now {} to {} ({}).",
+                    "Booking #{} is now {} to {} {} ({}).",
                     b.id,
-                    b.starts_at.format("%Y-%m-%d %H:%M"),
-                    b.ends_at.format("%Y-%m-%d %H:%M"),
+                    clock.when(b.starts_at),
+                    clock.when(b.ends_at),
+                    clock.tz.name(),
                     b.status
                 ),
                 secure,
@@ -512,12 +519,29 @@ struct BoardPage {
     conflicts: Vec<Conflict>,
     can_book: bool,
     back: String,
+    time_zone: String,
 }
 
 #[derive(serde::Deserialize)]
 struct BoardParams {
     view: Option<String>,
     from: Option<String>,
+}
+
+/// The instant the studio's wall clock reads midnight starting `day` (the first instant of the
+/// day where a clock change skips midnight).
+fn local_midnight(clock: &StudioClock, day: NaiveDate) -> chrono::DateTime<chrono::Utc> {
+    use chrono::TimeZone;
+    let midnight = day.and_hms_opt(0, 0, 0).expect("midnight");
+    (0..3)
+        .find_map(|h| {
+            clock
+                .tz
+                .from_local_datetime(&(midnight + Duration::hours(h)))
+                .earliest()
+        })
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .unwrap_or_else(|| midnight.and_utc())
 }
 
 async fn board_page(
@@ -566,6 +590,7 @@ async fn board_page(
     let conflicts = bookings::conflicts(&app, &actor, from.min(today())).await?;
     let in_conflict: BTreeSet<i64> = conflicts.iter().flat_map(|c| c.bookings.clone()).collect();
     let calendar = postflow_app::plan::studio_calendar(&state.store, from).await?;
+    let clock = bookings::studio_clock(&state.store).await?;
     let non_working: Vec<NaiveDate> = from
         .iter_days()
         .take(days as usize)
@@ -600,10 +625,13 @@ async fn board_page(
                         .take_while(|d| *d < w_end)
                         .filter(|d| r.calendar == "always" || calendar.is_working_day(*d))
                         .count() as i64;
-                    let hours_per_day = if r.calendar == "always" { 24 } else { 8 };
-                    let available = working * hours_per_day * r.capacity * 3600;
-                    let ws = w.and_hms_opt(0, 0, 0).unwrap().and_utc();
-                    let we = w_end.and_hms_opt(0, 0, 0).unwrap().and_utc();
+                    let seconds_per_day = match clock.hours {
+                        _ if r.calendar == "always" => 24 * 3600,
+                        Some(h) => (h.close - h.open).num_seconds(),
+                        None => 8 * 3600,
+                    };
+                    let available = working * seconds_per_day * r.capacity;
+                    let (ws, we) = (local_midnight(&clock, *w), local_midnight(&clock, w_end));
                     let booked: i64 = mine
                         .iter()
                         .filter(|b| b.status != BookingStatus::Planning)
@@ -639,7 +667,7 @@ async fn board_page(
                             project
                                 .map(|p| format!("{} {}", p.0, p.1))
                                 .unwrap_or_else(|| "booked".into()),
-                            span(b),
+                            span(b, &clock),
                             b.status.as_str(),
                             if b.booking.note.is_empty() {
                                 String::new()
@@ -674,6 +702,7 @@ async fn board_page(
         today: Some(today()),
         rows,
         snap_minutes: if month { 24 * 60 } else { 60 },
+        tz: clock.tz,
     };
     let page = BoardPage {
         chrome: Chrome::new(&who, "Resources"),
@@ -685,6 +714,7 @@ async fn board_page(
         conflicts,
         can_book,
         back,
+        time_zone: clock.tz.name().to_string(),
     };
     render(&page)
 }
