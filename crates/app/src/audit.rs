@@ -152,6 +152,13 @@ pub enum AuditEvent {
         verb: &'static str,
         detail: String,
     },
+    /// A channel message posted (`create`), edited (`update`), promoted to a decision
+    /// (`decide`) or to a task (`task`). Webhook event type `message.<verb>`.
+    MessageChanged {
+        message_id: i64,
+        verb: &'static str,
+        detail: String,
+    },
 }
 
 impl AuditEvent {
@@ -203,6 +210,11 @@ impl AuditEvent {
                 verb,
                 detail,
             } => (verb, "booking", Some(*booking_id), detail.clone()),
+            MessageChanged {
+                message_id,
+                verb,
+                detail,
+            } => (verb, "message", Some(*message_id), detail.clone()),
             JobRetried { job_id, kind } => (
                 "retry",
                 "job",

@@ -27,6 +27,7 @@ pub const EVENT_FAMILIES: &[&str] = &[
     "lut",
     "calendar",
     "client",
+    "message",
 ];
 
 /// How many attempts a delivery gets before it is marked failed.

@@ -37,7 +37,11 @@ pub fn parse_mentions(body: &str) -> Vec<Mention> {
                 j += 1;
             }
             if j < chars.len() && chars[j] == '"' {
-                handle = chars[start..j].iter().collect::<String>().trim().to_string();
+                handle = chars[start..j]
+                    .iter()
+                    .collect::<String>()
+                    .trim()
+                    .to_string();
                 j += 1;
             }
         } else {
@@ -103,7 +107,8 @@ pub fn stem(word: &str) -> String {
         (s.chars().count() >= min_left).then(|| s.to_string())
     };
     if w.ends_with('s') && !w.ends_with("ss") {
-        if let Some(s) = strip(&w, "es", 3).filter(|s| s.ends_with(['x', 'z']) || s.ends_with("sh")) {
+        if let Some(s) = strip(&w, "es", 3).filter(|s| s.ends_with(['x', 'z']) || s.ends_with("sh"))
+        {
             return s;
         }
         if let Some(s) = strip(&w, "s", 3) {
@@ -308,7 +313,10 @@ mod tests {
             handles("@alice please ask @\"Jane Doe\" and @color. Thanks @Alice!"),
             ["alice", "Jane Doe", "color"]
         );
-        assert_eq!(handles("mail bob@example.com, not a mention"), Vec::<String>::new());
+        assert_eq!(
+            handles("mail bob@example.com, not a mention"),
+            Vec::<String>::new()
+        );
         assert_eq!(handles("@\"unclosed quote"), Vec::<String>::new());
         assert_eq!(handles("@ alone, @"), Vec::<String>::new());
         assert_eq!(handles("@jean-luc.picard."), ["jean-luc.picard"]);
@@ -316,15 +324,26 @@ mod tests {
 
     #[test]
     fn a_handle_names_the_mail_local_part_or_the_full_name() {
-        assert!(handle_names("Alice", "alice@studio.example", "Alice Martin"));
-        assert!(handle_names("alice martin", "am@studio.example", "Alice Martin"));
+        assert!(handle_names(
+            "Alice",
+            "alice@studio.example",
+            "Alice Martin"
+        ));
+        assert!(handle_names(
+            "alice martin",
+            "am@studio.example",
+            "Alice Martin"
+        ));
         assert!(!handle_names("ali", "alice@studio.example", "Alice Martin"));
         assert!(!handle_names("", "@x", ""));
     }
 
     #[test]
     fn tokens_are_lowercase_unicode_words_with_light_stemming() {
-        assert_eq!(tokenize("Grading the GRADES, graded!"), ["grad", "the", "grad", "grad"]);
+        assert_eq!(
+            tokenize("Grading the GRADES, graded!"),
+            ["grad", "the", "grad", "grad"]
+        );
         assert_eq!(tokenize("Ünïcode café 4K"), ["ünïcod", "café", "4k"]);
         assert_eq!(tokenize("boxes glass is"), ["box", "glass", "is"]);
         assert!(tokenize("  ,;  ").is_empty());
@@ -364,7 +383,16 @@ mod tests {
         assert!(rank(&postings, 0, &[], stats, 20).is_empty());
         // Nonsense input ranks without panicking.
         let odd = vec![p(99, 1, -5, -1), p(0, 1, i64::MAX, 0)];
-        let _ = rank(&odd, 1, &[], CorpusStats { documents: 0, average_length: 0.0 }, 5);
+        let _ = rank(
+            &odd,
+            1,
+            &[],
+            CorpusStats {
+                documents: 0,
+                average_length: 0.0,
+            },
+            5,
+        );
     }
 
     #[test]
@@ -383,7 +411,15 @@ mod tests {
 
     #[test]
     fn nothing_panics_on_odd_text() {
-        for text in ["@", "@\"", "@\"\"", "\u{0}@\u{301}", "ééé@ééé", "@.-.", "ßẞ@ǅ ﬀ"] {
+        for text in [
+            "@",
+            "@\"",
+            "@\"\"",
+            "\u{0}@\u{301}",
+            "ééé@ééé",
+            "@.-.",
+            "ßẞ@ǅ ﬀ",
+        ] {
             let _ = parse_mentions(text);
             let _ = tokenize(text);
             let q = parse_query(text);

@@ -316,6 +316,27 @@ impl<C: ConnectionTrait> Repo<C> {
         Ok(q.all(self.conn()).await?)
     }
 
+    /// The project a catalogued media file belongs to: `None` when no such file exists,
+    /// `Some(None)` for a file of no project.
+    pub async fn media_file_project(&self, id: i64) -> Result<Option<Option<i64>>> {
+        Ok(crate::entities::media_file::Entity::find_by_id(id)
+            .one(self.conn())
+            .await?
+            .map(|f| f.project_id))
+    }
+
+    /// The projects of indexed tasks.
+    pub async fn search_task_projects(&self, task_ids: &[i64]) -> Result<Vec<i64>> {
+        Ok(search_doc::Entity::find()
+            .filter(search_doc::Column::DocKind.eq("task"))
+            .filter(search_doc::Column::DocId.is_in(task_ids.iter().copied()))
+            .all(self.conn())
+            .await?
+            .into_iter()
+            .map(|d| d.project_id)
+            .collect())
+    }
+
     /// (documents, total length) within `scope`, for BM25's statistics.
     pub async fn search_stats(&self, scope: &SearchScope) -> Result<(i64, i64)> {
         let mut q = search_doc::Entity::find()

@@ -29,16 +29,25 @@ async fn a_channel_is_created_once_per_project_and_kind(store: &Store) {
 
 async fn an_edit_keeps_the_previous_body_in_the_history(store: &Store) {
     let ch = store.channel(1, INTERNAL).await.unwrap();
-    let m = store.insert_message(&ch, Some(3), "first take", None).await.unwrap();
+    let m = store
+        .insert_message(&ch, Some(3), "first take", None)
+        .await
+        .unwrap();
     let reply = store
         .insert_message(&ch, Some(4), "a reply", Some(m.id))
         .await
         .unwrap();
     assert_eq!(reply.reply_to, Some(m.id));
-    let edited = store.edit_message(m.id, Some(3), "second take").await.unwrap();
+    let edited = store
+        .edit_message(m.id, Some(3), "second take")
+        .await
+        .unwrap();
     assert_eq!(edited.body, "second take");
     assert!(edited.edited_at.is_some());
-    store.edit_message(m.id, Some(3), "third take").await.unwrap();
+    store
+        .edit_message(m.id, Some(3), "third take")
+        .await
+        .unwrap();
     let history: Vec<String> = store
         .message_edits(m.id)
         .await
@@ -60,7 +69,10 @@ async fn an_edit_keeps_the_previous_body_in_the_history(store: &Store) {
 
 async fn mentions_attachments_and_decisions_are_kept_with_the_message(store: &Store) {
     let ch = store.channel(2, CLIENT).await.unwrap();
-    let m = store.insert_message(&ch, Some(3), "@bob @color", None).await.unwrap();
+    let m = store
+        .insert_message(&ch, Some(3), "@bob @color", None)
+        .await
+        .unwrap();
     store.add_mention(m.id, Some(5), None).await.unwrap();
     store.add_mention(m.id, None, Some("color")).await.unwrap();
     store.add_attachment(m.id, 42).await.unwrap();
@@ -68,7 +80,10 @@ async fn mentions_attachments_and_decisions_are_kept_with_the_message(store: &St
     assert_eq!(mentions.len(), 2);
     assert_eq!(mentions[0].user_id, Some(5));
     assert_eq!(mentions[1].department.as_deref(), Some("color"));
-    assert_eq!(store.attachments_of(&[m.id]).await.unwrap()[0].media_file_id, 42);
+    assert_eq!(
+        store.attachments_of(&[m.id]).await.unwrap()[0].media_file_id,
+        42
+    );
     let d = store
         .insert_decision(2, Some(m.id), Some(3), "grade stays warm")
         .await
@@ -86,9 +101,16 @@ fn tf(pairs: &[(&str, i64)]) -> BTreeMap<String, i64> {
 
 async fn the_index_finds_terms_and_prefixes_within_the_scope_only(store: &Store) {
     let tx = store.begin().await.unwrap();
-    tx.index_document("message", 1, 10, INTERNAL, &tf(&[("grad", 2), ("warm", 1)]), 3)
-        .await
-        .unwrap();
+    tx.index_document(
+        "message",
+        1,
+        10,
+        INTERNAL,
+        &tf(&[("grad", 2), ("warm", 1)]),
+        3,
+    )
+    .await
+    .unwrap();
     tx.index_document("message", 2, 10, CLIENT, &tf(&[("grain", 1)]), 1)
         .await
         .unwrap();
@@ -129,8 +151,16 @@ async fn the_index_finds_terms_and_prefixes_within_the_scope_only(store: &Store)
         .index_document("message", 1, 10, INTERNAL, &tf(&[("cool", 1)]), 1)
         .await
         .unwrap();
-    assert!(store.postings("warm", false, &everything).await.unwrap().is_empty());
+    assert!(store
+        .postings("warm", false, &everything)
+        .await
+        .unwrap()
+        .is_empty());
     assert_eq!(store.search_stats(&everything).await.unwrap(), (3, 3));
     store.unindex_document("message", 1).await.unwrap();
-    assert!(store.postings("cool", false, &everything).await.unwrap().is_empty());
+    assert!(store
+        .postings("cool", false, &everything)
+        .await
+        .unwrap()
+        .is_empty());
 }

@@ -1,0 +1,180 @@
+//! Full-text search over messages, decisions and tasks the actor may see: the postings of the
+//! query's terms (the last one as a prefix) from the store's inverted index, ranked with BM25
+//! in `postflow_core::channels`, top 20 with highlighted snippets. One code path on both stores.
+//! Clients find only what is in their projects' client channels, never internal documents.
+use crate::{Context, Result};
+use postflow_core::access::{Actor, Role};
+use postflow_core::channels::{parse_query, rank, snippet, CorpusStats, Posting};
+use postflow_store::channels::{SearchScope, CLIENT, INTERNAL};
+use std::collections::{BTreeSet, HashMap};
+
+/// How many results a search returns.
+pub const LIMIT: usize = 20;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchHit {
+    /// `message`, `decision` or `task`.
+    pub kind: String,
+    pub id: i64,
+    pub project_code: String,
+    /// Where the result is shown.
+    pub link: String,
+    /// HTML: escaped text with the matching words in `<mark>`.
+    pub snippet_html: String,
+    pub score: f64,
+}
+
+/// What the actor may find (`None`: nothing at all).
+fn scope_of(actor: &Actor) -> Option<SearchScope> {
+    let both = vec![INTERNAL.to_string(), CLIENT.to_string()];
+    Some(match actor.role {
+        Role::Admin | Role::Producer => SearchScope {
+            projects: None,
+            audiences: both,
+        },
+        Role::Artist => SearchScope {
+            projects: Some(actor.member_of.clone()),
+            audiences: both,
+        },
+        Role::Client => {
+            actor.client_id?;
+            SearchScope {
+                projects: None, // narrowed to the client's projects by the caller
+                audiences: vec![CLIENT.to_string()],
+            }
+        }
+    })
+}
+
+pub async fn search(ctx: &Context, actor: &Actor, q: &str) -> Result<Vec<SearchHit>> {
+    let query = parse_query(q);
+    if query.terms.is_empty() || query.terms.len() > 16 {
+        return Ok(Vec::new());
+    }
+    let Some(mut scope) = scope_of(actor) else {
+        return Ok(Vec::new());
+    };
+    if actor.role == Role::Client {
+        let projects = crate::access::visible_projects(ctx, actor, true).await?;
+        scope.projects = Some(projects.iter().map(|p| p.id).collect());
+    }
+    if scope.projects.as_ref().is_some_and(|p| p.is_empty()) {
+        return Ok(Vec::new());
+    }
+    let mut postings = Vec::new();
+    let mut df = Vec::new();
+    for (i, term) in query.terms.iter().enumerate() {
+        let prefix = query.last_is_prefix && i + 1 == query.terms.len();
+        let rows = ctx.store.postings(term, prefix, &scope).await?;
+        let matched = rows
+            .iter()
+            .map(|r| (r.doc_kind.as_str(), r.doc_id))
+            .collect::<BTreeSet<_>>()
+            .len();
+        df.push(matched as i64);
+        postings.extend(rows.into_iter().map(|r| Posting {
+            query_term: i,
+            doc: (r.doc_kind, r.doc_id),
+            tf: r.tf,
+            doc_len: r.doc_len,
+        }));
+        if matched == 0 {
+            // Every term must match: nothing can.
+            return Ok(Vec::new());
+        }
+    }
+    let (documents, total) = ctx.store.search_stats(&scope).await?;
+    let stats = CorpusStats {
+        documents,
+        average_length: if documents > 0 {
+            total as f64 / documents as f64
+        } else {
+            0.0
+        },
+    };
+    let ranked = rank(&postings, query.terms.len(), &df, stats, LIMIT);
+    let ids = |kind: &str| -> Vec<i64> {
+        ranked
+            .iter()
+            .filter(|((k, _), _)| k == kind)
+            .map(|((_, id), _)| *id)
+            .collect()
+    };
+    // (project, text, link page) per document.
+    let mut texts: HashMap<(String, i64), (i64, String, String)> = HashMap::new();
+    for m in ctx.store.messages_by_ids(&ids("message")).await? {
+        let page = match ctx.store.channel_by_id(m.channel_id).await? {
+            Some(c) if c.kind == CLIENT => "client-channel",
+            _ => "channel",
+        };
+        texts.insert(
+            ("message".into(), m.id),
+            (m.project_id, m.body.clone(), format!("{page}#m{}", m.id)),
+        );
+    }
+    for d in ctx.store.decisions_by_ids(&ids("decision")).await? {
+        let anchor = d.message_id.map(|m| format!("#m{m}")).unwrap_or_default();
+        let page = match d.message_id {
+            Some(m) => match ctx.store.message_by_id(m).await? {
+                Some(msg) => match ctx.store.channel_by_id(msg.channel_id).await? {
+                    Some(c) if c.kind == CLIENT => "client-channel",
+                    _ => "channel",
+                },
+                None => "channel",
+            },
+            None => "channel",
+        };
+        texts.insert(
+            ("decision".into(), d.id),
+            (d.project_id, d.text.clone(), format!("{page}{anchor}")),
+        );
+    }
+    let task_ids: BTreeSet<i64> = ids("task").into_iter().collect();
+    if !task_ids.is_empty() {
+        let projects: Vec<i64> = {
+            let mut p: Vec<i64> = ctx
+                .store
+                .search_task_projects(&task_ids.iter().copied().collect::<Vec<_>>())
+                .await?;
+            p.sort();
+            p.dedup();
+            p
+        };
+        for t in ctx.store.plans_of(&projects).await?.tasks {
+            if task_ids.contains(&t.id) {
+                let text = if t.notes.is_empty() {
+                    t.name.clone()
+                } else {
+                    format!("{} — {}", t.name, t.notes)
+                };
+                texts.insert(("task".into(), t.id), (t.project_id, text, "plan".into()));
+            }
+        }
+    }
+    let mut codes: HashMap<i64, String> = HashMap::new();
+    let mut hits = Vec::new();
+    for ((kind, id), score) in ranked {
+        let Some((project_id, text, page)) = texts.remove(&(kind.clone(), id)) else {
+            continue;
+        };
+        if let std::collections::hash_map::Entry::Vacant(e) = codes.entry(project_id) {
+            let code = ctx
+                .store
+                .project_by_id(project_id)
+                .await?
+                .map(|p| p.code)
+                .unwrap_or_default();
+            e.insert(code);
+        }
+        let code = codes[&project_id].clone();
+        hits.push(SearchHit {
+            link: format!("/projects/{code}/{page}"),
+            snippet_html: snippet(&text, &query, 160),
+            project_code: code,
+            kind,
+            id,
+            score,
+        });
+    }
+    Ok(hits)
+}
