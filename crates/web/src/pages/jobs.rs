@@ -27,6 +27,7 @@ pub fn routes() -> Router<AppState> {
             get(project_jobs).post(queue_from_form),
         )
         .route("/projects/{code}/luts", post(add_lut_from_form))
+        .route("/projects/{code}/luts/upload", post(upload_lut))
         .route("/projects/{code}/relinks.csv", get(relinks_csv))
         .route("/jobs/{id}/cancel", post(cancel))
         .route("/jobs/{id}/retry", post(retry))
@@ -62,6 +63,10 @@ struct JobsPage {
     luts: Vec<Lut>,
     error: Option<String>,
     lut_error: Option<String>,
+    /// What the LUT forms showed when refused, shown again.
+    lut_name: String,
+    lut_kind: String,
+    lut_text: String,
 }
 
 fn eta_text(seconds: Option<i64>) -> String {
@@ -111,6 +116,9 @@ async fn rows(state: &AppState, list: &[Job]) -> Result<Vec<JobRow>, AppError> {
 struct Shown {
     error: Option<String>,
     lut_error: Option<String>,
+    lut_name: String,
+    lut_kind: String,
+    lut_text: String,
 }
 
 async fn page(
@@ -147,6 +155,9 @@ async fn page(
         luts,
         error: shown.error,
         lut_error: shown.lut_error,
+        lut_name: shown.lut_name,
+        lut_kind: shown.lut_kind,
+        lut_text: shown.lut_text,
     };
     if status == StatusCode::OK {
         render(&page)
@@ -356,11 +367,194 @@ async fn add_lut_from_form(
         Err(postflow_app::AppError::Invalid(fields)) => {
             let shown = Shown {
                 lut_error: Some(first_message(&fields)),
+                lut_name: form.name,
+                lut_kind: form.kind,
+                lut_text: form.text,
                 ..Default::default()
             };
             page(&state, &who, Some(&code), StatusCode::BAD_REQUEST, shown).await
         }
         Err(e) => Err(e.into()),
+    }
+}
+
+/// One part of a `multipart/form-data` body.
+#[derive(Debug, PartialEq)]
+struct FormPart {
+    name: String,
+    file_name: Option<String>,
+    data: Vec<u8>,
+}
+
+fn find(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
+    if needle.is_empty() || from > hay.len() {
+        return None;
+    }
+    hay[from..]
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .map(|i| i + from)
+}
+
+/// A `name="…"` parameter of a Content-Disposition header.
+fn disposition_param(header: &str, param: &str) -> Option<String> {
+    let marker = format!("{param}=\"");
+    let mut at = 0;
+    // `filename="…"` also contains `name="`: take the one that stands on its own.
+    while let Some(i) = header[at..].find(&marker).map(|i| i + at) {
+        let before = header[..i].chars().last();
+        if matches!(before, Some(' ') | Some(';')) {
+            let start = i + marker.len();
+            let end = header[start..].find('"')? + start;
+            return Some(header[start..end].to_string());
+        }
+        at = i + marker.len();
+    }
+    None
+}
+
+/// The parts of a `multipart/form-data` body (RFC 7578), for the one upload form: the boundary
+/// from the Content-Type, each part's name, file name and bytes. Malformed input is an error
+/// sentence, never a panic.
+fn multipart_parts(content_type: &str, body: &[u8]) -> Result<Vec<FormPart>, String> {
+    let boundary = content_type
+        .split(';')
+        .map(str::trim)
+        .find_map(|p| p.strip_prefix("boundary="))
+        .map(|b| b.trim_matches('"'))
+        .filter(|b| !b.is_empty() && b.len() <= 70)
+        .ok_or("the upload is not multipart/form-data with a boundary")?;
+    let delimiter = format!("--{boundary}");
+    let next = format!("\r\n--{boundary}");
+    let mut at =
+        find(body, delimiter.as_bytes(), 0).ok_or("the upload has no parts")? + delimiter.len();
+    let mut parts = Vec::new();
+    loop {
+        if body[at..].starts_with(b"--") {
+            return Ok(parts);
+        }
+        if !body[at..].starts_with(b"\r\n") {
+            return Err("the upload's parts are malformed".into());
+        }
+        at += 2;
+        let head_end = find(body, b"\r\n\r\n", at).ok_or("an upload part has no end of headers")?;
+        let head = std::str::from_utf8(&body[at..head_end])
+            .map_err(|_| "an upload part's headers are not text".to_string())?;
+        let disposition = head
+            .split("\r\n")
+            .find(|l| l.to_ascii_lowercase().starts_with("content-disposition:"))
+            .ok_or("an upload part has no Content-Disposition")?;
+        let name =
+            disposition_param(disposition, "name").ok_or("an upload part has no field name")?;
+        let file_name = disposition_param(disposition, "filename");
+        let data_start = head_end + 4;
+        let data_end = find(body, next.as_bytes(), data_start).ok_or("the upload is cut short")?;
+        parts.push(FormPart {
+            name,
+            file_name,
+            data: body[data_start..data_end].to_vec(),
+        });
+        at = data_end + next.len();
+        if parts.len() > 20 {
+            return Err("the upload has too many parts".into());
+        }
+    }
+}
+
+/// The LUT library's file upload: a `.cube` file with a name (default: the file's) and a use.
+/// Refused files come back on the page with the reason (the line, for a bad table), the name
+/// and use kept and the file's text in the paste box, to be fixed there.
+async fn upload_lut(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    request: axum::extract::Request,
+) -> Result<Response, AppError> {
+    use axum::extract::FromRequestParts;
+    let (mut parts, body) = request.into_parts();
+    let who = CurrentUser::from_request_parts(&mut parts, &state).await?;
+    let content_type = parts
+        .headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    // A 65³ `.cube` is about 7 MB of text.
+    let bytes = axum::body::to_bytes(body, 20 << 20).await.map_err(|_| {
+        AppError::BadRequest("the file is too large for a LUT (20 MB at most)".into())
+    })?;
+    let fields = multipart_parts(&content_type, &bytes).map_err(AppError::BadRequest)?;
+    let text_of = |name: &str| {
+        fields
+            .iter()
+            .find(|p| p.name == name && p.file_name.is_none())
+            .map(|p| String::from_utf8_lossy(&p.data).trim().to_string())
+            .unwrap_or_default()
+    };
+    let csrf = text_of("csrf");
+    if !crate::auth::constant_time_eq(csrf.as_bytes(), who.csrf.as_bytes()) {
+        return Err(AppError::BadCsrf);
+    }
+    let (name, kind) = (text_of("name"), text_of("kind"));
+    let file = fields
+        .iter()
+        .find(|p| p.name == "file" && p.file_name.as_deref().is_some_and(|f| !f.is_empty()));
+    let refused = |message: String, text: String| Shown {
+        lut_error: Some(message),
+        lut_name: name.clone(),
+        lut_kind: kind.clone(),
+        lut_text: text,
+        ..Default::default()
+    };
+    let Some(file) = file else {
+        let shown = refused("Choose a .cube file to upload.".into(), String::new());
+        return page(&state, &who, Some(&code), StatusCode::BAD_REQUEST, shown).await;
+    };
+    let file_name = file.file_name.clone().unwrap_or_default();
+    let Ok(text) = String::from_utf8(file.data.clone()) else {
+        let shown = refused(
+            format!("{file_name} is not a text file; a .cube LUT is plain text."),
+            String::new(),
+        );
+        return page(&state, &who, Some(&code), StatusCode::BAD_REQUEST, shown).await;
+    };
+    let actor = guard::actor_for(&state, &who.user).await?;
+    let draft = media::LutDraft {
+        name: name.clone(),
+        kind: kind.clone(),
+        file_name,
+        text: text.clone(),
+    };
+    match media::add_lut(&state.app(), &actor, &code, &draft).await {
+        Ok(_) => Ok(Redirect::to(&format!("/projects/{code}/jobs#luts")).into_response()),
+        Err(postflow_app::AppError::Invalid(fields)) => {
+            let shown = refused(first_message(&fields), text);
+            page(&state, &who, Some(&code), StatusCode::BAD_REQUEST, shown).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_multipart_body_is_split_into_its_fields_and_a_broken_one_is_refused() {
+        let body = b"--XyZ\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\nabc\r\n--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"look.cube\"\r\nContent-Type: application/octet-stream\r\n\r\nLUT_1D_SIZE 2\r\n0 0 0\r\n--XyZ--\r\n";
+        let parts = multipart_parts("multipart/form-data; boundary=XyZ", body).unwrap();
+        assert_eq!(parts.len(), 2);
+        assert_eq!(
+            (parts[0].name.as_str(), parts[0].data.as_slice()),
+            ("csrf", &b"abc"[..])
+        );
+        assert_eq!(parts[1].file_name.as_deref(), Some("look.cube"));
+        assert_eq!(parts[1].data, b"LUT_1D_SIZE 2\r\n0 0 0");
+        for cut in 0..body.len() {
+            // Never a panic, whatever is cut off.
+            let _ = multipart_parts("multipart/form-data; boundary=XyZ", &body[..cut]);
+        }
+        assert!(multipart_parts("multipart/form-data", body).is_err());
+        assert!(multipart_parts("multipart/form-data; boundary=XyZ", b"junk").is_err());
     }
 }
 
