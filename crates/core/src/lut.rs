@@ -23,7 +23,7 @@
 //! **tetrahedrally** in [`Lut::apply_tetrahedral`] (four corners of one of the six tetrahedra
 //! that split the cell). ffmpeg's `lut3d` filter defaults to `interp=tetrahedral`, so
 //! [`Lut::apply_tetrahedral`] is what matches a default ffmpeg render;
-//! `crates/core/tests/lut_ffmpeg.rs` checks both against ffmpeg (`interp=tetrahedral` and
+//! `crates/core/tests/it/lut_ffmpeg.rs` checks both against ffmpeg (`interp=tetrahedral` and
 //! `interp=trilinear`), and the 1D path against `lut1d` with `interp=linear`. Both are exact at
 //! lattice points, and both agree on a table that is affine inside each cell.
 //!

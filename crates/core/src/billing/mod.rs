@@ -14,7 +14,7 @@
 //!   largest-remainder method: a line's tax is its exact share rounded down, and the cents left
 //!   over go to the lines with the largest remainders (ties to the earlier line). A line's
 //!   gross is net + its share; the invoice total is the sum of the line grosses **and** the sum
-//!   of the taxable amounts plus the per-rate taxes, to the cent (tests/billing_properties.rs).
+//!   of the taxable amounts plus the per-rate taxes, to the cent (tests/it/billing_properties.rs).
 use crate::money::{Currency, Money, MoneyError};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

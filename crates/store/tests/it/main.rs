@@ -1,0 +1,8 @@
+//! The store crate's integration tests, one binary: each module was its own test file.
+//! One binary links the dependency graph once instead of once per file, which keeps a
+//! fresh build's disk use and link time small; nextest still runs every test in its own process.
+mod billing;
+mod bookings;
+mod channels;
+mod conformance;
+mod jobs;
