@@ -691,76 +691,109 @@ fn topological_order(
     }
 }
 
-/// Resource usage day by day, growing as needed.
+/// Free capacity day by day (`free[r][t]`, grown as needed from the calendars; days past the
+/// table have the calendar's capacity), so a fit test is one array read per resource and day.
 struct Profile<'a> {
     resources: &'a [Resource],
-    used: Vec<Vec<i64>>,
+    /// Capacity per day for the days grown so far (the calendar, then `capacity`).
+    base: Vec<Vec<i64>>,
+    free: Vec<Vec<i64>>,
 }
 
 impl<'a> Profile<'a> {
     fn new(resources: &'a [Resource]) -> Self {
         Profile {
             resources,
-            used: vec![Vec::new(); resources.len()],
+            base: vec![Vec::new(); resources.len()],
+            free: vec![Vec::new(); resources.len()],
         }
     }
 
     fn clear(&mut self) {
-        for u in &mut self.used {
-            u.clear();
+        for (f, b) in self.free.iter_mut().zip(&self.base) {
+            f.copy_from_slice(b);
         }
     }
 
-    fn free(&self, r: usize, t: i64) -> i64 {
-        let used = self.used[r].get(t as usize).copied().unwrap_or(0);
-        self.resources[r].capacity_on(t) - used
+    /// Grows the tables of resource `r` to cover days `0..end`.
+    #[inline]
+    fn ensure(&mut self, r: usize, end: i64) {
+        let end = end.max(0) as usize;
+        let len = self.free[r].len();
+        if len < end {
+            let target = end.max(2 * len).max(64);
+            let res = &self.resources[r];
+            let b = &mut self.base[r];
+            b.extend((len..target).map(|t| res.capacity_on(t as i64)));
+            self.free[r].extend_from_slice(&b[len..target]);
+        }
     }
 
     fn add(&mut self, uses: &[(usize, i64)], start: i64, dur: i64, sign: i64) {
         for &(r, dem) in uses {
-            let end = (start + dur) as usize;
-            let u = &mut self.used[r];
-            if u.len() < end {
-                u.resize(end, 0);
-            }
-            for x in &mut u[start as usize..end] {
-                *x += sign * dem;
+            self.ensure(r, start + dur);
+            for x in &mut self.free[r][start as usize..(start + dur) as usize] {
+                *x -= sign * dem;
             }
         }
+    }
+
+    /// Whether `[t, t + dur)` has room for `uses`.
+    fn fits(&mut self, uses: &[(usize, i64)], t: i64, dur: i64) -> bool {
+        for &(r, _) in uses {
+            self.ensure(r, t + dur);
+        }
+        (t..t + dur).all(|tau| !self.blocked(uses, tau))
+    }
+
+    #[inline]
+    fn blocked(&self, uses: &[(usize, i64)], tau: i64) -> bool {
+        uses.iter()
+            .any(|&(r, dem)| self.free[r][tau as usize] < dem)
     }
 
     /// The first day `t` in `from..` where `[t, t + dur)` has room for `uses`. Always exists:
     /// demands fit the capacity and days past the calendars and the usage have full capacity.
-    fn earliest_fit(&self, uses: &[(usize, i64)], from: i64, dur: i64) -> i64 {
+    /// Each day is looked at once.
+    fn earliest_fit(&mut self, uses: &[(usize, i64)], from: i64, dur: i64) -> i64 {
         let mut t = from;
-        while let Some(blocked) = self.last_blocked_day(uses, t, dur) {
-            t = blocked + 1;
+        let mut k = t;
+        loop {
+            if k >= t + dur {
+                return t;
+            }
+            for &(r, _) in uses {
+                self.ensure(r, k + 1);
+            }
+            if self.blocked(uses, k) {
+                t = k + 1;
+            }
+            k += 1;
         }
-        t
-    }
-
-    /// The last day of `[t, t + dur)` without room for `uses`, if any.
-    fn last_blocked_day(&self, uses: &[(usize, i64)], t: i64, dur: i64) -> Option<i64> {
-        (t..t + dur)
-            .rev()
-            .find(|&tau| uses.iter().any(|&(r, dem)| self.free(r, tau) < dem))
     }
 
     /// The last day `t` in `from..=to` where `[t, t + dur)` has room, if any.
-    fn latest_fit(&self, uses: &[(usize, i64)], from: i64, to: i64, dur: i64) -> Option<i64> {
+    fn latest_fit(&mut self, uses: &[(usize, i64)], from: i64, to: i64, dur: i64) -> Option<i64> {
+        if to < from {
+            return None;
+        }
+        for &(r, _) in uses {
+            self.ensure(r, to + dur);
+        }
         let mut t = to;
-        'search: while t >= from {
-            for tau in (t..t + dur).rev() {
-                for &(r, dem) in uses {
-                    if self.free(r, tau) < dem {
-                        t = tau - dur;
-                        continue 'search;
-                    }
+        let mut k = t + dur - 1;
+        loop {
+            if k < t {
+                return Some(t);
+            }
+            if self.blocked(uses, k) {
+                t = k - dur;
+                if t < from {
+                    return None;
                 }
             }
-            return Some(t);
+            k -= 1;
         }
-        None
     }
 }
 
@@ -771,11 +804,14 @@ struct Individual {
     starts: Vec<i64>,
     makespan: i64,
     lateness: i64,
+    /// Activities whose start differs from the previous plan's (re-plans only, else 0).
+    moved: usize,
 }
 
 impl Individual {
-    fn key(&self) -> (i64, i64) {
-        (self.makespan, self.lateness)
+    /// Shorter first, then less late, then (re-plans) fewer activities moved.
+    fn key(&self) -> (i64, i64, usize) {
+        (self.makespan, self.lateness, self.moved)
     }
 }
 
@@ -785,6 +821,8 @@ struct Search<'a> {
     schedules: u64,
     /// `related[i * n + j]`: a dependency links i and j (either way); blocks swap mutations.
     related: Vec<bool>,
+    /// The previous plan's starts when re-planning.
+    previous: Option<&'a [i64]>,
 }
 
 impl<'a> Search<'a> {
@@ -826,7 +864,8 @@ impl<'a> Search<'a> {
         loop {
             self.schedules += 2;
             self.load(starts);
-            order.sort_by_key(|&i| std::cmp::Reverse((starts[i] + m.dur[i], starts[i])));
+            order
+                .sort_unstable_by_key(|&i| std::cmp::Reverse((starts[i] + m.dur[i], starts[i], i)));
             for &i in &order {
                 let hi = m.latest_from_succs(i, starts, makespan);
                 if hi <= starts[i] {
@@ -844,7 +883,7 @@ impl<'a> Search<'a> {
                 self.profile.add(uses, t, m.dur[i], 1);
                 starts[i] = t;
             }
-            order.sort_by_key(|&i| (starts[i], starts[i] + m.dur[i]));
+            order.sort_unstable_by_key(|&i| (starts[i], starts[i] + m.dur[i], i));
             for &i in &order {
                 let lo = m.earliest_from_preds(i, starts);
                 if lo >= starts[i] {
@@ -880,6 +919,110 @@ impl<'a> Search<'a> {
             .sum()
     }
 
+    fn moved(&self, starts: &[i64]) -> usize {
+        self.previous
+            .map_or(0, |p| p.iter().zip(starts).filter(|(a, b)| a != b).count())
+    }
+
+    /// The re-plan's first schedules: the serial SGS over the previous start order, except that
+    /// an activity keeps its previous start whenever that is still feasible (dependencies on the
+    /// activities already placed, release, resources), so only what the change pushes moves; it
+    /// is not justified (justification would move untouched work too). A pushed activity goes
+    /// to the first gap that leaves the previous slots of the activities not yet placed alone,
+    /// unless that gap is more than `tolerance` days later than the first day it could take by
+    /// displacing one of them (then it takes that day, and the displaced one is pushed in turn).
+    fn repair(&mut self, list: &[usize], previous: &[i64], tolerance: i64) -> Individual {
+        let m = self.model;
+        self.schedules += 1;
+        self.profile.clear();
+        let mut held = Profile::new(&m.problem.resources);
+        for &i in list {
+            if previous[i] >= m.release[i] {
+                held.add(&m.uses[i], previous[i], m.dur[i], 1);
+            }
+        }
+        let mut starts = vec![-1; m.n()];
+        for &i in list {
+            let es = m.earliest_from_preds(i, &starts);
+            let old = previous[i];
+            let (uses, dur) = (&m.uses[i], m.dur[i]);
+            if old >= m.release[i] {
+                held.add(uses, old, dur, -1);
+            }
+            let s = if old >= es && held.fits(uses, old, dur) {
+                old
+            } else if uses.is_empty() {
+                es
+            } else {
+                let free = self.profile.earliest_fit(uses, es, dur);
+                let gap = held.earliest_fit(uses, es, dur);
+                if gap <= free.saturating_add(tolerance) {
+                    gap
+                } else {
+                    free
+                }
+            };
+            self.profile.add(uses, s, dur, 1);
+            held.add(uses, s, dur, 1);
+            starts[i] = s;
+        }
+        Individual {
+            makespan: makespan_of(m.problem, &starts),
+            lateness: self.lateness(&starts),
+            moved: self.moved(&starts),
+            list: list.to_vec(),
+            starts,
+        }
+    }
+
+    /// Moves activities back to their previous starts, in previous start order and repeated while
+    /// it helps, wherever that keeps the schedule feasible (dependencies both ways, release,
+    /// resources), the makespan and the lateness: a re-plan then moves only what it must.
+    fn restore(&mut self, ind: &mut Individual, previous: &[i64]) {
+        let m = self.model;
+        let n = m.n();
+        let acts = &m.problem.activities;
+        let late = |i: usize, s: i64| {
+            acts[i]
+                .due
+                .map_or(0, |due| (s + m.dur[i]).saturating_sub(due).max(0))
+        };
+        let mut starts = std::mem::take(&mut ind.starts);
+        self.schedules += 1;
+        self.load(&starts);
+        let makespan = ind.makespan;
+        let mut order: Vec<usize> = (0..n).collect();
+        order.sort_unstable_by_key(|&i| (previous[i], i));
+        loop {
+            let mut changed = false;
+            for &i in &order {
+                let (old, dur) = (previous[i], m.dur[i]);
+                if starts[i] == old
+                    || old < m.release[i]
+                    || old + dur > makespan
+                    || late(i, old) > late(i, starts[i])
+                    || old < m.earliest_from_preds(i, &starts)
+                    || old > m.latest_from_succs(i, &starts, makespan)
+                {
+                    continue;
+                }
+                let uses = &m.uses[i];
+                self.profile.add(uses, starts[i], dur, -1);
+                if self.profile.fits(uses, old, dur) {
+                    starts[i] = old;
+                    changed = true;
+                }
+                self.profile.add(uses, starts[i], dur, 1);
+            }
+            if !changed {
+                break;
+            }
+        }
+        ind.lateness = self.lateness(&starts);
+        ind.moved = self.moved(&starts);
+        ind.starts = starts;
+    }
+
     /// Decodes, justifies and rewrites the list in the order of the improved starts.
     fn evaluate(&mut self, list: &[usize]) -> Individual {
         let mut starts = self.decode(list);
@@ -891,14 +1034,35 @@ impl<'a> Search<'a> {
             }
             p
         };
-        let keys: Vec<(i64, i64)> = (0..list.len()).map(|i| (starts[i], position[i])).collect();
-        let list = self.list_by_keys(&keys);
+        // Sorting by (start, old position) is topological unless lags let a successor start
+        // before its predecessor; then the ready-list order below is used.
+        let mut sorted: Vec<usize> = (0..list.len()).collect();
+        sorted.sort_unstable_by_key(|&i| (starts[i], position[i]));
+        let list = if self.is_topological(&sorted) {
+            sorted
+        } else {
+            let keys: Vec<(i64, i64)> = (0..list.len()).map(|i| (starts[i], position[i])).collect();
+            self.list_by_keys(&keys)
+        };
         Individual {
             makespan: makespan_of(self.model.problem, &starts),
             lateness: self.lateness(&starts),
+            moved: self.moved(&starts),
             list,
             starts,
         }
+    }
+
+    fn is_topological(&self, list: &[usize]) -> bool {
+        let mut pos = vec![0usize; list.len()];
+        for (k, &i) in list.iter().enumerate() {
+            pos[i] = k;
+        }
+        self.model
+            .succs
+            .iter()
+            .enumerate()
+            .all(|(i, succ)| succ.iter().all(|a| pos[a.other] > pos[i]))
     }
 
     /// The topological order that always takes the ready activity with the smallest key.
@@ -1034,6 +1198,10 @@ pub fn replan(
     search(problem, options, Some(previous), &mut |_| false)
 }
 
+/// How many days later than the first day it could take by displacing an untouched activity
+/// a pushed one may go to leave the untouched ones alone, per repair (see `Search::repair`).
+const REPAIR_TOLERANCES: [i64; 8] = [0, 2, 4, 6, 10, 20, 50, MAX_HORIZON];
+
 fn search(
     problem: &Problem,
     options: Options,
@@ -1066,6 +1234,7 @@ fn search(
         profile: Profile::new(&problem.resources),
         schedules: 0,
         related,
+        previous: warm_start.filter(|p| p.len() == n),
     };
     let mut rng = Rng(options.seed ^ 0x5DEE_CE66_D1CE_4E5B);
 
@@ -1130,9 +1299,23 @@ fn search(
     };
     if let Some(previous) = warm_start.filter(|p| p.len() == n) {
         let list = search.list_by_keys(previous);
-        let ind = search.evaluate(&list);
-        consider(&ind, &mut best);
-        population.push(ind);
+        // Repairs that hold the untouched activities' slots more or less firmly (the last
+        // one never displaces any): each keeps what it can, the best by (makespan, lateness,
+        // moved) is the one to beat.
+        for tolerance in REPAIR_TOLERANCES {
+            let mut ind = search.repair(&list, previous, tolerance);
+            search.restore(&mut ind, previous);
+            let nothing_moved = ind.moved == 0;
+            consider(&ind, &mut best);
+            if nothing_moved || done(&best, search.schedules) {
+                break;
+            }
+        }
+        if !done(&best, search.schedules) {
+            let ind = search.evaluate(&list);
+            consider(&ind, &mut best);
+            population.push(ind);
+        }
     }
     for keys in &rules {
         // A warm start may end within its budget; a cold one always tries every rule.
@@ -1212,7 +1395,10 @@ fn search(
             improved_at = search.schedules;
         }
     }
-    let best = best.unwrap_or_else(|| search.evaluate(&model.topo));
+    let mut best = best.unwrap_or_else(|| search.evaluate(&model.topo));
+    if let Some(previous) = search.previous {
+        search.restore(&mut best, previous);
+    }
     Ok(Solution {
         makespan: best.makespan,
         lower_bound,

@@ -116,6 +116,11 @@ fn replanning_from_the_last_schedule_is_feasible_never_worse_and_deterministic()
             "{name}: {} schedules for a warm start",
             again.schedules
         );
+        // Nothing changed, so nothing moves: the repair keeps every previous start.
+        assert_eq!(
+            again.starts, first.starts,
+            "{name}: an unchanged re-plan moved tasks"
+        );
         // A change: the first real job may not start before day 5 (its booking moved).
         let mut moved = p.clone();
         moved.activities[1].release = 5;
@@ -130,6 +135,25 @@ fn replanning_from_the_last_schedule_is_feasible_never_worse_and_deterministic()
         .unwrap();
         verify(&moved, &re).unwrap_or_else(|v| panic!("{name} after the move: {v}"));
         assert!(re.starts[1] >= 5);
+        // Stability: the re-plan never moves more tasks than planning afresh from the
+        // previous order would (the cold SGS + justification of that list is one candidate).
+        let fresh = solve(
+            &moved,
+            Options {
+                seed: 3,
+                iterations: 50,
+            },
+        )
+        .unwrap();
+        let moves = |s: &[i64]| s.iter().zip(&first.starts).filter(|(a, b)| a != b).count();
+        if re.makespan == fresh.makespan {
+            assert!(
+                moves(&re.starts) <= moves(&fresh.starts),
+                "{name}: the re-plan moved {} tasks, a fresh plan {}",
+                moves(&re.starts),
+                moves(&fresh.starts)
+            );
+        }
         assert_eq!(
             re,
             replan(
