@@ -219,8 +219,8 @@ pub async fn queue_digests(store: &Store, public_url: &str) -> Result<usize> {
     Ok(queued)
 }
 
-/// Where and how mail is sent.
-#[derive(Clone, Debug)]
+/// Where and how mail is sent (`Debug` hides the password).
+#[derive(Clone)]
 pub struct SmtpSettings {
     pub host: String,
     pub port: u16,
@@ -239,6 +239,21 @@ pub struct SmtpSettings {
     pub digest_hour: u32,
     /// Where people reach the web app (`https://postflow.example`): mail links start with it.
     pub public_url: String,
+}
+
+impl std::fmt::Debug for SmtpSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmtpSettings")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("from", &self.from)
+            .field("user", &self.credentials.as_ref().map(|(u, _)| u))
+            .field("password", &self.credentials.as_ref().map(|_| "<redacted>"))
+            .field("starttls", &self.starttls)
+            .field("digest_hour", &self.digest_hour)
+            .field("public_url", &self.public_url)
+            .finish_non_exhaustive()
+    }
 }
 
 impl SmtpSettings {

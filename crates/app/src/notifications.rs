@@ -3,7 +3,9 @@
 //! tasks — color and sound after picture lock) and the project's producer, never the person who
 //! made the change. Written on the change's own transaction, so nobody is told of a change that
 //! did not happen.
+use crate::plan::MilestoneView;
 use crate::{Context, Result};
+use postflow_core::plan::MilestoneKind;
 use postflow_core::access::Actor;
 use postflow_store::notifications::Notification;
 use postflow_store::{ConnectionTrait, Repo};
@@ -62,9 +64,37 @@ pub(crate) async fn downstream_people<C: ConnectionTrait>(
     Ok(people)
 }
 
-/// Tells the people downstream of a milestone (not `by`), on the caller's transaction.
+/// Tells the people downstream of a picture-lock milestone (not `by`), on the caller's
+/// transaction.
 pub(crate) async fn tell_downstream<C: ConnectionTrait>(
     repo: &Repo<C>,
+    project_id: i64,
+    milestone_task_id: i64,
+    by: Option<i64>,
+    title: &str,
+    body: &str,
+    link: &str,
+) -> postflow_store::Result<usize> {
+    tell_downstream_as(
+        repo,
+        "picture_lock",
+        project_id,
+        milestone_task_id,
+        by,
+        title,
+        body,
+        link,
+    )
+    .await
+}
+
+/// Tells the people downstream of a milestone (not `by`) in their inbox and, by each one's
+/// preference for `category` (see [`crate::mail::CATEGORIES`]), by e-mail — all on the
+/// caller's transaction.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn tell_downstream_as<C: ConnectionTrait>(
+    repo: &Repo<C>,
+    category: &str,
     project_id: i64,
     milestone_task_id: i64,
     by: Option<i64>,
@@ -76,7 +106,71 @@ pub(crate) async fn tell_downstream<C: ConnectionTrait>(
     let mut told = 0;
     for user in people.into_iter().filter(|u| Some(*u) != by) {
         repo.notify(user, title, body, link).await?;
+        crate::mail::queue_for(repo, user, category, title, body, link).await?;
         told += 1;
+    }
+    Ok(told)
+}
+
+/// Tells the people downstream of every milestone a plan change moved (its planned date) or
+/// reached (its actual finish set), comparing the plan before and after the change. Picture
+/// lock being reached has its own notification, so it is left out here.
+pub(crate) async fn milestones_changed<C: ConnectionTrait>(
+    repo: &Repo<C>,
+    project: &postflow_store::studio::Project,
+    before: &[MilestoneView],
+    after: &[MilestoneView],
+    by: Option<i64>,
+) -> postflow_store::Result<usize> {
+    let link = format!("/projects/{}/plan", project.code);
+    let mut told = 0;
+    for m in after {
+        let Some(old) = before.iter().find(|b| b.task_key == m.task_key) else {
+            continue;
+        };
+        let mut news = Vec::new();
+        if old.planned != m.planned {
+            news.push((
+                format!(
+                    "Milestone {} moved to {} on {}",
+                    m.name, m.planned, project.code
+                ),
+                format!(
+                    "{} {}: the milestone {} moved from {} to {}.",
+                    project.code, project.name, m.name, old.planned, m.planned
+                ),
+            ));
+        }
+        if old.actual.is_none() && m.kind != MilestoneKind::PictureLock {
+            if let Some(on) = m.actual {
+                news.push((
+                    format!("Milestone {} reached on {}", m.name, project.code),
+                    format!(
+                        "{} {}: the milestone {} was reached on {on}.",
+                        project.code, project.name, m.name
+                    ),
+                ));
+            }
+        }
+        if news.is_empty() {
+            continue;
+        }
+        let Some(task) = repo.task_by_key(project.id, &m.task_key).await? else {
+            continue;
+        };
+        for (title, body) in news {
+            told += tell_downstream_as(
+                repo,
+                "milestones",
+                project.id,
+                task.id,
+                by,
+                &title,
+                &body,
+                &link,
+            )
+            .await?;
+        }
     }
     Ok(told)
 }

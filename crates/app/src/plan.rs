@@ -353,6 +353,20 @@ pub async fn view(ctx: &Context, actor: &Actor, code: &str, today: NaiveDate) ->
     Ok(view)
 }
 
+/// A project's plan for the client portal, read on a permit to see the project: the same two
+/// schedules, without people's names (the portal shows milestones and dates, never tasks or
+/// who does them).
+pub(crate) async fn view_for_portal(
+    ctx: &Context,
+    permit: &Permit,
+    project: &Project,
+    today: NaiveDate,
+) -> Result<PlanView> {
+    permit.covers(Action::ViewProject, Some(project.id))?;
+    let rows = ctx.store.plans_of(&[project.id]).await?;
+    compute(&ctx.store, project, rows, &HashMap::new(), today).await
+}
+
 async fn people_names(repo: &Repo<postflow_store::Connection>) -> Result<HashMap<i64, String>> {
     Ok(repo
         .list_users()
@@ -945,6 +959,8 @@ struct Change {
     tx: Tx,
     project: Project,
     permit: Permit,
+    /// The milestones before the change, to tell people which ones it moved or reached.
+    milestones_before: Vec<MilestoneView>,
 }
 
 async fn begin(
@@ -962,11 +978,14 @@ async fn begin(
         .project_by_id(project_id)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("project {code:?}")))?;
-    Ok(Change {
+    let mut change = Change {
         tx,
         project,
         permit,
-    })
+        milestones_before: Vec::new(),
+    };
+    change.milestones_before = change.check().await.map(|v| v.milestones).unwrap_or_default();
+    Ok(change)
 }
 
 impl Change {
@@ -985,17 +1004,27 @@ impl Change {
         )
     }
 
-    /// Writes the audit event and commits (after [`Change::check`]).
-    async fn commit(self, event: AuditEvent) -> Result<()> {
-        record(&self.tx, access::audited_user(self.permit.actor()), event).await?;
+    /// Tells who is downstream of moved or reached milestones, writes the audit event and
+    /// commits (`after` is [`Change::check`]'s plan).
+    async fn commit(self, after: &PlanView, event: AuditEvent) -> Result<()> {
+        let user = access::audited_user(self.permit.actor());
+        crate::notifications::milestones_changed(
+            &self.tx,
+            &self.project,
+            &self.milestones_before,
+            &after.milestones,
+            user,
+        )
+        .await?;
+        record(&self.tx, user, event).await?;
         self.tx.commit().await?;
         Ok(())
     }
 
     /// Re-checks the whole network, writes the audit event, commits.
     async fn finish(self, event: AuditEvent) -> Result<()> {
-        self.check().await?;
-        self.commit(event).await
+        let after = self.check().await?;
+        self.commit(&after, event).await
     }
 
     async fn task(&self, key: &str) -> Result<Task> {
@@ -1274,6 +1303,7 @@ pub async fn add_task(
         .insert_task(change.project.id, input)
         .await
         .map_err(key_taken)?;
+    crate::search::index_task(&change.tx, &task).await?;
     change
         .tx
         .set_task_assignees(task.id, &draft.assignees)
@@ -1318,6 +1348,7 @@ pub async fn update_task(
         .update_task(task.id, input)
         .await
         .map_err(key_taken)?;
+    crate::search::index_task(&change.tx, &saved).await?;
     change
         .tx
         .set_task_assignees(task.id, &draft.assignees)
@@ -1406,6 +1437,7 @@ pub async fn delete_task(
     let task = change.task(key).await?;
     change.refuse_if_locked(&task)?;
     change.tx.delete_task(task.id).await?;
+    change.tx.unindex_document("task", task.id).await?;
     let event = AuditEvent::TaskChanged {
         project_id: change.project.id,
         detail: format!("removed task {} from {}", task.name, change.project.code),
@@ -1528,7 +1560,7 @@ pub async fn add_dependency(
             to_task.key, from_task.key, change.project.code
         ),
     };
-    change.commit(event).await
+    change.commit(&view, event).await
 }
 
 pub async fn remove_dependency(
@@ -1985,6 +2017,7 @@ pub async fn plan_from_template(
                 },
             )
             .await?;
+        crate::search::index_task(&change.tx, &row).await?;
         ids.insert(t.key.clone(), row.id);
     }
     for t in &template.tasks {

@@ -47,6 +47,8 @@ pub struct WebConfig {
     pub webhook_retry_base: std::time::Duration,
     /// How often the webhook sender looks for due deliveries.
     pub webhook_poll: std::time::Duration,
+    /// Where mail goes; `None`: no mail is sent (it waits in the outbox).
+    pub smtp: Option<postflow_app::mail::SmtpSettings>,
 }
 
 impl Default for WebConfig {
@@ -58,6 +60,7 @@ impl Default for WebConfig {
             password_checks: None,
             webhook_retry_base: std::time::Duration::from_secs(5),
             webhook_poll: std::time::Duration::from_secs(1),
+            smtp: None,
         }
     }
 }
@@ -119,6 +122,10 @@ pub async fn serve(
         config.webhook_retry_base,
         config.webhook_poll,
     ));
+    let mailer = config
+        .smtp
+        .clone()
+        .map(|smtp| tokio::spawn(postflow_app::mail::run_sender(store.clone(), smtp)));
     let app = app(store, config);
     let served = axum::serve(
         listener,
@@ -128,6 +135,10 @@ pub async fn serve(
     .await;
     // A delivery cut off mid-send stays claimed until its lease expires and is sent again.
     sender.abort();
+    if let Some(m) = mailer {
+        // A mail cut off mid-send is claimed again after its lease.
+        m.abort();
+    }
     served
 }
 

@@ -9,9 +9,23 @@ const APP_CSS: &str = include_str!("../static/app.css");
 const APP_JS: &str = include_str!("../static/app.js");
 const GANTT_JS: &str = include_str!("../static/gantt.js");
 const BOARD_JS: &str = include_str!("../static/board.js");
+const LIVE_JS: &str = include_str!("../static/live.js");
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route(
+            "/static/live.js",
+            get(|| async {
+                (
+                    [
+                        (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+                        (header::CACHE_CONTROL, "max-age=3600"),
+                    ],
+                    LIVE_JS,
+                )
+                    .into_response()
+            }),
+        )
         .route(
             "/static/app.css",
             get(|| async {

@@ -65,6 +65,79 @@ pub struct ServeArgs {
         value_name = "IP"
     )]
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    #[command(flatten)]
+    pub mail: MailArgs,
+}
+
+/// E-mail notifications. Without `--smtp-host` no mail is sent: it waits in the outbox.
+#[derive(Debug, Args, Clone)]
+pub struct MailArgs {
+    /// SMTP server (relay) for notification mail.
+    #[arg(long, env = "POSTFLOW_SMTP_HOST")]
+    pub smtp_host: Option<String>,
+    /// Its port.
+    #[arg(long, env = "POSTFLOW_SMTP_PORT", default_value_t = 587)]
+    pub smtp_port: u16,
+    /// The From address of the mail (`postflow <studio@example.com>`).
+    #[arg(long, env = "POSTFLOW_SMTP_FROM")]
+    pub smtp_from: Option<String>,
+    /// SMTP user name (with `--smtp-password`).
+    #[arg(long, env = "POSTFLOW_SMTP_USER")]
+    pub smtp_user: Option<String>,
+    /// SMTP password.
+    #[arg(long, env = "POSTFLOW_SMTP_PASSWORD", hide_env_values = true)]
+    pub smtp_password: Option<String>,
+    /// Send without STARTTLS (only for a relay on this machine, which is the default for
+    /// localhost/127.0.0.1/::1).
+    #[arg(long, env = "POSTFLOW_SMTP_NO_STARTTLS")]
+    pub smtp_no_starttls: bool,
+    /// The hour (0–23, in the studio's time zone) the daily digest is mailed.
+    #[arg(long, env = "POSTFLOW_DIGEST_HOUR", default_value_t = 7, value_parser = clap::value_parser!(u32).range(0..24))]
+    pub digest_hour: u32,
+    /// Where people reach postflow (`https://postflow.example`), for the links in mail;
+    /// default: http:// and the --bind address.
+    #[arg(long, env = "POSTFLOW_PUBLIC_URL")]
+    pub public_url: Option<String>,
+}
+
+impl MailArgs {
+    /// The SMTP settings, or `None` without `--smtp-host`; a host without `--smtp-from`, or a
+    /// user without a password, is refused in one sentence.
+    pub fn settings(
+        &self,
+        bound: std::net::SocketAddr,
+    ) -> anyhow::Result<Option<postflow_app::mail::SmtpSettings>> {
+        let Some(host) = self
+            .smtp_host
+            .as_deref()
+            .map(str::trim)
+            .filter(|h| !h.is_empty())
+        else {
+            return Ok(None);
+        };
+        let Some(from) = self
+            .smtp_from
+            .as_deref()
+            .map(str::trim)
+            .filter(|f| !f.is_empty())
+        else {
+            bail!("--smtp-host needs --smtp-from, the address mail is sent from");
+        };
+        let mut smtp = postflow_app::mail::SmtpSettings::new(host, self.smtp_port, from);
+        let local = matches!(host, "localhost" | "127.0.0.1" | "::1" | "[::1]");
+        smtp.starttls = !(self.smtp_no_starttls || local);
+        smtp.digest_hour = self.digest_hour;
+        smtp.credentials = match (&self.smtp_user, &self.smtp_password) {
+            (Some(u), Some(p)) => Some((u.clone(), p.clone())),
+            (None, None) => None,
+            _ => bail!("give --smtp-user and --smtp-password together"),
+        };
+        smtp.public_url = self
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{bound}"));
+        Ok(Some(smtp))
+    }
 }
 
 pub fn init_logging(json: bool) {
@@ -105,9 +178,15 @@ pub fn run_serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             "postflow is serving on http://{addr} ({} store)",
             store.backend_name()
         );
+        let smtp = args.mail.settings(addr)?;
+        match &smtp {
+            Some(s) => tracing::info!(host = %s.host, port = s.port, starttls = s.starttls, "mail goes out through SMTP"),
+            None => tracing::info!("no --smtp-host: notification mail waits in the outbox"),
+        }
         let config = WebConfig {
             secure_cookies: args.secure_cookies,
             trusted_proxies: args.trusted_proxies.clone(),
+            smtp,
             ..WebConfig::default()
         };
         postflow_web::serve(listener, store, config, postflow_web::shutdown_signal()).await?;

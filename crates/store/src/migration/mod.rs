@@ -17,10 +17,13 @@ mod m0012_scenarios;
 mod m0013_webhooks;
 mod m0014_notifications;
 mod m0015_channels;
+mod m0016_mail;
+mod m0017_portal;
+mod m0018_quotes;
 
 /// The schema generation this build writes. A store stamped with a higher one was written by a
 /// newer postflow and is refused rather than risked.
-pub const SCHEMA_GENERATION: i64 = 15;
+pub const SCHEMA_GENERATION: i64 = 18;
 
 pub struct Migrator;
 
@@ -42,6 +45,9 @@ impl MigratorTrait for Migrator {
             Box::new(m0013_webhooks::Migration),
             Box::new(m0014_notifications::Migration),
             Box::new(m0015_channels::Migration),
+            Box::new(m0016_mail::Migration),
+            Box::new(m0017_portal::Migration),
+            Box::new(m0018_quotes::Migration),
         ]
     }
 }

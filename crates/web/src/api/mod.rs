@@ -13,10 +13,14 @@ use utoipa_axum::router::OpenApiRouter;
 
 mod billing;
 mod catalog;
+mod channels;
 mod jobs;
+mod mail;
 mod plan;
+mod portal;
 mod projects;
 mod qc;
+mod quotes;
 mod resources;
 mod scenarios;
 mod tokens;
@@ -35,8 +39,12 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(resources::routes())
         .merge(scenarios::routes())
         .merge(billing::routes())
+        .merge(quotes::routes())
         .merge(jobs::routes())
+        .merge(mail::routes())
         .merge(jobs::worker_routes())
+        .merge(portal::routes())
+        .merge(channels::routes())
 }
 
 /// The OpenAPI document's frame; the paths come from the routers.

@@ -2,14 +2,19 @@
 mod account;
 mod admin;
 mod billing;
+mod channels;
 mod delivery;
 mod exports;
 mod feeds;
 mod inbox;
+mod live;
+mod mail;
 mod jobs;
 mod media;
 mod plan;
+mod portal;
 mod projects;
+mod quotes;
 mod resources;
 mod scenarios;
 mod time;
@@ -44,6 +49,8 @@ pub fn routes() -> Router<AppState> {
         .merge(account::routes())
         .merge(feeds::routes())
         .merge(inbox::routes())
+        .merge(live::routes())
+        .merge(mail::routes())
         .merge(exports::routes())
         .merge(resources::routes())
         .merge(jobs::routes())
@@ -51,6 +58,9 @@ pub fn routes() -> Router<AppState> {
         .merge(webhooks::routes())
         .merge(time::routes())
         .merge(billing::routes())
+        .merge(quotes::routes())
+        .merge(portal::routes())
+        .merge(channels::routes())
 }
 
 pub(crate) struct NavItem {
@@ -479,8 +489,11 @@ async fn dashboard(State(state): State<AppState>, who: CurrentUser) -> Result<Re
     let actor = guard::actor_for(&state, &who.user).await?;
     let show_studio = can(&actor, Action::ViewStudio, None);
     let today = chrono::Utc::now().date_naive();
+    if actor.role == postflow_core::access::Role::Client {
+        // A client's home is the portal: timelines, approvals, plain verdicts.
+        return portal::portal_response(&state, &who, "Dashboard", StatusCode::OK, None).await;
+    }
     if !show_studio {
-        // A client's home: their own projects.
         let projects = guard::visible_projects(&state, &actor, false).await?;
         let rows = project_rows(&state, &projects).await?;
         return render(&DashboardPage {
