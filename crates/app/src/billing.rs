@@ -32,7 +32,7 @@ use std::collections::{BTreeMap, HashMap};
 /// The studio setting that holds the rounding rule (`half_up` when unset).
 pub const ROUNDING_SETTING: &str = "billing.rounding";
 
-fn billing_permit(actor: &Actor) -> Result<postflow_core::access::Permit> {
+pub(crate) fn billing_permit(actor: &Actor) -> Result<postflow_core::access::Permit> {
     Ok(authorize(actor, Action::ManageBilling, None)?)
 }
 
@@ -40,7 +40,7 @@ fn audited(actor: &Actor) -> Option<i64> {
     access::audited_user(actor)
 }
 
-fn currency_of(code: &str) -> Result<Currency> {
+pub(crate) fn currency_of(code: &str) -> Result<Currency> {
     Currency::parse(code).map_err(|e| AppError::Store(StoreError::Corrupt(e.to_string())))
 }
 
@@ -447,7 +447,7 @@ pub async fn set_stage_budget(
     Ok(())
 }
 
-async fn client_billing_of<C: ConnectionTrait>(
+pub(crate) async fn client_billing_of<C: ConnectionTrait>(
     repo: &Repo<C>,
     project: &Project,
 ) -> Result<ClientBilling> {
@@ -459,7 +459,7 @@ async fn client_billing_of<C: ConnectionTrait>(
     })
 }
 
-fn core_terms(t: &ProjectTerms, billing: &ClientBilling) -> Result<Terms> {
+pub(crate) fn core_terms(t: &ProjectTerms, billing: &ClientBilling) -> Result<Terms> {
     let currency = currency_of(&billing.currency)?;
     let money = |m: Option<i64>| m.map(|v| Money::from_minor(v, currency));
     let corrupt = || {
@@ -491,7 +491,7 @@ fn core_terms(t: &ProjectTerms, billing: &ClientBilling) -> Result<Terms> {
 }
 
 /// The cards asked for a client's work: its own card first, then the studio's.
-async fn cards_for<C: ConnectionTrait>(
+pub(crate) async fn cards_for<C: ConnectionTrait>(
     repo: &Repo<C>,
     billing: &ClientBilling,
 ) -> Result<Vec<RateCard>> {
@@ -776,7 +776,11 @@ fn parse_milli(text: &str) -> Option<i64> {
     Some(if neg { -v } else { v })
 }
 
-fn parse_line(draft: &LineDraft, currency: Currency, default_tax: TaxRate) -> Result<LineInput> {
+pub(crate) fn parse_line(
+    draft: &LineDraft,
+    currency: Currency,
+    default_tax: TaxRate,
+) -> Result<LineInput> {
     let mut errors = FieldErrors::default();
     if draft.description.trim().is_empty() {
         errors.add("description", "describe the line");

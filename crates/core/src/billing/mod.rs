@@ -21,6 +21,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 pub mod budget;
+pub mod quote;
 pub mod rates;
 pub mod reports;
 pub mod terms;

@@ -227,51 +227,53 @@ async fn generate(
     }
 }
 
-struct LineRow {
-    position: i64,
-    description: String,
-    quantity: String,
-    unit: String,
-    unit_price: String,
-    discount: String,
-    tax: String,
-    net: String,
-    gross: String,
+pub(super) struct LineRow {
+    pub(super) position: i64,
+    pub(super) description: String,
+    pub(super) quantity: String,
+    pub(super) unit: String,
+    pub(super) unit_price: String,
+    pub(super) discount: String,
+    pub(super) tax: String,
+    pub(super) net: String,
+    pub(super) gross: String,
 }
 
-struct GroupRow {
-    rate: String,
-    taxable: String,
-    tax: String,
+pub(super) struct GroupRow {
+    pub(super) rate: String,
+    pub(super) taxable: String,
+    pub(super) tax: String,
 }
 
-/// What both the invoice page and the printable invoice show.
-struct Shown {
-    id: i64,
-    title: String,
-    label: String,
-    is_draft: bool,
-    is_issued: bool,
-    is_credit: bool,
-    state: String,
-    credit_of: Option<String>,
-    issue_date: String,
-    supply: String,
-    due_date: String,
-    seller_name: String,
-    seller_address: String,
-    seller_tax_id: String,
-    buyer_name: String,
-    buyer_address: String,
-    buyer_tax_id: String,
-    lines: Vec<LineRow>,
-    groups: Vec<GroupRow>,
-    net: String,
-    tax: String,
-    gross: String,
+/// What both the invoice page and the printable invoice show (a quote prints through it too,
+/// with `is_quote` set: `issue_date` is then the quote's date and `supply` its validity).
+pub(super) struct Shown {
+    pub(super) id: i64,
+    pub(super) title: String,
+    pub(super) label: String,
+    pub(super) is_draft: bool,
+    pub(super) is_issued: bool,
+    pub(super) is_credit: bool,
+    pub(super) state: String,
+    pub(super) credit_of: Option<String>,
+    pub(super) issue_date: String,
+    pub(super) supply: String,
+    pub(super) due_date: String,
+    pub(super) seller_name: String,
+    pub(super) seller_address: String,
+    pub(super) seller_tax_id: String,
+    pub(super) buyer_name: String,
+    pub(super) buyer_address: String,
+    pub(super) buyer_tax_id: String,
+    pub(super) lines: Vec<LineRow>,
+    pub(super) groups: Vec<GroupRow>,
+    pub(super) net: String,
+    pub(super) tax: String,
+    pub(super) gross: String,
+    pub(super) is_quote: bool,
 }
 
-fn pct(bp: i64) -> String {
+pub(super) fn pct(bp: i64) -> String {
     TaxRate::from_basis_points(bp.clamp(0, 10_000) as u32)
         .unwrap_or(TaxRate::ZERO)
         .to_string()
@@ -299,6 +301,7 @@ async fn shown(state: &AppState, v: &InvoiceView) -> Result<Shown, AppError> {
         is_draft: i.is_draft(),
         is_issued: i.state == "issued",
         is_credit,
+        is_quote: false,
         state: i.state.clone(),
         credit_of,
         issue_date: i
@@ -362,8 +365,8 @@ struct InvoicePage {
 
 #[derive(Template)]
 #[template(path = "invoice_print.html")]
-struct PrintPage {
-    inv: Shown,
+pub(super) struct PrintPage {
+    pub(super) inv: Shown,
 }
 
 async fn invoice_page(
@@ -554,7 +557,7 @@ fn chromium() -> Option<std::path::PathBuf> {
 
 /// Prints `html` to PDF with headless Chromium (a child process with a timeout, killed on
 /// drop), in a private temporary directory removed afterwards.
-async fn html_to_pdf(html: &str) -> Result<Vec<u8>, AppError> {
+pub(super) async fn html_to_pdf(html: &str) -> Result<Vec<u8>, AppError> {
     static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let Some(exe) = chromium() else {
         return Err(AppError::Conflict(
