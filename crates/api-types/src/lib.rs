@@ -906,3 +906,111 @@ pub struct TermsInputDto {
     #[serde(default)]
     pub rounds_used: u32,
 }
+
+// --- channels and search ----------------------------------------------------------------------
+
+/// A message of a project channel.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MessageDto {
+    pub id: i64,
+    pub project_code: String,
+    /// `internal` or `client`.
+    pub channel: String,
+    pub author: String,
+    pub author_id: Option<i64>,
+    pub body: String,
+    pub reply_to: Option<i64>,
+    pub created_at: String,
+    /// Set once the message was edited (its earlier bodies are kept).
+    pub edited_at: Option<String>,
+    /// How often it was edited.
+    #[serde(default)]
+    pub edits: usize,
+    /// The people (names) and departments it mentions.
+    #[serde(default)]
+    pub mentions: Vec<String>,
+    /// Catalogued media file ids.
+    #[serde(default)]
+    pub attachments: Vec<i64>,
+}
+
+/// A new message (a reply when `reply_to` is set). Mentions are written in the body
+/// (`@alice`, `@"Jane Doe"`, `@color`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NewMessageDto {
+    pub body: String,
+    #[serde(default)]
+    pub reply_to: Option<i64>,
+    /// Catalogued media file ids of the project.
+    #[serde(default)]
+    pub attachments: Vec<i64>,
+}
+
+/// A message's new body (only its author may edit it).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EditMessageDto {
+    pub body: String,
+}
+
+/// What was decided: empty `text` records the message itself.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NewDecisionDto {
+    #[serde(default)]
+    pub text: String,
+}
+
+/// A decision of a project: who, when, what.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DecisionDto {
+    pub id: i64,
+    pub project_code: String,
+    pub message_id: Option<i64>,
+    pub decided_by: Option<i64>,
+    pub decided_at: String,
+    pub text: String,
+}
+
+/// The task a message becomes; empty fields are filled from the message (key `msg-<id>`, the
+/// first line as name, one working day, the plan's first stage).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MessageTaskDto {
+    #[serde(default)]
+    pub key: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub stage: String,
+    #[serde(default)]
+    pub duration: String,
+}
+
+/// The task made from a message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MessageTaskResultDto {
+    pub task_id: i64,
+    pub project_code: String,
+    pub message_id: i64,
+}
+
+/// One search result, best first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SearchHitDto {
+    /// `message`, `decision` or `task`.
+    pub kind: String,
+    pub id: i64,
+    pub project_code: String,
+    /// The page that shows it.
+    pub link: String,
+    /// HTML: the escaped text around the match with the matching words in `<mark>`.
+    pub snippet_html: String,
+    /// BM25 score (higher is better).
+    pub score: f64,
+}

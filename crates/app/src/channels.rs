@@ -152,6 +152,12 @@ fn check_body(body: &str) -> Result<String> {
     if body.is_empty() {
         return Err(AppError::field("body", "write a message"));
     }
+    if body.contains('\0') {
+        return Err(AppError::field(
+            "body",
+            "a message cannot hold NUL characters",
+        ));
+    }
     if body.chars().count() > MAX_BODY_CHARS {
         return Err(AppError::field(
             "body",
@@ -518,4 +524,45 @@ pub async fn promote_to_task(
     .await?;
     tx.commit().await?;
     Ok(task.id)
+}
+
+/// One message as its own page shows it (edit form and history): the message with its author,
+/// mentions and attachments, its channel's kind and project. A message the actor may not read
+/// is "not found".
+pub async fn message_at(
+    ctx: &Context,
+    actor: &Actor,
+    message_id: i64,
+) -> Result<(MessageView, ChannelKind, Project)> {
+    let (message, _, kind, project) = load(&ctx.store, actor, message_id, None).await?;
+    let view = view(ctx, actor, &project.code, kind).await?;
+    let found = view
+        .messages
+        .into_iter()
+        .find(|m| m.message.id == message_id);
+    let shown = match found {
+        Some(m) => m,
+        None => MessageView {
+            author: match message.author_id {
+                Some(id) => ctx
+                    .store
+                    .user_by_id(id)
+                    .await?
+                    .map(|u| u.name)
+                    .unwrap_or_else(|| "someone".into()),
+                None => "postflow".into(),
+            },
+            mentions: Vec::new(),
+            attachments: ctx
+                .store
+                .attachments_of(&[message_id])
+                .await?
+                .into_iter()
+                .map(|a| a.media_file_id)
+                .collect(),
+            edits: ctx.store.message_edits(message_id).await?.len(),
+            message,
+        },
+    };
+    Ok((shown, kind, project))
 }

@@ -178,3 +178,15 @@ pub async fn search(ctx: &Context, actor: &Actor, q: &str) -> Result<Vec<SearchH
     }
     Ok(hits)
 }
+
+/// (Re)indexes a plan task — its name and notes — for the studio's search (tasks are internal:
+/// clients never find them). Call it on the transaction that writes the task.
+pub(crate) async fn index_task<C: postflow_store::ConnectionTrait>(
+    repo: &postflow_store::Repo<C>,
+    task: &postflow_store::plan::Task,
+) -> postflow_store::Result<()> {
+    let (tf, len) =
+        postflow_core::channels::term_frequencies(&format!("{} {}", task.name, task.notes));
+    repo.index_document("task", task.id, task.project_id, INTERNAL, &tf, len)
+        .await
+}

@@ -79,6 +79,8 @@ enum BenchCommand {
     Psplib(commands::rcpsp::BenchPsplibArgs),
     /// The studio case: a full plan of 2,000 tasks on 50 resources, and a re-plan after one booking moves.
     Studio(commands::schedule::BenchStudioArgs),
+    /// Channel search on 100,000 seeded messages, SQLite and PostgreSQL, vs. PostgreSQL's own full-text search; fan-out per post.
+    Search(commands::search_bench::BenchSearchArgs),
 }
 
 fn main() -> ExitCode {
@@ -103,6 +105,7 @@ fn main() -> ExitCode {
         Command::Bench(BenchCommand::Rcpsp(a)) => commands::rcpsp::run_bench_rcpsp(a),
         Command::Bench(BenchCommand::Psplib(a)) => commands::rcpsp::run_bench_psplib(a),
         Command::Bench(BenchCommand::Studio(a)) => commands::schedule::run_bench_studio(a),
+        Command::Bench(BenchCommand::Search(a)) => commands::search_bench::run_bench_search(a),
         Command::Schedule(c) => commands::schedule::run_schedule(c),
     };
     match result {

@@ -6,5 +6,6 @@ pub mod qc;
 pub mod queue;
 pub mod rcpsp;
 pub mod schedule;
+pub mod search_bench;
 pub mod server;
 pub mod worker;
