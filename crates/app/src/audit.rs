@@ -159,6 +159,19 @@ pub enum AuditEvent {
         verb: &'static str,
         detail: String,
     },
+    /// A deliverable that passed QC approved (`approve`) or sent back with a comment
+    /// (`request_changes`) — by the client, or a producer recording their word.
+    DeliverableApproval {
+        deliverable_id: i64,
+        code: String,
+        name: String,
+        approved: bool,
+        comment: String,
+    },
+    /// One of the studio's settings changed (the client portal's switches), described.
+    StudioSettingChanged {
+        detail: String,
+    },
 }
 
 impl AuditEvent {
@@ -215,6 +228,26 @@ impl AuditEvent {
                 verb,
                 detail,
             } => (verb, "message", Some(*message_id), detail.clone()),
+            DeliverableApproval {
+                deliverable_id,
+                code,
+                name,
+                approved,
+                comment,
+            } => {
+                let (verb, what) = if *approved {
+                    ("approve", "approved")
+                } else {
+                    ("request_changes", "asked for changes to")
+                };
+                let detail = if comment.is_empty() {
+                    format!("{what} {code} / {name}")
+                } else {
+                    format!("{what} {code} / {name}: {comment}")
+                };
+                (verb, "deliverable", Some(*deliverable_id), detail)
+            }
+            StudioSettingChanged { detail } => ("update", "studio_setting", None, detail.clone()),
             JobRetried { job_id, kind } => (
                 "retry",
                 "job",

@@ -96,6 +96,9 @@ pub enum Action {
     PostMessage,
     /// Promote a channel message to a decision of the project.
     RecordDecision,
+    /// Approve a deliverable that passed QC, or ask for changes (the client's word, or a
+    /// producer recording it for them).
+    ApproveDelivery,
     // --- studio-wide ---
     CreateProject,
     /// See rates, costs and margins.
@@ -125,7 +128,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 30] = [
+    pub const ALL: [Action; 31] = [
         Action::ViewProject,
         Action::EditProject,
         Action::ViewTeam,
@@ -156,6 +159,7 @@ impl Action {
         Action::ManageBilling,
         Action::PostMessage,
         Action::RecordDecision,
+        Action::ApproveDelivery,
     ];
 
     /// Whether the action concerns one project (and is decided with its scope).
@@ -179,6 +183,7 @@ impl Action {
                 | LogTime
                 | PostMessage
                 | RecordDecision
+                | ApproveDelivery
         )
     }
 
@@ -216,6 +221,7 @@ impl Action {
             ManageBilling => "manage rates, budgets and invoices",
             PostMessage => "post in this project's channel",
             RecordDecision => "record decisions of this project",
+            ApproveDelivery => "approve this project's deliverables",
         }
     }
 }
@@ -251,7 +257,7 @@ pub fn can(actor: &Actor, action: Action, project: Option<ProjectScope>) -> bool
         ) => true,
         (Artist, ViewStudio) => true,
         (Artist, _) => false,
-        (Client, ViewProject | PostMessage) => true,
+        (Client, ViewProject | PostMessage | ApproveDelivery) => true,
         (Client, _) => false,
     }
 }
@@ -489,6 +495,7 @@ mod tests {
                 "client of project",
             ],
             RecordDecision => STAFF_ON_PROJECT,
+            ApproveDelivery => &["admin", "producer", "client of project"],
         }
     }
 

@@ -67,3 +67,8 @@
     }).catch(function () {});
   }
 })();
+
+// The client portal's printable report: a print link (the page prints without it too).
+document.querySelectorAll("a.print-link").forEach(function (a) {
+  a.addEventListener("click", function (e) { e.preventDefault(); window.print(); });
+});

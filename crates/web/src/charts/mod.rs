@@ -7,6 +7,7 @@
 pub mod bars;
 pub mod board;
 pub mod gantt;
+pub mod timeline;
 
 pub use gantt::{render_gantt, GanttChart, GanttLink, GanttRow};
 

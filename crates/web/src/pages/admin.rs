@@ -499,6 +499,8 @@ struct ClientsPage {
     chrome: Chrome,
     clients: Vec<ClientRow>,
     is_admin: bool,
+    /// The client portal's switches (artist names, invoices), set on this page.
+    portal: postflow_app::portal::PortalSettings,
 }
 
 async fn clients(State(state): State<AppState>, who: CurrentUser) -> Result<Response, AppError> {
@@ -522,6 +524,7 @@ async fn clients(State(state): State<AppState>, who: CurrentUser) -> Result<Resp
         chrome: Chrome::new(&who, "Admin"),
         clients,
         is_admin: who.user.role() == Role::Admin,
+        portal: postflow_app::portal::settings(&state.store).await?,
     })
 }
 

@@ -266,6 +266,8 @@ struct ProjectPage {
     name: String,
     rule: RuleView,
     files: Vec<FileRow>,
+    /// Files, copies and their volumes (staff on the project); a client sees the status only.
+    internal: bool,
     show_log: bool,
     events: Vec<EventRow>,
 }
@@ -283,6 +285,8 @@ async fn project_media(
     let codes = [(project.id, project.code.clone())].into();
     // Who ran which offload is the studio's business, not the client's.
     let show_log = can(&actor, Action::ViewInternal, Some(guard::scope(&project)));
+    // Volume names and paths on studio storage are the studio's business, too.
+    let internal = can(&actor, Action::ViewInternalPaths, Some(guard::scope(&project)));
     let events = if show_log {
         state
             .store
@@ -312,8 +316,19 @@ async fn project_media(
         chrome: Chrome::new(&who, section),
         code: project.code.clone(),
         name: project.name.clone(),
-        rule: RuleView::from(&status),
-        files: file_rows(&entries, &codes),
+        rule: {
+            let mut rule = RuleView::from(&status);
+            if !internal {
+                rule.failing.clear();
+            }
+            rule
+        },
+        files: if internal {
+            file_rows(&entries, &codes)
+        } else {
+            Vec::new()
+        },
+        internal,
         show_log,
         events,
     })
