@@ -26,6 +26,8 @@ mod portal_browser;
 mod portal_routes;
 mod project_pages;
 mod qc_gate;
+mod quotes_api;
+mod quotes_browser;
 mod scenarios_browser;
 mod schemathesis;
 mod security_browser;
