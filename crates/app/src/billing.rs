@@ -401,6 +401,7 @@ pub async fn set_terms(
         detail: format!("terms of {}: {}", project.code, terms.kind),
     };
     record(&tx, audited(permit.actor()), event).await?;
+    crate::budget_alerts::announce(&tx, project.id).await?;
     tx.commit().await?;
     Ok(terms)
 }
@@ -1214,25 +1215,33 @@ pub async fn budget_report(
 ) -> Result<(Vec<BudgetStatus>, Vec<budget::Alert>)> {
     authorize(actor, Action::ViewRates, None)?;
     let (project, _) = access::project(ctx, actor, project_code, Action::ViewProject).await?;
-    let billing = client_billing_of(&ctx.store, &project).await?;
+    let (report, alerts) = budget_statuses(&ctx.store, &project).await?;
+    Ok((report.into_iter().map(|(_, s)| s).collect(), alerts))
+}
+
+/// The budgets of a project against its actuals on `repo` (a transaction or the store), each
+/// with its stage key (`*` for the whole project), and the alerts (see [`budget_report`]).
+pub(crate) async fn budget_statuses<C: ConnectionTrait + postflow_store::TransactionTrait>(
+    repo: &Repo<C>,
+    project: &Project,
+) -> Result<(Vec<(String, BudgetStatus)>, Vec<budget::Alert>)> {
+    let billing = client_billing_of(repo, project).await?;
     let currency = currency_of(&billing.currency)?;
-    let cards = cards_for(&ctx.store, &billing).await?;
+    let cards = cards_for(repo, &billing).await?;
     let refs: Vec<&RateCard> = cards.iter().collect();
-    let activities: HashMap<i64, String> = ctx
-        .store
+    let activities: HashMap<i64, String> = repo
         .activities()
         .await?
         .into_iter()
         .map(|a| (a.id, a.name))
         .collect();
-    let plan = ctx.store.plans_of(&[project.id]).await?;
+    let plan = repo.plans_of(&[project.id]).await?;
     let tasks: HashMap<i64, (String, i64)> = plan
         .tasks
         .iter()
         .map(|t| (t.id, (t.stage.clone(), t.percent_complete)))
         .collect();
-    let entries = ctx
-        .store
+    let entries = repo
         .time_entries(&TimeFilter {
             project_id: Some(project.id),
             ..Default::default()
@@ -1247,7 +1256,7 @@ pub async fn budget_report(
     let mut titles: HashMap<i64, Option<String>> = HashMap::new();
     for e in &entries {
         if let std::collections::hash_map::Entry::Vacant(slot) = titles.entry(e.user_id) {
-            slot.insert(ctx.store.user_by_id(e.user_id).await?.and_then(|u| u.title));
+            slot.insert(repo.user_by_id(e.user_id).await?.and_then(|u| u.title));
         }
         let activity = activities.get(&e.activity_id).cloned().unwrap_or_default();
         let work = Work {
@@ -1296,7 +1305,7 @@ pub async fn budget_report(
     };
     let mut report = Vec::new();
     let mut alerts = Vec::new();
-    for b in ctx.store.stage_budgets(project.id).await? {
+    for b in repo.stage_budgets(project.id).await? {
         let actual = per_stage.get(&b.name).copied().unwrap_or(zero);
         let status = budget::status(
             &Budget {
@@ -1312,9 +1321,9 @@ pub async fn budget_report(
             progress(&b.name),
         );
         alerts.extend(status.alerts.clone());
-        report.push(status);
+        report.push((b.name.clone(), status));
     }
-    if let Some(t) = ctx.store.project_terms(project.id).await? {
+    if let Some(t) = repo.project_terms(project.id).await? {
         alerts.extend(budget::rounds_alert(
             t.rounds_used.max(0) as u32,
             t.included_rounds.max(0) as u32,

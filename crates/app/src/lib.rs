@@ -11,6 +11,7 @@ pub mod accounts;
 pub mod audit;
 pub mod billing;
 pub mod bookings;
+pub mod budget_alerts;
 pub mod catalog;
 pub mod channels;
 pub mod clients;

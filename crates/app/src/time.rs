@@ -244,6 +244,7 @@ pub async fn log_time(ctx: &Context, actor: &Actor, draft: &EntryDraft) -> Resul
         ),
     };
     record(&tx, access::audited_user(permit.actor()), event).await?;
+    crate::budget_alerts::announce(&tx, project.id).await?;
     tx.commit().await?;
     Ok(entry)
 }
@@ -398,6 +399,7 @@ pub async fn stop_timer_at(ctx: &Context, actor: &Actor, at: DateTime<Utc>) -> R
         ),
     };
     record(&tx, access::audited_user(actor), event).await?;
+    crate::budget_alerts::announce(&tx, timer.project_id).await?;
     tx.commit().await?;
     Ok(entry)
 }
@@ -491,6 +493,23 @@ pub async fn approve_week(
         detail: format!("approved {}'s week of {}", person.name, week_start(day)),
     };
     record(&tx, access::audited_user(permit.actor()), event).await?;
+    let start = week_start(day);
+    let mut projects: Vec<i64> = tx
+        .time_entries(&TimeFilter {
+            user_id: Some(user_id),
+            from: Some(start),
+            to: Some(start + chrono::Duration::days(6)),
+            ..Default::default()
+        })
+        .await?
+        .into_iter()
+        .map(|e| e.project_id)
+        .collect();
+    projects.sort();
+    projects.dedup();
+    for p in projects {
+        crate::budget_alerts::announce(&tx, p).await?;
+    }
     tx.commit().await?;
     Ok(())
 }

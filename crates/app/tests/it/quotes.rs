@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use postflow_app::billing::{self, ClientBillingDraft, LineDraft, RateDraft, TermsDraft};
 use postflow_app::plan::{self, TaskDraft};
 use postflow_app::quotes::{self, QuoteLineDraft, QuoteRequest};
-use postflow_app::time;
+use postflow_app::time::{self, EntryDraft};
 use postflow_app::{AppError, Context};
 use postflow_core::access::{Actor, Role};
 use postflow_core::project::{Code, ProjectStatus};
@@ -20,6 +20,7 @@ use crate::support::{actor, client, user};
 backends!(
     a_quote_from_the_plan_adds_up_and_accepted_becomes_the_budget,
     quotes_refuse_what_they_must,
+    budget_crossings_reach_the_producer_once,
 );
 
 struct Seeded {
@@ -442,4 +443,157 @@ async fn quotes_refuse_what_they_must(store: &Store) {
     assert!(quotes::decide_quote(&s.ctx, &oscar, v.quote.id, true)
         .await
         .is_err());
+}
+
+fn logged(task: &str, activity_id: i64, date: &str, duration: &str) -> EntryDraft {
+    EntryDraft {
+        project_code: "ACME-SPOT".into(),
+        user_id: None,
+        task_key: task.into(),
+        activity_id,
+        date: date.into(),
+        duration: duration.into(),
+        billable: true,
+        note: String::new(),
+    }
+}
+
+async fn budget_crossings_reach_the_producer_once(store: &Store) {
+    let s = seed(store).await;
+    let v = quotes::create_quote(&s.ctx, &s.paula, "ACME-SPOT", &request())
+        .await
+        .unwrap();
+    quotes::send_quote(&s.ctx, &s.paula, v.quote.id)
+        .await
+        .unwrap();
+    quotes::decide_quote(&s.ctx, &s.cleo, v.quote.id, true)
+        .await
+        .unwrap();
+    let editing = time::activities(&s.ctx)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|a| a.name == "Editing")
+        .unwrap()
+        .id;
+    let inbox = || async {
+        let mut n: Vec<(String, String)> = store
+            .notifications_of(s.paula.user_id, 100)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|n| (n.title, n.body))
+            .collect();
+        n.sort();
+        n
+    };
+    // The edit stage is budgeted 34 h and 3139.90. 20 h: 58 %, nothing to say.
+    time::log_time(
+        &s.ctx,
+        &s.eddie,
+        &logged("assembly", editing, "2026-11-02", "10:00"),
+    )
+    .await
+    .unwrap();
+    time::log_time(
+        &s.ctx,
+        &s.eddie,
+        &logged("assembly", editing, "2026-11-03", "10:00"),
+    )
+    .await
+    .unwrap();
+    assert!(inbox().await.is_empty());
+    // 28 h: 82 % of the hours and of the money (28 × 92.35 = 2585.80 of 3139.90).
+    time::log_time(
+        &s.ctx,
+        &s.eddie,
+        &logged("fine_cut", editing, "2026-11-04", "8:00"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        inbox().await,
+        vec![
+            (
+                "ACME-SPOT near budget".into(),
+                "edit has used 82 % of its budgeted hours".into()
+            ),
+            (
+                "ACME-SPOT near budget".into(),
+                "edit has used 82 % of its budgeted money".into()
+            ),
+        ]
+    );
+    // 29 h (85 %): the same crossing, not told again.
+    time::log_time(
+        &s.ctx,
+        &s.eddie,
+        &logged("fine_cut", editing, "2026-11-05", "1:00"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(inbox().await.len(), 2);
+    // 35 h: 102 % — over budget, told once per measure.
+    time::log_time(
+        &s.ctx,
+        &s.eddie,
+        &logged("fine_cut", editing, "2026-11-05", "6:00"),
+    )
+    .await
+    .unwrap();
+    let told = inbox().await;
+    assert_eq!(told.len(), 4, "{told:?}");
+    assert!(told.contains(&(
+        "ACME-SPOT over budget".into(),
+        "edit is over budget: 102 % of its budgeted hours used".into()
+    )));
+    // Approving the week crosses nothing new.
+    time::approve_week(
+        &s.ctx,
+        &s.paula,
+        s.eddie.user_id,
+        NaiveDate::from_ymd_opt(2026, 11, 2).unwrap(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(inbox().await.len(), 4);
+    // The dashboard shows what is crossed now: 100 % hides 80 %.
+    let shown = postflow_app::budget_alerts::dashboard_alerts(&s.ctx, &s.paula)
+        .await
+        .unwrap();
+    let mut what: Vec<(String, &str, i64)> = shown
+        .iter()
+        .map(|c| (c.budget.clone(), c.measure, c.threshold))
+        .collect();
+    what.sort();
+    assert_eq!(
+        what,
+        vec![("edit".into(), "hours", 100), ("edit".into(), "money", 100)]
+    );
+    // Clients and artists see no budget alerts.
+    for who in [&s.cleo, &s.eddie] {
+        assert!(postflow_app::budget_alerts::dashboard_alerts(&s.ctx, who)
+            .await
+            .unwrap()
+            .is_empty());
+    }
+    // A third revision round of two included: told once.
+    let terms = TermsDraft {
+        kind: "time_and_materials".into(),
+        included_rounds: 2,
+        extra_round_price: "500.00".into(),
+        rounds_used: 3,
+        ..Default::default()
+    };
+    billing::set_terms(&s.ctx, &s.paula, "ACME-SPOT", &terms)
+        .await
+        .unwrap();
+    billing::set_terms(&s.ctx, &s.paula, "ACME-SPOT", &terms)
+        .await
+        .unwrap();
+    let told = inbox().await;
+    assert_eq!(told.len(), 5, "{told:?}");
+    assert!(told
+        .iter()
+        .any(|(_, b)| b == "ACME-SPOT: 3 revision rounds done, 2 included: 1 extra"));
 }
