@@ -7,9 +7,9 @@ mod delivery;
 mod exports;
 mod feeds;
 mod inbox;
+mod jobs;
 mod live;
 mod mail;
-mod jobs;
 mod media;
 mod plan;
 mod portal;
@@ -483,6 +483,9 @@ struct DashboardPage {
     projects: Vec<ProjectRow>,
     /// Booking conflicts (problem, fix), from `app::bookings`.
     booking_conflicts: Vec<(String, String)>,
+    /// Budget alerts of the producer's projects (project code, message), from
+    /// `app::budget_alerts`.
+    budget_alerts: Vec<(String, String)>,
 }
 
 async fn dashboard(State(state): State<AppState>, who: CurrentUser) -> Result<Response, AppError> {
@@ -508,6 +511,7 @@ async fn dashboard(State(state): State<AppState>, who: CurrentUser) -> Result<Re
             cockpit: Vec::new(),
             projects: rows,
             booking_conflicts: Vec::new(),
+            budget_alerts: Vec::new(),
         });
     }
     let c = postflow_app::dashboard::cockpit(&state.app(), &actor, today).await?;
@@ -553,6 +557,11 @@ async fn dashboard(State(state): State<AppState>, who: CurrentUser) -> Result<Re
             .booking_conflicts
             .iter()
             .map(|k| (k.problem.clone(), k.fix.clone()))
+            .collect(),
+        budget_alerts: postflow_app::budget_alerts::dashboard_alerts(&state.app(), &actor)
+            .await?
+            .into_iter()
+            .map(|a| (a.project_code, a.message))
             .collect(),
     })
 }

@@ -287,4 +287,63 @@ async fn a_quote_is_drafted_sent_accepted_and_becomes_the_budget(app: TestApp) {
         html.contains("Quote 1") && !html.contains("id=\"budget\""),
         "{html}"
     );
+
+    // 14 h logged on the ingest stage (budgeted 16 h): 87 %, told to the producer (the
+    // project's owner) in the inbox and shown on the dashboard.
+    let ctx = postflow_app::Context::new(app.store.clone());
+    let op = local_operator();
+    let plan = app.store.plans_of(&[project.id]).await.unwrap();
+    let ingest = plan
+        .tasks
+        .iter()
+        .find(|t| t.stage == "ingest" && t.milestone.is_none())
+        .unwrap();
+    let editing = time::activities(&ctx)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|a| a.name == "Editing")
+        .unwrap()
+        .id;
+    let editor_id = app
+        .store
+        .user_by_email("editor@demo.postflow")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    for day in ["2026-11-02", "2026-11-03"] {
+        let entry = time::EntryDraft {
+            project_code: "ACME-SPRING".into(),
+            user_id: Some(editor_id),
+            task_key: ingest.key.clone(),
+            activity_id: editing,
+            date: day.into(),
+            duration: "7:00".into(),
+            billable: true,
+            note: String::new(),
+        };
+        time::log_time(&ctx, &op, &entry).await.unwrap();
+    }
+    let owner = project.owner_id.unwrap();
+    let inbox = app.store.notifications_of(owner, 50).await.unwrap();
+    assert!(
+        inbox.iter().any(
+            |n| n.title == "ACME-SPRING near budget" && n.body.contains("ingest has used 87 %")
+        ),
+        "{inbox:?}"
+    );
+    let home = producer
+        .get(format!("{base}/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        home.contains("id=\"budget-alerts\"")
+            && home.contains("ingest has used 87 % of its budgeted hours"),
+        "{home}"
+    );
 }
