@@ -68,14 +68,10 @@ impl TempPostgres {
                 ));
             }
         }
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map_err(|e| e.to_string())?
-            .port();
-        let pg = TempPostgres {
+        let mut pg = TempPostgres {
             dir,
             bin,
-            port,
+            port: 0,
             run_as,
         };
         let data = pg.dir.path().join("data");
@@ -92,26 +88,40 @@ impl TempPostgres {
                 "--no-sync",
             ],
         )?;
-        let opts = format!(
-            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c synchronous_commit=off",
-            port,
-            pg.dir.path().display()
-        );
         let log = pg.dir.path().join("server.log");
-        pg.run(
-            "pg_ctl",
-            &[
-                "-D",
-                &data.to_string_lossy(),
-                "-l",
-                &log.to_string_lossy(),
-                "-o",
-                &opts,
-                "-w",
-                "start",
-            ],
-        )?;
-        Ok(pg)
+        // A free port is found by binding and releasing it, so a test starting at the same moment
+        // can take it first; the server then fails to bind and is started again on another port.
+        let mut last_error = String::new();
+        for _ in 0..5 {
+            pg.port = free_port()?;
+            let opts = format!(
+                "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c synchronous_commit=off",
+                pg.port,
+                pg.dir.path().display()
+            );
+            match pg.run(
+                "pg_ctl",
+                &[
+                    "-D",
+                    &data.to_string_lossy(),
+                    "-l",
+                    &log.to_string_lossy(),
+                    "-o",
+                    &opts,
+                    "-w",
+                    "-t",
+                    "120",
+                    "start",
+                ],
+            ) {
+                Ok(()) => return Ok(pg),
+                Err(e) => {
+                    let server_log = std::fs::read_to_string(&log).unwrap_or_default();
+                    last_error = format!("{e}\nserver log:\n{server_log}");
+                }
+            }
+        }
+        Err(last_error)
     }
 
     fn run(&self, tool: &str, args: &[&str]) -> Result<(), String> {
@@ -174,4 +184,11 @@ impl Drop for TempPostgres {
             ],
         );
     }
+}
+
+fn free_port() -> Result<u16, String> {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .map_err(|e| e.to_string())
 }
