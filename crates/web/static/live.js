@@ -13,6 +13,10 @@
   if (project) params.set("project", project);
   params.set("kinds", root.getAttribute("data-live-kinds") || "");
   var source = new EventSource("/events?" + params.toString());
+  // Open: from here on every change reaches this page (scripts and tests can wait for it).
+  source.addEventListener("open", function () {
+    document.body.setAttribute("data-live-connected", "1");
+  });
   var timer = null;
   var busy = false;
   var again = false;
@@ -36,6 +40,12 @@
     n.id = "live-notice";
     n.className = "flash live-notice";
     n.setAttribute("role", "status");
+    // Fixed in a corner, so it is seen wherever the page is scrolled to.
+    n.style.position = "fixed";
+    n.style.right = "1rem";
+    n.style.bottom = "1rem";
+    n.style.zIndex = "20";
+    n.style.margin = "0";
     n.appendChild(document.createTextNode("Updated — "));
     var a = document.createElement("a");
     a.href = location.href;

@@ -16,6 +16,7 @@ mod feeds;
 mod gantt_svg;
 mod jobs_api;
 mod jobs_browser;
+mod live_browser;
 mod live_events;
 mod lut_upload;
 mod mail;
