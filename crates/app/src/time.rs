@@ -265,6 +265,100 @@ async fn own_entry<C: ConnectionTrait>(
     Ok(entry)
 }
 
+/// Edits an entry with the same checks as logging one (a duration of 1 min–24 h, at most 24 h
+/// in the person's day counting the person's other entries, an activity of the studio, a task
+/// of the project): an artist their own, a producer (`ApproveTime`) anyone's. An entry in an
+/// approved (locked) week, moved into one, or already on an invoice is refused with a message
+/// saying so; the person stays the entry's.
+pub async fn edit_entry(
+    ctx: &Context,
+    actor: &Actor,
+    id: i64,
+    draft: &EntryDraft,
+) -> Result<TimeEntry> {
+    let mut errors = FieldErrors::default();
+    let date = match crate::date_input(&draft.date) {
+        Ok(Some(d)) => Some(d),
+        Ok(None) => {
+            errors.add("date", "give the day the work was done");
+            None
+        }
+        Err(e) => {
+            errors.add("date", e);
+            None
+        }
+    };
+    let minutes = parse_duration(&draft.duration)
+        .map_err(|e| errors.add("duration", e))
+        .ok();
+    errors.into_result()?;
+    let (date, minutes) = (date.unwrap_or_default(), minutes.unwrap_or_default());
+    let tx = ctx.store.begin().await?;
+    let entry = own_entry(&tx, actor, id).await?;
+    if tx.week_locked(entry.user_id, entry.work_date).await? {
+        return Err(AppError::Conflict(format!(
+            "the week of {} is approved and locked; its time cannot be edited",
+            week_start(entry.work_date)
+        )));
+    }
+    if entry.invoice_id.is_some() {
+        return Err(AppError::Conflict(
+            "this time is on an invoice; it cannot be edited".into(),
+        ));
+    }
+    let (project, permit) =
+        access::project_in(&tx, actor, &draft.project_code, Action::LogTime).await?;
+    let activity = activity_in(&tx, draft.activity_id).await?;
+    let task_id = match draft.task_key.trim() {
+        "" => None,
+        key => Some(
+            tx.task_by_key(project.id, key)
+                .await?
+                .ok_or_else(|| {
+                    AppError::field("task", format!("{} has no task {key:?}", project.code))
+                })?
+                .id,
+        ),
+    };
+    check_day(&tx, entry.user_id, date, minutes, Some(id)).await?;
+    let before = (entry.project_id, entry.minutes, entry.work_date);
+    let person = entry.user_id;
+    let updated = tx
+        .update_time_entry(
+            entry,
+            NewTimeEntry {
+                user_id: person,
+                project_id: project.id,
+                task_id,
+                activity_id: activity.id,
+                work_date: date,
+                minutes,
+                billable: draft.billable,
+                note: draft.note.trim().to_string(),
+            },
+        )
+        .await?;
+    let event = AuditEvent::TimeChanged {
+        entry_id: Some(id),
+        verb: "update",
+        detail: format!(
+            "changed {} on {} to {} of {} on {} for {date}",
+            hours_minutes(before.1),
+            before.2,
+            hours_minutes(minutes),
+            activity.name,
+            project.code
+        ),
+    };
+    record(&tx, access::audited_user(permit.actor()), event).await?;
+    crate::budget_alerts::announce(&tx, project.id).await?;
+    if before.0 != project.id {
+        crate::budget_alerts::announce(&tx, before.0).await?;
+    }
+    tx.commit().await?;
+    Ok(updated)
+}
+
 /// Deletes an entry (not in a locked week, not once it is on an invoice).
 pub async fn delete_entry(ctx: &Context, actor: &Actor, id: i64) -> Result<()> {
     let tx = ctx.store.begin().await?;

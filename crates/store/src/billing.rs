@@ -278,6 +278,24 @@ impl<C: ConnectionTrait> Repo<C> {
         Ok(time_entry::Entity::find_by_id(id).one(self.conn()).await?)
     }
 
+    /// Rewrites an entry's project, task, activity, day, minutes, billable flag and note (its
+    /// person and invoice stay).
+    pub async fn update_time_entry(
+        &self,
+        entry: TimeEntry,
+        new: NewTimeEntry,
+    ) -> Result<TimeEntry> {
+        let mut a: time_entry::ActiveModel = entry.into();
+        a.project_id = Set(new.project_id);
+        a.task_id = Set(new.task_id);
+        a.activity_id = Set(new.activity_id);
+        a.work_date = Set(new.work_date);
+        a.minutes = Set(new.minutes);
+        a.billable = Set(new.billable);
+        a.note = Set(new.note);
+        Ok(a.update(self.conn()).await?)
+    }
+
     pub async fn delete_time_entry(&self, id: i64) -> Result<()> {
         time_entry::Entity::delete_by_id(id)
             .exec(self.conn())

@@ -18,3 +18,4 @@ mod quotes;
 mod scenarios;
 mod storage;
 mod templates;
+mod time_edit;
