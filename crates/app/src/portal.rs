@@ -610,3 +610,44 @@ pub async fn report(
     let view = deliverable_view(ctx, &project.code, &d, answers.get(&d.id), &users).await?;
     Ok((view, report, project.name))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(id: &str, expected: &str, measured: &str) -> Check {
+        Check {
+            id: id.into(),
+            profile: "youtube".into(),
+            status: CheckStatus::Fail,
+            expected: expected.into(),
+            measured: measured.into(),
+            message: "raw".into(),
+        }
+    }
+
+    #[test]
+    fn failed_checks_read_in_plain_words() {
+        assert_eq!(
+            plain_problem(&check(
+                "loudness.integrated",
+                "-14.0 LUFS ± 1.0 LU",
+                "-12.1 LUFS"
+            )),
+            "audio too loud (−12.1 LUFS, limit −14)"
+        );
+        assert_eq!(
+            plain_problem(&check(
+                "loudness.integrated[1]",
+                "-23.0 LUFS ± 0.5 LU",
+                "-30.4 LUFS"
+            )),
+            "audio too quiet (−30.4 LUFS, target −23)"
+        );
+        assert_eq!(
+            plain_problem(&check("video.resolution", "1080x1920", "1920x1080")),
+            "the picture size is 1920x1080; it should be 1080x1920"
+        );
+        assert!(!plain_problem(&check("video.pix_fmt", "yuv420p", "yuv422p10le")).contains("yuv"));
+    }
+}

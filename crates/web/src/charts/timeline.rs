@@ -3,8 +3,8 @@
 //! planned, joined to the plan by a line), a green disc with a tick once reached — the project's
 //! span as a band, the due date dashed and today marked.
 //!
-//! Geometry: a 190 px label column, a 560 px plot from the earliest to the latest date shown
-//! (padded by two days each side), rows of 30 px under a 36 px axis; ticks weekly up to ten
+//! Geometry: a 170 px label column, a 780 px plot from the earliest to the latest date shown
+//! (padded by two days each side), rows of 30 px under a 54 px axis (today's pill above the tick labels); ticks weekly up to ten
 //! weeks, monthly beyond. Classes and `data-*` (ISO dates) are stable for scripts and tests.
 use super::escape;
 use chrono::{Datelike, Duration, NaiveDate};
@@ -28,10 +28,10 @@ pub struct TimelineChart {
     pub milestones: Vec<TimelineMilestone>,
 }
 
-const LABEL_W: f64 = 190.0;
-const PLOT_W: f64 = 560.0;
+const LABEL_W: f64 = 170.0;
+const PLOT_W: f64 = 780.0;
 const RIGHT: f64 = 24.0;
-const TOP: f64 = 40.0;
+const TOP: f64 = 54.0;
 const ROW_H: f64 = 30.0;
 
 fn iso(d: NaiveDate) -> String {
@@ -206,15 +206,16 @@ pub fn render_timeline(chart: &TimelineChart) -> String {
                 ));
             }
         }
-        let tx = match m.actual {
-            Some(a) => x(a),
-            None => fx.max(px),
+        let (left, right) = match m.actual {
+            Some(a) => (x(a).min(px), x(a).max(px)),
+            None => (fx.min(px), fx.max(px)),
         };
-        // The date beside the mark, on the side with room.
-        let (anchor, lx) = if tx > LABEL_W + PLOT_W - 90.0 {
-            ("end", tx - 12.0)
+        // The date beside the marks, on the side with room (about 6.2 px a character).
+        let text_w = when.chars().count() as f64 * 6.2;
+        let (anchor, lx) = if right + 12.0 + text_w > width - 4.0 {
+            ("end", left - 12.0)
         } else {
-            ("start", tx + 12.0)
+            ("start", right + 12.0)
         };
         s.push_str(&format!(
             "<text class=\"when\" x=\"{lx:.1}\" y=\"{:.1}\" font-size=\"11\" fill=\"#5b6475\" text-anchor=\"{anchor}\">{}</text></g>",
@@ -227,10 +228,10 @@ pub fn render_timeline(chart: &TimelineChart) -> String {
     s.push_str(&format!(
         "<g class=\"today\" data-date=\"{}\"><line x1=\"{tdx:.1}\" y1=\"{:.1}\" x2=\"{tdx:.1}\" y2=\"{plot_bottom:.1}\" stroke=\"#d0342c\" stroke-width=\"2\"/><rect x=\"{:.1}\" y=\"{:.1}\" width=\"44\" height=\"16\" rx=\"8\" fill=\"#d0342c\"/><text x=\"{tdx:.1}\" y=\"{:.1}\" font-size=\"11\" fill=\"#fff\" text-anchor=\"middle\" font-weight=\"bold\">Today</text></g>",
         iso(chart.today),
-        TOP - 2.0,
+        TOP - 34.0,
         tdx - 22.0,
-        TOP - 28.0,
-        TOP - 16.5
+        TOP - 50.0,
+        TOP - 38.5
     ));
     // Legend.
     let ly = plot_bottom + 32.0;
