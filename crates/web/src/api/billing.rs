@@ -25,7 +25,7 @@ use utoipa_axum::routes;
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(log_time))
-        .routes(routes!(delete_entry))
+        .routes(routes!(edit_entry, delete_entry))
         .routes(routes!(current_timer, start_timer))
         .routes(routes!(stop_timer))
         .routes(routes!(timesheet))
@@ -114,6 +114,37 @@ async fn log_time(
     .await?;
     let mut dto = entry_dtos(&state, &[entry]).await?;
     Ok((StatusCode::CREATED, Json(dto.remove(0))))
+}
+
+/// Edits an entry with the checks of logging one: one's own, or anyone's for a producer; an
+/// entry in an approved (locked) week or on an invoice is a 409. The person stays the entry's.
+#[utoipa::path(put, path = "/time/entries/{id}", params(("id" = i64, Path, description = "Entry id")), request_body = TimeEntryInputDto,
+    responses((status = 200, body = TimeEntryDto), (status = 400, body = ErrorDto), (status = 404, body = ErrorDto), (status = 409, body = ErrorDto)))]
+async fn edit_entry(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(input): ApiJson<TimeEntryInputDto>,
+) -> Result<Json<TimeEntryDto>, ApiError> {
+    let actor = guard::actor_for(&state, &user).await?;
+    let entry = time::edit_entry(
+        &state.app(),
+        &actor,
+        id,
+        &EntryDraft {
+            project_code: input.project_code,
+            user_id: None,
+            task_key: input.task_key,
+            activity_id: input.activity_id,
+            date: input.date,
+            duration: input.duration,
+            billable: input.billable,
+            note: input.note,
+        },
+    )
+    .await?;
+    let mut dto = entry_dtos(&state, &[entry]).await?;
+    Ok(Json(dto.remove(0)))
 }
 
 #[utoipa::path(delete, path = "/time/entries/{id}", params(("id" = i64, Path, description = "Entry id")),

@@ -346,4 +346,45 @@ async fn a_quote_is_drafted_sent_accepted_and_becomes_the_budget(app: TestApp) {
             && home.contains("ingest has used 87 % of its budgeted hours"),
         "{home}"
     );
+
+    // The editor edits their own entry through the API with the checks of logging; once the
+    // week is approved the edit is refused, saying so.
+    let mine = app
+        .store
+        .time_entries(&postflow_store::billing::TimeFilter {
+            user_id: Some(editor_id),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let entry = mine[0].id;
+    let put = |duration: &str| {
+        api.put(format!("{base}/api/v1/time/entries/{entry}"))
+            .bearer_auth(&et)
+            .json(&json!({"project_code": "ACME-SPRING", "activity_id": editing, "date": "2026-11-02", "duration": duration, "task_key": ingest.key}))
+            .send()
+    };
+    let r = put("25:00").await.unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let r = put("6:00").await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.json::<Value>().await.unwrap()["minutes"], 360);
+    time::approve_week(
+        &ctx,
+        &op,
+        editor_id,
+        chrono::NaiveDate::from_ymd_opt(2026, 11, 2).unwrap(),
+    )
+    .await
+    .unwrap();
+    let r = put("5:00").await.unwrap();
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let body: Value = r.json().await.unwrap();
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("approved and locked"),
+        "{body}"
+    );
 }
