@@ -5,8 +5,8 @@
 //! did not happen.
 use crate::plan::MilestoneView;
 use crate::{Context, Result};
-use postflow_core::plan::MilestoneKind;
 use postflow_core::access::Actor;
+use postflow_core::plan::MilestoneKind;
 use postflow_store::notifications::Notification;
 use postflow_store::{ConnectionTrait, Repo};
 use std::collections::{BTreeSet, HashMap, VecDeque};

@@ -984,7 +984,11 @@ async fn begin(
         permit,
         milestones_before: Vec::new(),
     };
-    change.milestones_before = change.check().await.map(|v| v.milestones).unwrap_or_default();
+    change.milestones_before = change
+        .check()
+        .await
+        .map(|v| v.milestones)
+        .unwrap_or_default();
     Ok(change)
 }
 

@@ -1,6 +1,7 @@
 //! Accounts: one email rule and one password rule for every caller, admin-only management,
 //! and each change audited with it.
 
+use crate::support::{actor, client, user};
 use postflow_app::access::local_operator;
 use postflow_app::accounts::{
     self, hash_new_password, normalize_email, password_problem, CompanyRef, UserDraft,
@@ -8,7 +9,6 @@ use postflow_app::accounts::{
 use postflow_app::{AppError, Context};
 use postflow_core::access::{Action, Role};
 use postflow_store::Store;
-use crate::support::{actor, client, user};
 
 backends!(
     people_are_added_with_one_set_of_rules,

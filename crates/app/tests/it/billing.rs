@@ -4,6 +4,7 @@
 //! and over-long durations, locked weeks, a second timer, a missing rate, an issued invoice
 //! changed), each leaving nothing behind.
 
+use crate::support::{actor, client, user};
 use chrono::{NaiveDate, TimeZone, Utc};
 use postflow_app::billing::{
     self, ClientBillingDraft, DraftRequest, LineDraft, RateDraft, TermsDraft,
@@ -16,7 +17,6 @@ use postflow_store::accounts::NewUser;
 use postflow_store::billing::{SeriesInput, TimeFilter};
 use postflow_store::studio::ProjectInput;
 use postflow_store::Store;
-use crate::support::{actor, client, user};
 
 backends!(
     time_to_paid_invoice_with_fixed_fee_overflow_and_extra_rounds,

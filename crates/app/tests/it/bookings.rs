@@ -2,6 +2,7 @@
 //! nothing written), double-bookings refused naming the booking, every change audited, the
 //! conflicts a producer should resolve.
 
+use crate::support::{actor, client, user};
 use chrono::NaiveDate;
 use postflow_app::bookings::{self, BookingDraft, BookingEdit, BookingError, BookingQuery};
 use postflow_app::resources::{self, ResourceDraft};
@@ -11,7 +12,6 @@ use postflow_core::booking::ConflictKind;
 use postflow_core::project::{Code, ProjectStatus};
 use postflow_store::studio::ProjectInput;
 use postflow_store::Store;
-use crate::support::{actor, client, user};
 
 backends!(
     resources_are_validated_audited_and_rates_shown_only_to_who_may_see_them,

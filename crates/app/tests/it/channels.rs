@@ -3,11 +3,11 @@
 //! project are refused by name with nothing saved; edits keep history; decisions are recorded;
 //! search ranks and highlights, and a client never finds the internal channel.
 
+use crate::support::actor;
 use chrono::NaiveDate;
 use postflow_app::channels::{self, ChannelKind, PostInput};
 use postflow_app::{notifications, search, AppError, Context};
 use postflow_store::Store;
-use crate::support::actor;
 
 backends!(post_mention_edit_decide_and_search);
 

@@ -1,6 +1,7 @@
 //! Recording a QC run: the run, the re-opened "QC passed" milestone and the audit line are one
 //! transaction, on both stores; clients cannot attach runs.
 
+use crate::support::{actor, client, user};
 use postflow_app::delivery::record_qc_run;
 use postflow_app::{AppError, Context};
 use postflow_core::access::Role;
@@ -9,7 +10,6 @@ use postflow_qc_model::QcReport;
 use postflow_store::delivery::{Deliverable, DeliverableInput};
 use postflow_store::studio::ProjectInput;
 use postflow_store::Store;
-use crate::support::{actor, client, user};
 
 backends!(
     a_recorded_run_reopens_the_milestone_and_is_audited_with_it,

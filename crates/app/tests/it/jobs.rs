@@ -1,6 +1,7 @@
 //! Jobs as people ask for them: who may queue, cancel, retry and list; every change audited in
 //! its transaction; bad drafts refused field by field with nothing queued.
 
+use crate::support::{actor, client, user};
 use postflow_app::jobs::{self, JobDraft};
 use postflow_app::{projects, AppError, Context};
 use postflow_core::access::{Action, Role};
@@ -9,7 +10,6 @@ use postflow_store::jobs::{Backoff, CancelOutcome, JobFilter, JobState};
 use postflow_store::studio::ProjectInput;
 use postflow_store::Store;
 use std::time::Duration;
-use crate::support::{actor, client, user};
 
 backends!(
     a_project_job_is_queued_by_its_producer_audited_and_hidden_from_outsiders,

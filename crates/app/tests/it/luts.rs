@@ -2,13 +2,13 @@
 //! use; a file that does not parse is refused naming its line and nothing is stored; names are
 //! unique per project; outsiders see neither library nor relink list.
 
+use crate::support::{actor, client, user};
 use postflow_app::media::{self, LutDraft};
 use postflow_app::{AppError, Context};
 use postflow_core::access::Role;
 use postflow_core::project::{Code, ProjectStatus};
 use postflow_store::studio::ProjectInput;
 use postflow_store::Store;
-use crate::support::{actor, client, user};
 
 backends!(
     a_producer_adds_a_lut_audited_and_bad_files_are_refused_naming_the_line,

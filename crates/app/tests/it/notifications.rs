@@ -2,13 +2,13 @@
 //! in the plan and the producer who owns the project — not the person who locked it, not anyone
 //! else — in their inbox, on both stores; marking read touches only one's own.
 
+use crate::support::actor;
 use chrono::NaiveDate;
 use postflow_app::plan::{self, ProgressDraft};
 use postflow_app::{notifications, Context};
 use postflow_core::plan::MilestoneKind;
 use postflow_store::Store;
 use std::collections::{BTreeSet, HashMap, VecDeque};
-use crate::support::actor;
 
 backends!(picture_lock_tells_the_people_downstream_and_no_one_else);
 

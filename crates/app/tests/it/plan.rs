@@ -1,6 +1,7 @@
 //! Plan use cases on both stores: a template lays out the plan, every change is checked against
 //! the whole network in its transaction, picture lock is a gate, and the schedule follows progress.
 
+use crate::support::{actor, client, user};
 use chrono::NaiveDate;
 use postflow_app::plan::{self, ProgressDraft, TaskDraft};
 use postflow_app::projects::{self, ProjectDraft};
@@ -8,7 +9,6 @@ use postflow_app::{AppError, Context};
 use postflow_core::access::{Actor, Role};
 use postflow_core::plan::{MilestoneKind, TaskStatus};
 use postflow_store::Store;
-use crate::support::{actor, client, user};
 
 backends!(
     a_commercial_template_lays_out_a_dated_plan,

@@ -1,11 +1,11 @@
 //! Project use cases: each change and its audit event commit together or not at all, and the
 //! permission rule decides before anything is read or written.
 
+use crate::support::{actor, client, user};
 use postflow_app::projects::{self, ProjectDraft};
 use postflow_app::{AppError, Context};
 use postflow_core::access::{Action, Role};
 use postflow_store::Store;
-use crate::support::{actor, client, user};
 
 backends!(
     create_writes_the_project_and_its_audit_event,

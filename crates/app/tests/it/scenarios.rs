@@ -4,6 +4,7 @@
 //! change; a plan edited in between makes the apply a conflict with nothing written; only
 //! producers and admins may do it.
 
+use crate::support::actor;
 use chrono::NaiveDate;
 use postflow_app::scenarios;
 use postflow_app::{AppError, Context};
@@ -12,7 +13,6 @@ use postflow_core::plan::DependencyKind;
 use postflow_store::bookings::BookingFilter;
 use postflow_store::Store;
 use std::collections::HashMap;
-use crate::support::actor;
 
 backends!(
     a_proposal_keeps_dependencies_and_resource_limits,

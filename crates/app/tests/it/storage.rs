@@ -1,12 +1,12 @@
 //! Volume registration: the same refusals for every caller, audited in the same transaction,
 //! for producers, admins and the local operator only.
 
+use crate::support::{actor, user};
 use postflow_app::access::local_operator;
 use postflow_app::storage::{register_volume, VolumeDraft};
 use postflow_app::{AppError, Context};
 use postflow_core::access::{Action, Role};
 use postflow_store::Store;
-use crate::support::{actor, user};
 
 backends!(
     a_registration_is_audited_with_its_volume,

@@ -4,8 +4,8 @@
 //! included revision rounds are a line of their own at no charge, so the client reads them on
 //! the quote; extra rounds are priced by the terms when they happen.
 use super::rates::{rate_for, RateCard, RateKind, RateUnit, Work};
-use super::{price_invoice, BillingError, InvoiceTotals, LineInput, Quantity, Rounding};
 use super::terms::Terms;
+use super::{price_invoice, BillingError, InvoiceTotals, LineInput, Quantity, Rounding};
 use crate::money::Money;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};

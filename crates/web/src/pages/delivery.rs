@@ -401,7 +401,11 @@ async fn report(
         .ok_or(AppError::NotFound)?;
     // The engineering report names where the file sits and what ffprobe said: a client gets
     // the portal's plain summary instead.
-    if !can(&actor, Action::ViewInternalPaths, Some(guard::scope(&project))) {
+    if !can(
+        &actor,
+        Action::ViewInternalPaths,
+        Some(guard::scope(&project)),
+    ) {
         return Ok(Redirect::to(&format!("/portal/deliverables/{}/report", d.id)).into_response());
     }
     let run = state

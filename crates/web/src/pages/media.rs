@@ -286,7 +286,11 @@ async fn project_media(
     // Who ran which offload is the studio's business, not the client's.
     let show_log = can(&actor, Action::ViewInternal, Some(guard::scope(&project)));
     // Volume names and paths on studio storage are the studio's business, too.
-    let internal = can(&actor, Action::ViewInternalPaths, Some(guard::scope(&project)));
+    let internal = can(
+        &actor,
+        Action::ViewInternalPaths,
+        Some(guard::scope(&project)),
+    );
     let events = if show_log {
         state
             .store

@@ -3,8 +3,8 @@
 //! converted with the feed's own VTIMEZONE (not the reader's zone database) land on the booked
 //! UTC instants —, fetched without a session, and gone once revoked.
 
-use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 use crate::common::*;
+use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 use postflow_store::bookings::{BookingStatus, NewBooking};
 use reqwest::StatusCode;
 use serde_json::Value;
