@@ -6,13 +6,13 @@
 use crate::access::{self, audited_user};
 use crate::audit::{self, AuditEvent};
 use crate::{AppError, Context, Result};
-use postflow_core::access::{authorize, Action, Actor, Denied};
+use postflow_core::access::{authorize, Action, Actor, Denied, Role};
 use postflow_core::booking::kind_key;
 use postflow_core::channels::{handle_names, parse_mentions, term_frequencies};
 use postflow_store::channels::{Channel, Decision, Message, MessageEdit, CLIENT, INTERNAL};
 use postflow_store::studio::Project;
 use postflow_store::{ConnectionTrait, Repo, TransactionTrait};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 /// The longest message body accepted.
 pub const MAX_BODY_CHARS: usize = 20_000;
@@ -97,13 +97,9 @@ pub async fn view(
     let ids: Vec<i64> = messages.iter().map(|m| m.id).collect();
     let mentions = ctx.store.mentions_of(&ids).await?;
     let attachments = ctx.store.attachments_of(&ids).await?;
-    let users = ctx.store.list_users().await?;
+    let names = people_names(ctx, actor).await?;
     let name_of = |id: Option<i64>| match id {
-        Some(id) => users
-            .iter()
-            .find(|u| u.id == id)
-            .map(|u| u.name.clone())
-            .unwrap_or_else(|| "someone".into()),
+        Some(id) => names.get(&id).cloned().unwrap_or_else(|| "someone".into()),
         None => "postflow".into(),
     };
     let mut out = Vec::new();
@@ -145,6 +141,31 @@ pub async fn view(
         decisions,
         may_decide,
     })
+}
+
+/// How each person is named to `actor` in channels, decisions and edit histories: a client
+/// sees the studio's people by their role ("Colorist"), not their name, unless the studio
+/// shows artists' names in the portal; their own company's people by name.
+pub async fn people_names(ctx: &Context, actor: &Actor) -> Result<HashMap<i64, String>> {
+    let hide_staff =
+        actor.role == Role::Client && !crate::portal::settings(&ctx.store).await?.show_artist_names;
+    Ok(ctx
+        .store
+        .list_users()
+        .await?
+        .into_iter()
+        .map(|u| {
+            let name = if hide_staff && u.role() != Role::Client {
+                u.title
+                    .clone()
+                    .filter(|t| !t.trim().is_empty())
+                    .unwrap_or_else(|| "Studio team".into())
+            } else {
+                u.name.clone()
+            };
+            (u.id, name)
+        })
+        .collect())
 }
 
 fn check_body(body: &str) -> Result<String> {
@@ -544,11 +565,9 @@ pub async fn message_at(
         Some(m) => m,
         None => MessageView {
             author: match message.author_id {
-                Some(id) => ctx
-                    .store
-                    .user_by_id(id)
+                Some(id) => people_names(ctx, actor)
                     .await?
-                    .map(|u| u.name)
+                    .remove(&id)
                     .unwrap_or_else(|| "someone".into()),
                 None => "postflow".into(),
             },

@@ -1,11 +1,13 @@
-//! Full-text search over messages, decisions and tasks the actor may see: the postings of the
-//! query's terms (the last one as a prefix) from the store's inverted index, ranked with BM25
-//! in `postflow_core::channels`, top 20 with highlighted snippets. One code path on both stores.
+//! Full-text search over messages, decisions and tasks the actor may see: BM25 over the store's
+//! inverted index (the last query word as a prefix), top 20 with highlighted snippets. One code
+//! path on both stores. The weights come from `postflow_core::channels::Bm25`; the database
+//! ranks (`Repo::search_top`) walking the postings of the rarest term only, so a search costs
+//! what its rarest word costs, not what its commonest does.
 //! Clients find only what is in their projects' client channels, never internal documents.
 use crate::{Context, Result};
 use postflow_core::access::{Actor, Role};
-use postflow_core::channels::{parse_query, rank, snippet, CorpusStats, Posting};
-use postflow_store::channels::{SearchScope, CLIENT, INTERNAL};
+use postflow_core::channels::{parse_query, snippet, Bm25, CorpusStats};
+use postflow_store::channels::{RankQuery, SearchScope, CLIENT, INTERNAL};
 use std::collections::{BTreeSet, HashMap};
 
 /// How many results a search returns.
@@ -61,38 +63,78 @@ pub async fn search(ctx: &Context, actor: &Actor, q: &str) -> Result<Vec<SearchH
     if scope.projects.as_ref().is_some_and(|p| p.is_empty()) {
         return Ok(Vec::new());
     }
-    let mut postings = Vec::new();
-    let mut df = Vec::new();
+    // Each query word is a group of index terms: itself, or a prefix's expansions.
+    let mut groups: Vec<Vec<(String, i64)>> = Vec::new();
     for (i, term) in query.terms.iter().enumerate() {
         let prefix = query.last_is_prefix && i + 1 == query.terms.len();
-        let rows = ctx.store.postings(term, prefix, &scope).await?;
-        let matched = rows
-            .iter()
-            .map(|r| (r.doc_kind.as_str(), r.doc_id))
-            .collect::<BTreeSet<_>>()
-            .len();
-        df.push(matched as i64);
-        postings.extend(rows.into_iter().map(|r| Posting {
-            query_term: i,
-            doc: (r.doc_kind, r.doc_id),
-            tf: r.tf,
-            doc_len: r.doc_len,
-        }));
-        if matched == 0 {
-            // Every term must match: nothing can.
+        let candidates = if prefix {
+            ctx.store.search_expansions(term).await?
+        } else {
+            vec![term.clone()]
+        };
+        let mut group = Vec::new();
+        for t in candidates {
+            let df = ctx.store.search_document_frequency(&t, &scope).await?;
+            if df > 0 {
+                group.push((t, df));
+            }
+        }
+        if group.is_empty() {
+            // Every word must match: nothing can.
             return Ok(Vec::new());
         }
+        groups.push(group);
     }
     let (documents, total) = ctx.store.search_stats(&scope).await?;
-    let stats = CorpusStats {
+    let bm25 = Bm25::new(CorpusStats {
         documents,
         average_length: if documents > 0 {
             total as f64 / documents as f64
         } else {
             0.0
         },
+    });
+    let weighted = |g: &[(String, i64)]| -> Vec<(String, f64)> {
+        g.iter()
+            .map(|(t, df)| (t.clone(), bm25.weight(*df)))
+            .collect()
     };
-    let ranked = rank(&postings, query.terms.len(), &df, stats, LIMIT);
+    // The database walks the rarest word's postings and looks the others up per document.
+    let driver = (0..groups.len())
+        .min_by_key(|&i| groups[i].iter().map(|(_, df)| df).sum::<i64>())
+        .unwrap_or(0);
+    // The rarer a word, the fewer documents survive its lookup: rarest first.
+    let mut rest: Vec<&Vec<(String, i64)>> = groups
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != driver)
+        .map(|(_, g)| g)
+        .collect();
+    rest.sort_by_key(|g| g.iter().map(|(_, df)| df).sum::<i64>());
+    let others: Vec<Vec<(String, f64)>> = rest.into_iter().map(|g| weighted(g)).collect();
+    // A prefix driving the search runs once per expansion; a document's best expansion counts,
+    // and the best 20 overall are among the best 20 of each run.
+    let mut best: HashMap<(String, i64), f64> = HashMap::new();
+    for (term, weight) in weighted(&groups[driver]) {
+        let top = ctx
+            .store
+            .search_top(&RankQuery {
+                driver: (&term, weight),
+                others: &others,
+                saturation: bm25.saturation(),
+                length_factor: bm25.length_factor(),
+                scope: &scope,
+                limit: LIMIT as u64,
+            })
+            .await?;
+        for doc in top {
+            let s = best.entry((doc.doc_kind, doc.doc_id)).or_insert(doc.score);
+            *s = s.max(doc.score);
+        }
+    }
+    let mut ranked: Vec<((String, i64), f64)> = best.into_iter().collect();
+    ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| b.0 .1.cmp(&a.0 .1)));
+    ranked.truncate(LIMIT);
     let ids = |kind: &str| -> Vec<i64> {
         ranked
             .iter()
@@ -102,10 +144,19 @@ pub async fn search(ctx: &Context, actor: &Actor, q: &str) -> Result<Vec<SearchH
     };
     // (project, text, link page) per document.
     let mut texts: HashMap<(String, i64), (i64, String, String)> = HashMap::new();
+    // channel → its page, looked up once per channel.
+    let mut pages: HashMap<i64, &'static str> = HashMap::new();
     for m in ctx.store.messages_by_ids(&ids("message")).await? {
-        let page = match ctx.store.channel_by_id(m.channel_id).await? {
-            Some(c) if c.kind == CLIENT => "client-channel",
-            _ => "channel",
+        let page = match pages.get(&m.channel_id) {
+            Some(p) => *p,
+            None => {
+                let p = match ctx.store.channel_by_id(m.channel_id).await? {
+                    Some(c) if c.kind == CLIENT => "client-channel",
+                    _ => "channel",
+                };
+                pages.insert(m.channel_id, p);
+                p
+            }
         };
         texts.insert(
             ("message".into(), m.id),

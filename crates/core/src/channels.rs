@@ -163,11 +163,13 @@ pub fn parse_query(q: &str) -> Query {
     }
 }
 
-/// One posting: a term occurs `tf` times in document `doc` of length `doc_len`.
+/// One posting: index term `term` occurs `tf` times in document `doc` of length `doc_len`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Posting {
     /// Which query term (index into [`Query::terms`]) this posting answers.
     pub query_term: usize,
+    /// The index term itself: the query term, or one expansion of a prefix.
+    pub term: String,
     pub doc: (String, i64),
     pub tf: i64,
     pub doc_len: i64,
@@ -180,47 +182,86 @@ pub struct CorpusStats {
     pub average_length: f64,
 }
 
-/// BM25 (k1 = 1.2, b = 0.75) over postings: every document matching *all* query terms, best
-/// first, at most `limit`. `document_frequency[i]` is how many documents hold query term `i`
-/// (for a prefix term, the documents holding any of its expansions).
+/// BM25 (k1 = 1.2, b = 0.75) in the factored form a database can evaluate per posting:
+/// `weight(df) · tf / (tf + saturation + length_factor · doc_len)`. The store computes exactly
+/// this expression in SQL; [`rank`] is the reference it is tested against.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Bm25 {
+    documents: f64,
+    average_length: f64,
+}
+
+impl Bm25 {
+    const K1: f64 = 1.2;
+    const B: f64 = 0.75;
+
+    pub fn new(stats: CorpusStats) -> Self {
+        Bm25 {
+            documents: stats.documents.max(1) as f64,
+            average_length: if stats.average_length.is_finite() && stats.average_length > 0.0 {
+                stats.average_length
+            } else {
+                1.0
+            },
+        }
+    }
+
+    /// idf · (k1 + 1) for a term held by `document_frequency` documents.
+    pub fn weight(&self, document_frequency: i64) -> f64 {
+        let df = document_frequency.max(1) as f64;
+        let idf = ((self.documents - df + 0.5) / (df + 0.5) + 1.0).ln();
+        idf * (Self::K1 + 1.0)
+    }
+
+    /// k1 · (1 − b).
+    pub fn saturation(&self) -> f64 {
+        Self::K1 * (1.0 - Self::B)
+    }
+
+    /// k1 · b / average document length.
+    pub fn length_factor(&self) -> f64 {
+        Self::K1 * Self::B / self.average_length
+    }
+
+    pub fn score(&self, document_frequency: i64, tf: i64, doc_len: i64) -> f64 {
+        let tf = tf.max(0) as f64;
+        let len = doc_len.max(0) as f64;
+        self.weight(document_frequency) * tf / (tf + self.saturation() + self.length_factor() * len)
+    }
+}
+
+/// BM25 over postings: every document matching *all* query terms, best first (ties: the
+/// newer document first), at most `limit`. A query term scores its best expansion in the
+/// document — a prefix matching "grade" and "grading" counts once, not twice — and each
+/// expansion's idf comes from `document_frequency[term]`.
 pub fn rank(
     postings: &[Posting],
     terms: usize,
-    document_frequency: &[i64],
+    document_frequency: &BTreeMap<String, i64>,
     stats: CorpusStats,
     limit: usize,
 ) -> Vec<((String, i64), f64)> {
-    const K1: f64 = 1.2;
-    const B: f64 = 0.75;
-    let n = stats.documents.max(1) as f64;
-    let avg = if stats.average_length > 0.0 {
-        stats.average_length
-    } else {
-        1.0
-    };
-    let mut scores: HashMap<(String, i64), (f64, u64)> = HashMap::new();
+    let bm25 = Bm25::new(stats);
+    let mut best: HashMap<(String, i64), Vec<Option<f64>>> = HashMap::new();
     for p in postings {
-        if p.query_term >= terms || p.query_term >= 63 {
+        if p.query_term >= terms {
             continue;
         }
-        let df = document_frequency
-            .get(p.query_term)
-            .copied()
-            .unwrap_or(1)
-            .max(1) as f64;
-        let idf = ((n - df + 0.5) / (df + 0.5) + 1.0).ln();
-        let tf = p.tf.max(0) as f64;
-        let len = p.doc_len.max(0) as f64;
-        let s = idf * tf * (K1 + 1.0) / (tf + K1 * (1.0 - B + B * len / avg));
-        let e = scores.entry(p.doc.clone()).or_insert((0.0, 0));
-        e.0 += s;
-        e.1 |= 1 << p.query_term;
+        let df = document_frequency.get(&p.term).copied().unwrap_or(1);
+        let s = bm25.score(df, p.tf, p.doc_len);
+        let parts = best
+            .entry(p.doc.clone())
+            .or_insert_with(|| vec![None; terms]);
+        let part = &mut parts[p.query_term];
+        *part = Some(part.map_or(s, |old| old.max(s)));
     }
-    let all: u64 = (1u64 << terms.min(63)) - 1;
-    let mut hits: Vec<_> = scores
+    let mut hits: Vec<_> = best
         .into_iter()
-        .filter(|(_, (_, mask))| terms > 0 && *mask == all)
-        .map(|(doc, (s, _))| (doc, s))
+        .filter_map(|(doc, parts)| {
+            let all: Option<Vec<f64>> = parts.into_iter().collect();
+            all.map(|p| (doc, p.iter().sum::<f64>()))
+        })
+        .filter(|_| terms > 0)
         .collect();
     hits.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| b.0 .1.cmp(&a.0 .1)));
     hits.truncate(limit);
@@ -360,8 +401,9 @@ mod tests {
 
     #[test]
     fn bm25_needs_every_term_and_prefers_rarer_denser_matches() {
-        let p = |t, id, tf, len| Posting {
+        let p = |t: usize, id, tf, len| Posting {
             query_term: t,
+            term: ["grade", "mix"][t.min(1)].to_string(),
             doc: ("message".to_string(), id),
             tf,
             doc_len: len,
@@ -377,16 +419,29 @@ mod tests {
             documents: 100,
             average_length: 10.0,
         };
-        let hits = rank(&postings, 2, &[3, 2], stats, 20);
+        let df = BTreeMap::from([("grade".to_string(), 3), ("mix".to_string(), 2)]);
+        let hits = rank(&postings, 2, &df, stats, 20);
         let ids: Vec<i64> = hits.iter().map(|h| h.0 .1).collect();
         assert_eq!(ids, [2, 1]);
-        assert!(rank(&postings, 0, &[], stats, 20).is_empty());
+        assert!(rank(&postings, 0, &df, stats, 20).is_empty());
+        // A prefix scores its best expansion once: "grade" and "grading" in one message
+        // do not outrank a message with "grade" alone by their sum.
+        let mut two = p(0, 4, 1, 10);
+        two.term = "grading".into();
+        let one = rank(&[p(0, 4, 1, 10), two], 1, &df, stats, 5);
+        let bm25 = Bm25::new(stats);
+        assert!((one[0].1 - bm25.score(3, 1, 10).max(bm25.score(1, 1, 10))).abs() < 1e-12);
+        // The factored form is BM25's usual one.
+        let (n, dfv, tf, len, avg) = (100.0f64, 3.0f64, 2.0f64, 7.0f64, 10.0f64);
+        let idf = ((n - dfv + 0.5) / (dfv + 0.5) + 1.0).ln();
+        let usual = idf * tf * 2.2 / (tf + 1.2 * (0.25 + 0.75 * len / avg));
+        assert!((bm25.score(3, 2, 7) - usual).abs() < 1e-12);
         // Nonsense input ranks without panicking.
         let odd = vec![p(99, 1, -5, -1), p(0, 1, i64::MAX, 0)];
         let _ = rank(
             &odd,
             1,
-            &[],
+            &BTreeMap::new(),
             CorpusStats {
                 documents: 0,
                 average_length: 0.0,

@@ -177,7 +177,11 @@ impl Store {
         opts.sqlx_logging(false)
             .connect_timeout(Duration::from_secs(5))
             .acquire_timeout(Duration::from_secs(10))
-            .max_connections(16);
+            .max_connections(16)
+            // SQLite's default 2 MB page cache makes index-heavy reads (search) re-read the
+            // disk cache on every query; 64 MB per connection keeps the working set. Only pages
+            // actually read take memory. (No mmap: an I/O error there is a signal, not an error.)
+            .map_sqlx_sqlite_opts(|o| o.pragma("cache_size", "-65536"));
         let db = Database::connect(opts)
             .await
             .map_err(|e| StoreError::Unreachable {

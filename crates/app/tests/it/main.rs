@@ -16,6 +16,7 @@ mod plan;
 mod projects;
 mod quotes;
 mod scenarios;
+mod search_rank;
 mod storage;
 mod templates;
 mod time_edit;

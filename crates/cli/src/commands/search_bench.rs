@@ -40,6 +40,10 @@ pub struct BenchSearchArgs {
     /// Print the figures as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Keep the seeded SQLite store in this folder (to inspect query plans) instead of a
+    /// temporary one.
+    #[arg(long, value_name = "DIR")]
+    pub keep_sqlite: Option<std::path::PathBuf>,
 }
 
 /// The queries: common and rare words, two and three words (every word must match), a prefix.
@@ -685,7 +689,11 @@ pub fn run_bench_search(args: BenchSearchArgs) -> anyhow::Result<ExitCode> {
     rt.block_on(async move {
         let mut figures = Vec::new();
         let dir = tempfile::Builder::new().prefix("postflow-bench-search-").tempdir()?;
-        let sqlite = Store::open(&Location::SqliteDir(dir.path().join("data")))
+        let sqlite_dir = match &args.keep_sqlite {
+            Some(keep) => keep.clone(),
+            None => dir.path().join("data"),
+        };
+        let sqlite = Store::open(&Location::SqliteDir(sqlite_dir))
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         figures.push(measure(sqlite, "sqlite", args.messages, args.runs, args.posts).await?);

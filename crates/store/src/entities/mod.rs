@@ -47,6 +47,7 @@ pub mod rate_card;
 pub mod resource;
 pub mod search_doc;
 pub mod search_posting;
+pub mod search_stat;
 pub mod session;
 pub mod stage_budget;
 pub mod store_meta;

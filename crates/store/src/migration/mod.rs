@@ -20,10 +20,11 @@ mod m0015_channels;
 mod m0016_mail;
 mod m0017_portal;
 mod m0018_quotes;
+mod m0019_search_speed;
 
 /// The schema generation this build writes. A store stamped with a higher one was written by a
 /// newer postflow and is refused rather than risked.
-pub const SCHEMA_GENERATION: i64 = 18;
+pub const SCHEMA_GENERATION: i64 = 19;
 
 pub struct Migrator;
 
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0016_mail::Migration),
             Box::new(m0017_portal::Migration),
             Box::new(m0018_quotes::Migration),
+            Box::new(m0019_search_speed::Migration),
         ]
     }
 }

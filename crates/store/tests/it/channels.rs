@@ -1,7 +1,7 @@
 //! Channels and the search index on both stores: one channel per project and kind however
 //! often it is asked for, edits keep the earlier body, and the index finds exactly the
 //! documents in scope (prefix on the last term, reindexing replaces postings).
-use postflow_store::channels::{SearchScope, CLIENT, INTERNAL};
+use postflow_store::channels::{RankQuery, SearchScope, CLIENT, INTERNAL};
 use postflow_store::Store;
 use postflow_testkit::backends;
 use std::collections::BTreeMap;
@@ -122,45 +122,67 @@ async fn the_index_finds_terms_and_prefixes_within_the_scope_only(store: &Store)
         projects: None,
         audiences: vec![INTERNAL.into(), CLIENT.into()],
     };
-    let docs = |rows: Vec<postflow_store::channels::PostingRow>| {
-        let mut d: Vec<(String, i64)> = rows.into_iter().map(|r| (r.doc_kind, r.doc_id)).collect();
-        d.sort();
-        d
+    let df = |term: &'static str, scope: SearchScope| {
+        let store = store.clone();
+        async move { store.search_document_frequency(term, &scope).await.unwrap() }
     };
+    assert_eq!(df("grad", everything.clone()).await, 2);
     assert_eq!(
-        docs(store.postings("grad", false, &everything).await.unwrap()),
-        [("decision".to_string(), 1), ("message".to_string(), 1)]
+        store.search_expansions("gr").await.unwrap(),
+        ["grad", "grain"],
+        "the prefix gr expands to grad and grain, in term order"
     );
-    assert_eq!(
-        docs(store.postings("gr", true, &everything).await.unwrap()).len(),
-        3,
-        "the prefix gr matches grad and grain"
-    );
+    assert!(store.search_expansions("zz").await.unwrap().is_empty());
     let client_of_10 = SearchScope {
         projects: Some(vec![10]),
         audiences: vec![CLIENT.into()],
     };
-    assert_eq!(
-        docs(store.postings("gr", true, &client_of_10).await.unwrap()),
-        [("message".to_string(), 2)]
-    );
+    assert_eq!(df("grad", client_of_10.clone()).await, 0);
+    assert_eq!(df("grain", client_of_10.clone()).await, 1);
     assert_eq!(store.search_stats(&everything).await.unwrap(), (3, 5));
     assert_eq!(store.search_stats(&client_of_10).await.unwrap(), (1, 1));
-    // Reindexing replaces the document's postings.
+    // Ranking in the database: "grad" with "warm" in the same document only.
+    let top = |driver: &'static str, others: Vec<Vec<(String, f64)>>, scope: SearchScope| {
+        let store = store.clone();
+        async move {
+            store
+                .search_top(&RankQuery {
+                    driver: (driver, 2.0),
+                    others: &others,
+                    saturation: 0.3,
+                    length_factor: 0.1,
+                    scope: &scope,
+                    limit: 20,
+                })
+                .await
+                .unwrap()
+        }
+    };
+    let both = top("grad", vec![vec![("warm".into(), 1.0)]], everything.clone()).await;
+    assert_eq!(both.len(), 1);
+    assert_eq!((both[0].doc_kind.as_str(), both[0].doc_id), ("message", 1));
+    // 2·2/(2+0.3+0.1·3) + 1·1/(1+0.3+0.1·3)
+    let expected = 4.0 / 2.6 + 1.0 / 1.6;
+    assert!((both[0].score - expected).abs() < 1e-9, "{both:?}");
+    let alone = top("grad", vec![], everything.clone()).await;
+    assert_eq!(alone.len(), 2);
+    assert!(alone[0].score >= alone[1].score);
+    assert!(top("grad", vec![], client_of_10.clone()).await.is_empty());
+    // A group counts its best expansion once.
+    let group = vec![vec![("warm".into(), 1.0), ("grad".into(), 5.0)]];
+    let best = top("grad", group, everything.clone()).await;
+    assert_eq!(best.len(), 2, "{best:?}");
+    // Reindexing replaces the document's postings and keeps the statistics true.
     store
         .index_document("message", 1, 10, INTERNAL, &tf(&[("cool", 1)]), 1)
         .await
         .unwrap();
-    assert!(store
-        .postings("warm", false, &everything)
-        .await
-        .unwrap()
-        .is_empty());
+    assert_eq!(df("warm", everything.clone()).await, 0);
     assert_eq!(store.search_stats(&everything).await.unwrap(), (3, 3));
     store.unindex_document("message", 1).await.unwrap();
-    assert!(store
-        .postings("cool", false, &everything)
-        .await
-        .unwrap()
-        .is_empty());
+    assert_eq!(df("cool", everything.clone()).await, 0);
+    assert_eq!(store.search_stats(&everything).await.unwrap(), (2, 2));
+    // Unindexing what is not indexed changes nothing.
+    store.unindex_document("message", 99).await.unwrap();
+    assert_eq!(store.search_stats(&everything).await.unwrap(), (2, 2));
 }

@@ -163,13 +163,7 @@ async fn channel_page(
     let scope = Some(guard::scope(&view.project));
     let media = media_of(state, view.project.id).await?;
     let names: HashMap<i64, String> = media.iter().cloned().collect();
-    let users: HashMap<i64, String> = state
-        .store
-        .list_users()
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.name))
-        .collect();
+    let users = channels::people_names(&state.app(), actor).await?;
     let decided: Vec<i64> = view.decisions.iter().filter_map(|d| d.message_id).collect();
     // Replies sit under the message that started their thread.
     let parent: HashMap<i64, Option<i64>> = view
@@ -393,13 +387,7 @@ async fn message_view(
 ) -> Result<Response, AppError> {
     let actor = guard::actor_for(state, &who.user).await?;
     let (m, kind, project) = channels::message_at(&state.app(), &actor, id).await?;
-    let users: HashMap<i64, String> = state
-        .store
-        .list_users()
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.name))
-        .collect();
+    let users = channels::people_names(&state.app(), &actor).await?;
     let history = channels::history(&state.app(), &actor, id)
         .await?
         .into_iter()

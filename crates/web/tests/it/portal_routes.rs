@@ -111,6 +111,39 @@ pub async fn seed(app: &TestApp) -> Seeded {
     .await
     .unwrap();
 
+    // The colorist writes in the client channel and the producer makes it a decision: the
+    // client reads both, the colorist named by role, not by name (the setting is off).
+    let colorist = app
+        .store
+        .list_users()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|u| u.name == "Carlos Colorist")
+        .unwrap();
+    let colorist = postflow_app::access::actor_for(&ctx, &colorist)
+        .await
+        .unwrap();
+    let to_client = postflow_app::channels::post(
+        &ctx,
+        &colorist,
+        "ACME-SPRING",
+        postflow_app::channels::ChannelKind::Client,
+        &postflow_app::channels::PostInput {
+            body: "The warmer grade is on the review link".into(),
+            reply_to: None,
+            attachments: vec![],
+        },
+    )
+    .await
+    .unwrap();
+    let producer_actor = postflow_app::access::actor_for(&ctx, &producer)
+        .await
+        .unwrap();
+    postflow_app::channels::decide(&ctx, &producer_actor, to_client.id, "Warmer grade agreed")
+        .await
+        .unwrap();
+
     // A sell rate, approved billable time and an issued invoice to Acme.
     use postflow_app::billing::{self, ClientBillingDraft, DraftRequest, RateDraft, TermsDraft};
     use postflow_app::time::{self, EntryDraft};
@@ -544,6 +577,46 @@ async fn portal_shows_and_records_approvals(app: TestApp) {
     assert!(html.contains("id=\"timeline-ACME-SPRING\""), "timeline SVG");
     assert!(html.contains("class=\"today\""));
     assert!(html.contains(&format!("id=\"approval-{}\"", s.ready_id)));
+    // The client channel names the studio's people by role until the studio shows names.
+    let channel_url = format!("{}/projects/ACME-SPRING/client-channel", app.base);
+    let page = c
+        .get(&channel_url)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("The warmer grade is on the review link"));
+    assert!(page.contains("Warmer grade agreed"));
+    assert!(!page.contains("Carlos Colorist") && !page.contains("Priya Producer"));
+    assert!(page.contains("Colorist"), "named by title");
+    let ctx = postflow_app::Context::new(app.store.clone());
+    postflow_app::portal::set_settings(
+        &ctx,
+        &local_operator(),
+        postflow_app::portal::PortalSettings {
+            show_artist_names: true,
+            show_invoices: false,
+        },
+    )
+    .await
+    .unwrap();
+    let page = c
+        .get(&channel_url)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Carlos Colorist"),
+        "named once the studio allows it"
+    );
+    postflow_app::portal::set_settings(&ctx, &local_operator(), Default::default())
+        .await
+        .unwrap();
     assert!(html.contains("Passed QC — ready for your approval"));
     assert!(html.contains("Needs fixes:"), "the failing cut-down");
     assert!(html.contains("/projects/ACME-SPRING/client-channel"));
