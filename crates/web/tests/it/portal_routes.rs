@@ -111,22 +111,22 @@ pub async fn seed(app: &TestApp) -> Seeded {
     .await
     .unwrap();
 
-    // The colorist writes in the client channel and the producer makes it a decision: the
-    // client reads both, the colorist named by role, not by name (the setting is off).
-    let colorist = app
+    // The editor writes in the client channel and the producer makes it a decision: the
+    // client reads both, the editor named by role, not by name (the setting is off).
+    let editor_actor = app
         .store
         .list_users()
         .await
         .unwrap()
         .into_iter()
-        .find(|u| u.name == "Carlos Colorist")
+        .find(|u| u.name == "Elena Editor")
         .unwrap();
-    let colorist = postflow_app::access::actor_for(&ctx, &colorist)
+    let editor_actor = postflow_app::access::actor_for(&ctx, &editor_actor)
         .await
         .unwrap();
     let to_client = postflow_app::channels::post(
         &ctx,
-        &colorist,
+        &editor_actor,
         "ACME-SPRING",
         postflow_app::channels::ChannelKind::Client,
         &postflow_app::channels::PostInput {
@@ -589,8 +589,8 @@ async fn portal_shows_and_records_approvals(app: TestApp) {
         .unwrap();
     assert!(page.contains("The warmer grade is on the review link"));
     assert!(page.contains("Warmer grade agreed"));
-    assert!(!page.contains("Carlos Colorist") && !page.contains("Priya Producer"));
-    assert!(page.contains("Colorist"), "named by title");
+    assert!(!page.contains("Elena Editor") && !page.contains("Priya Producer"));
+    assert!(page.contains("<strong>Editor</strong>"), "named by title");
     let ctx = postflow_app::Context::new(app.store.clone());
     postflow_app::portal::set_settings(
         &ctx,
@@ -611,7 +611,7 @@ async fn portal_shows_and_records_approvals(app: TestApp) {
         .await
         .unwrap();
     assert!(
-        page.contains("Carlos Colorist"),
+        page.contains("Elena Editor"),
         "named once the studio allows it"
     );
     postflow_app::portal::set_settings(&ctx, &local_operator(), Default::default())
