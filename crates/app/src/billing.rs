@@ -614,6 +614,8 @@ pub async fn generate_draft(ctx: &Context, actor: &Actor, req: &DraftRequest) ->
     let tx = ctx.store.begin().await?;
     let (project, permit) =
         access::project_in(&tx, actor, &req.project_code, Action::EditProject).await?;
+    // A second producer drafting the same project waits here, then finds the time billed.
+    tx.lock_project_billing(project.id).await?;
     let billing = client_billing_of(&tx, &project).await?;
     let terms_row = tx.project_terms(project.id).await?.ok_or_else(|| {
         AppError::Conflict(format!(

@@ -165,6 +165,8 @@ async fn check_day<C: ConnectionTrait>(
     minutes: i64,
     except: Option<i64>,
 ) -> Result<()> {
+    // Two entries racing for the same day see each other's minutes.
+    repo.lock_person_time(user_id).await?;
     if repo.week_locked(user_id, date).await? {
         return Err(AppError::Conflict(format!(
             "the week of {} is approved and locked; its time cannot change",
@@ -412,6 +414,8 @@ pub async fn start_timer_at(
     let (project, permit) =
         access::project_in(&tx, actor, &draft.project_code, Action::LogTime).await?;
     let activity = activity_in(&tx, draft.activity_id).await?;
+    // One running timer per person, also when two tabs start one at once.
+    tx.lock_person_time(actor.user_id).await?;
     if let Some(running) = tx.timer_of(actor.user_id).await? {
         let on = tx
             .project_by_id(running.project_id)

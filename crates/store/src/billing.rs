@@ -768,6 +768,29 @@ impl<C: ConnectionTrait> Repo<C> {
         Ok(invoice::Entity::find_by_id(id).one(self.conn()).await?)
     }
 
+    /// Locks a person's row until the transaction ends, so their day's hours and their running
+    /// timer are checked and written by one transaction at a time. (SQLite ignores the lock
+    /// clause; its BEGIN IMMEDIATE already made us the only writer.)
+    pub async fn lock_person_time(&self, user_id: i64) -> Result<()> {
+        crate::entities::user::Entity::find_by_id(user_id)
+            .lock_exclusive()
+            .one(self.conn())
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("user {user_id}")))?;
+        Ok(())
+    }
+
+    /// Locks a project's row until the transaction ends, so two producers drafting invoices
+    /// for it take turns and no time is billed twice.
+    pub async fn lock_project_billing(&self, project_id: i64) -> Result<()> {
+        crate::entities::project::Entity::find_by_id(project_id)
+            .lock_exclusive()
+            .one(self.conn())
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("project {project_id}")))?;
+        Ok(())
+    }
+
     /// Locks an invoice's row until the transaction ends (see the module docs).
     pub async fn lock_invoice(&self, id: i64) -> Result<Invoice> {
         invoice::Entity::find_by_id(id)

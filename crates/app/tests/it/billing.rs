@@ -22,6 +22,7 @@ backends!(
     time_to_paid_invoice_with_fixed_fee_overflow_and_extra_rounds,
     reports_match_a_seeded_week_with_known_utilization_and_profitability,
     confirmed_bookings_are_proposed_and_logged_with_the_hours_worked,
+    racing_entries_and_drafts_never_exceed_a_day_or_bill_twice,
 );
 
 fn d(s: &str) -> NaiveDate {
@@ -838,4 +839,184 @@ async fn confirmed_bookings_are_proposed_and_logged_with_the_hours_worked(store:
         .await
         .unwrap_err();
     assert!(matches!(preliminary, AppError::Conflict(_)));
+}
+
+/// Many requests at once, as on a busy PostgreSQL server: eight 4-hour entries for one person's
+/// day (exactly six fit in 24 hours), four timers started together (one runs), and two
+/// producers drafting the same period (each entry lands on one invoice only).
+async fn racing_entries_and_drafts_never_exceed_a_day_or_bill_twice(store: &Store) {
+    let ctx = Context::new(store.clone());
+    let paula = actor(
+        store,
+        &user(store, "paula@studio.test", Role::Producer, None).await,
+    )
+    .await;
+    let pete = actor(
+        store,
+        &user(store, "pete@studio.test", Role::Producer, None).await,
+    )
+    .await;
+    let acme = client(store, "ACME").await;
+    let project = store
+        .create_project(ProjectInput {
+            code: Code::parse("ACME-SPOT").unwrap(),
+            name: "Spring spot".into(),
+            client_id: acme,
+            status: ProjectStatus::Editorial,
+            start_date: None,
+            due_date: None,
+        })
+        .await
+        .unwrap();
+    let eddie_user = person(store, "eddie@studio.test", "Editor").await;
+    store
+        .add_project_member(project.id, eddie_user.id)
+        .await
+        .unwrap();
+    let eddie = actor(store, &eddie_user).await;
+    let activities = time::seed_activities(&ctx, &paula).await.unwrap();
+    let editing = activities.iter().find(|a| a.name == "Editing").unwrap().id;
+
+    let logged =
+        at_once((0..8).map(|_| {
+            let (ctx, eddie) = (ctx.clone(), eddie.clone());
+            async move {
+                time::log_time(&ctx, &eddie, &entry(editing, "2026-11-02", "4:00", true)).await
+            }
+        }))
+        .await;
+    let (fitted, refused): (Vec<_>, Vec<_>) = logged.into_iter().partition(|r| r.is_ok());
+    let refused: Vec<String> = refused
+        .into_iter()
+        .filter_map(|r| r.err())
+        .map(message)
+        .collect();
+    assert_eq!(fitted.len(), 6, "{refused:?}");
+    assert!(
+        refused.iter().all(|m| m.contains("a day has 24 hours")),
+        "{refused:?}"
+    );
+    let minutes: i64 = store
+        .time_entries(&TimeFilter::default())
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| e.minutes)
+        .sum();
+    assert_eq!(minutes, 24 * 60);
+
+    let at = Utc.with_ymd_and_hms(2026, 11, 3, 9, 0, 0).unwrap();
+    let started = at_once((0..4).map(|_| {
+        let (ctx, eddie) = (ctx.clone(), eddie.clone());
+        async move {
+            let draft = TimerDraft {
+                project_code: "ACME-SPOT".into(),
+                activity_id: editing,
+                ..Default::default()
+            };
+            time::start_timer_at(&ctx, &eddie, &draft, at).await
+        }
+    }))
+    .await;
+    assert_eq!(
+        started.iter().filter(|r| r.is_ok()).count(),
+        1,
+        "{started:?}"
+    );
+
+    // Billing for the week: terms, details, a rate, a series, the week approved.
+    let card = billing::create_rate_card(&ctx, &paula, "Studio", None, "EUR")
+        .await
+        .unwrap();
+    billing::add_rate(
+        &ctx,
+        &paula,
+        card,
+        &RateDraft {
+            kind: "sell".into(),
+            unit: "hour".into(),
+            activity: "Editing".into(),
+            amount: "90.00".into(),
+            effective_from: "2026-01-01".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    billing::set_client_billing(
+        &ctx,
+        &paula,
+        acme,
+        &ClientBillingDraft {
+            legal_name: "Acme Films Ltd".into(),
+            address: "1 Main Street, Dublin".into(),
+            tax_id: "IE1234567T".into(),
+            currency: "EUR".into(),
+            tax: "19".into(),
+            rate_card_id: None,
+        },
+    )
+    .await
+    .unwrap();
+    billing::set_terms(
+        &ctx,
+        &paula,
+        "ACME-SPOT",
+        &TermsDraft {
+            kind: "time_and_materials".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    billing::create_series(
+        &ctx,
+        &paula,
+        SeriesInput {
+            code: "2026".into(),
+            prefix: "PF-2026-".into(),
+            seller_name: "Postflow Studio GmbH".into(),
+            seller_address: "Hauptstr. 1, 10115 Berlin".into(),
+            seller_tax_id: "DE123456789".into(),
+        },
+    )
+    .await
+    .unwrap();
+    time::approve_week(&ctx, &paula, eddie_user.id, d("2026-11-02"))
+        .await
+        .unwrap();
+    let request = DraftRequest {
+        project_code: "ACME-SPOT".into(),
+        series_code: "2026".into(),
+        from: "2026-11-01".into(),
+        to: "2026-11-30".into(),
+        instalments: vec![],
+        due_days: Some(30),
+    };
+    let drafts = at_once([paula, pete].into_iter().map(|producer| {
+        let (ctx, request) = (ctx.clone(), request.clone());
+        async move { billing::generate_draft(&ctx, &producer, &request).await }
+    }))
+    .await;
+    let drafts: Vec<_> = drafts.into_iter().filter_map(Result::ok).collect();
+    let billed: Vec<i64> = drafts.iter().map(|d| d.totals.net.minor).collect();
+    // 24 h × 90.00 once, whichever producer came first; the other draft bills nothing.
+    assert_eq!(billed.iter().sum::<i64>(), 24 * 9000, "{billed:?}");
+    let entries = store.time_entries(&TimeFilter::default()).await.unwrap();
+    assert!(entries.iter().all(|e| e.invoice_id.is_some()));
+    let invoices: std::collections::BTreeSet<i64> =
+        entries.iter().filter_map(|e| e.invoice_id).collect();
+    assert_eq!(invoices.len(), 1, "every entry on one invoice");
+}
+
+/// Runs the futures on the runtime's threads at once; their results in order.
+async fn at_once<T: Send + 'static>(
+    work: impl IntoIterator<Item = impl std::future::Future<Output = T> + Send + 'static>,
+) -> Vec<T> {
+    let handles: Vec<_> = work.into_iter().map(tokio::spawn).collect();
+    let mut out = Vec::new();
+    for h in handles {
+        out.push(h.await.expect("the task ran"));
+    }
+    out
 }

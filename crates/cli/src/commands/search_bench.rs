@@ -582,6 +582,15 @@ async fn measure(
             .context("no count")?;
         vec![row.try_get::<i64>("", "n")?]
     };
+    if store.connection().get_database_backend() == DbBackend::Postgres {
+        // What autovacuum does after a bulk load (and what the peer's table gets below):
+        // statistics for the planner and the visibility map that lets index-only scans skip
+        // the table.
+        store
+            .connection()
+            .execute_unprepared("VACUUM ANALYZE search_postings, search_docs, search_stats")
+            .await?;
+    }
     let ctx = AppContext::new(store.clone());
     let operator = access::local_operator();
     eprintln!("{label}: {seed_seconds:.1} s to seed; querying …");
