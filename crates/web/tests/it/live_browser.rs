@@ -1,7 +1,8 @@
 //! Live updates in a real headless Chromium: a producer has a project's plan open; a milestone
 //! moved elsewhere (another session, through the use case) shows up in the page's milestones
 //! table without a reload; while they are typing in a form the page is not swapped and says
-//! "Updated — reload" instead.
+//! "Updated — reload" instead. The same for a project's channel: a message posted in another
+//! session appears in the open channel.
 //! Set POSTFLOW_SCREENSHOT_DIR to keep PNG screenshots of what the browser rendered.
 
 use crate::common::chromium::{browser, screenshot, sign_in, start_chromedriver};
@@ -143,5 +144,73 @@ async fn an_open_plan_follows_a_moved_milestone_in_chromium() {
         "nothing swapped under the typing hands"
     );
     screenshot(&b, "live_plan_notice").await;
+    b.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_open_channel_shows_a_message_posted_elsewhere_in_chromium() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let ctx = Context::new(app.store.clone());
+    let code = "ACME-SPRING";
+    let driver = start_chromedriver();
+    let b = browser(&driver).await;
+    sign_in(
+        &b,
+        &app.base,
+        "producer@demo.postflow",
+        &format!("/projects/{code}/channel"),
+    )
+    .await;
+    b.wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(Locator::Css("body[data-live-connected]"))
+        .await
+        .expect("the event stream opens");
+    let editor = ctx
+        .store
+        .user_by_email("editor@demo.postflow")
+        .await
+        .unwrap()
+        .unwrap();
+    let editor = postflow_app::access::actor_for(&ctx, &editor)
+        .await
+        .unwrap();
+    let body = "Conform EDL for reel 2 is on the server";
+    postflow_app::channels::post(
+        &ctx,
+        &editor,
+        code,
+        postflow_app::channels::ChannelKind::Internal,
+        &postflow_app::channels::PostInput {
+            body: body.into(),
+            reply_to: None,
+            attachments: vec![],
+        },
+    )
+    .await
+    .unwrap();
+    let mut shown = false;
+    for _ in 0..300 {
+        // Read in one script: the region may be swapped between a find and a read.
+        let text = b
+            .execute(
+                "var m = document.getElementById('messages'); return m ? m.textContent : '';",
+                vec![],
+            )
+            .await
+            .unwrap();
+        if text.as_str().is_some_and(|t| t.contains(body)) {
+            shown = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(shown, "the message appeared within 30 s without a reload");
+    assert!(updates(&b).await >= 1);
+    assert!(
+        b.find(Locator::Id("post-form")).await.is_ok(),
+        "the post form stays"
+    );
+    screenshot(&b, "live_channel_updated").await;
     b.close().await.unwrap();
 }
