@@ -15,8 +15,10 @@ use crate::{access, AppError, Context, FieldErrors, Result};
 use chrono::NaiveDate;
 use postflow_core::access::{authorize, Action, Actor};
 use postflow_core::billing::budget::{self, Actual, Budget, BudgetStatus};
-use postflow_core::billing::rates::{rate_for, RateCard, RateKind, RateUnit, Work};
-use postflow_core::billing::terms::{period_lines, Commercial, PeriodInput, PricedWork, Terms};
+use postflow_core::billing::rates::{rate_for, room_rate, RateCard, RateKind, RateUnit, Work};
+use postflow_core::billing::terms::{
+    booked_minutes, period_lines, Commercial, PeriodInput, PricedFacility, PricedWork, Terms,
+};
 use postflow_core::billing::{
     price_invoice, InvoiceTotals, LineInput, Quantity, Rounding, TaxGroup, TaxRate,
 };
@@ -687,8 +689,11 @@ pub async fn generate_draft(ctx: &Context, actor: &Actor, req: &DraftRequest) ->
             unit: rate.unit,
         });
     }
+    let facility =
+        priced_facility(&tx, &card_refs, project.id, from, to, terms.day_minutes).await?;
     let input = PeriodInput {
         work,
+        facility,
         minutes_before: tx.billable_minutes_before(project.id, from).await?,
         instalments,
         rounds_used: terms_row.rounds_used.max(0) as u32,
@@ -724,6 +729,8 @@ pub async fn generate_draft(ctx: &Context, actor: &Actor, req: &DraftRequest) ->
     tied.sort();
     tied.dedup();
     tx.set_entries_invoice(&tied, Some(invoice.id)).await?;
+    tx.set_bookings_invoice(&lines.billed_bookings, Some(invoice.id))
+        .await?;
     let event = AuditEvent::BillingChanged {
         entity: "invoice",
         id: invoice.id,
@@ -740,6 +747,47 @@ pub async fn generate_draft(ctx: &Context, actor: &Actor, req: &DraftRequest) ->
         totals,
         unapproved_entries: unapproved,
     })
+}
+
+/// The project's confirmed room bookings starting in the period (studio dates `from`–`to`)
+/// that no invoice bills yet, at their facility rates. A room no card prices is not charged
+/// for; a room priced on a card but not on the booking's date is an error naming it.
+async fn priced_facility<C: ConnectionTrait>(
+    tx: &Repo<C>,
+    cards: &[&RateCard],
+    project_id: i64,
+    from: NaiveDate,
+    to: NaiveDate,
+    day_minutes: i64,
+) -> Result<Vec<PricedFacility>> {
+    let clock = crate::bookings::studio_clock(tx).await?;
+    let end = clock.day_start(to + chrono::Duration::days(1));
+    let mut priced = Vec::new();
+    for (booking, room) in tx
+        .unbilled_facility_bookings(project_id, clock.day_start(from), end)
+        .await?
+    {
+        let charged = cards.iter().any(|c| {
+            c.rates
+                .iter()
+                .any(|r| r.kind == RateKind::Sell && r.room_id == Some(room.id))
+        });
+        if !charged {
+            continue;
+        }
+        let (start, end) = (clock.local(booking.starts_at), clock.local(booking.ends_at));
+        let rate = room_rate(cards, RateKind::Sell, room.id, &room.name, start.date())
+            .map_err(|e| AppError::Conflict(e.to_string()))?;
+        priced.push(PricedFacility {
+            booking_id: booking.id,
+            date: start.date(),
+            room: room.name.clone(),
+            minutes: booked_minutes(start, end, day_minutes) * booking.units.max(1),
+            rate: rate.amount,
+            unit: rate.unit,
+        });
+    }
+    Ok(priced)
 }
 
 /// A line as a producer types it: quantity with its unit (`hour`, `day`, `piece`), a price,
@@ -979,6 +1027,7 @@ pub async fn issue(
             .map(|e| e.id)
             .collect();
         tx.set_entries_invoice(&tied, None).await?;
+        tx.free_bookings_of_invoice(original).await?;
     }
     let event = AuditEvent::BillingChanged {
         entity: "invoice",

@@ -334,6 +334,7 @@ pub async fn change(
     let permit = access::studio(actor, Action::ManageBookings)?;
     let tx = ctx.store.begin().await?;
     let current = tx.booking(id).await?.ok_or_else(|| booking_not_found(id))?;
+    refuse_if_billed(&tx, &current).await?;
     let resource = tx
         .resource_by_id(current.resource_id)
         .await?
@@ -387,10 +388,32 @@ pub async fn change(
     Ok(booking)
 }
 
+/// A booking an invoice bills is history: moving or cancelling it would leave the invoice
+/// billing time that no longer exists.
+async fn refuse_if_billed<C: ConnectionTrait>(repo: &Repo<C>, booking: &Booking) -> Result<()> {
+    let Some(invoice_id) = booking.invoice_id else {
+        return Ok(());
+    };
+    let label = match repo.invoice(invoice_id).await? {
+        Some(inv) if inv.is_draft() => {
+            format!("the draft invoice #{invoice_id}; delete the draft first")
+        }
+        Some(inv) => format!("invoice {}; issue a credit note for it first", inv.label()),
+        None => format!("invoice #{invoice_id}"),
+    };
+    Err(AppError::Conflict(format!(
+        "booking #{} is billed on {label}",
+        booking.id
+    )))
+}
+
 /// Cancels (removes) a booking; the audit log keeps what it was.
 pub async fn cancel(ctx: &Context, actor: &Actor, id: i64) -> Result<Booking> {
     let permit = access::studio(actor, Action::ManageBookings)?;
     let tx = ctx.store.begin().await?;
+    if let Some(current) = tx.booking(id).await? {
+        refuse_if_billed(&tx, &current).await?;
+    }
     let gone = tx
         .delete_booking(id)
         .await?

@@ -149,6 +149,18 @@ impl StudioClock {
         t.with_timezone(&self.tz).naive_local()
     }
 
+    /// The first instant of `date` on the studio's wall clock: its midnight, or where the
+    /// clocks skip midnight (a few zones start summer time at 00:00), the first hour after.
+    pub fn day_start(&self, date: NaiveDate) -> DateTime<Utc> {
+        (0..24)
+            .find_map(|h| {
+                let local = date.and_hms_opt(h, 0, 0)?;
+                self.tz.from_local_datetime(&local).earliest()
+            })
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or_else(|| date.and_time(NaiveTime::MIN).and_utc())
+    }
+
     /// `2027-03-01 09:00` on the studio's wall clock.
     pub fn when(&self, t: DateTime<Utc>) -> String {
         self.local(t).format("%Y-%m-%d %H:%M").to_string()
@@ -515,6 +527,33 @@ mod tests {
 
     fn at(day: u32, hour: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2027, 3, day, hour, 0, 0).unwrap()
+    }
+
+    #[test]
+    fn a_day_starts_at_local_midnight_or_where_the_clocks_skip_it() {
+        let berlin = StudioClock {
+            tz: "Europe/Berlin".parse().unwrap(),
+            hours: None,
+        };
+        let day = NaiveDate::from_ymd_opt(2027, 7, 1).unwrap();
+        assert_eq!(
+            berlin.day_start(day),
+            Utc.with_ymd_and_hms(2027, 6, 30, 22, 0, 0).unwrap()
+        );
+        // Santiago moves its clocks from 00:00 to 01:00 on 2026-09-06.
+        let santiago = StudioClock {
+            tz: "America/Santiago".parse().unwrap(),
+            hours: None,
+        };
+        let skipped = NaiveDate::from_ymd_opt(2026, 9, 6).unwrap();
+        assert_eq!(
+            santiago.day_start(skipped),
+            Utc.with_ymd_and_hms(2026, 9, 6, 4, 0, 0).unwrap()
+        );
+        assert_eq!(
+            StudioClock::utc().day_start(day),
+            day.and_time(NaiveTime::MIN).and_utc()
+        );
     }
 
     fn booking(

@@ -857,7 +857,7 @@ impl<C: ConnectionTrait> Repo<C> {
         Ok(a.update(self.conn()).await?)
     }
 
-    /// Deletes a draft and frees its time entries.
+    /// Deletes a draft and frees its time entries and bookings.
     pub async fn delete_draft(&self, invoice_id: i64) -> Result<()> {
         let inv = self.lock_invoice(invoice_id).await?;
         if !inv.is_draft() {
@@ -874,6 +874,7 @@ impl<C: ConnectionTrait> Repo<C> {
             .filter(time_entry::Column::InvoiceId.eq(invoice_id))
             .exec(self.conn())
             .await?;
+        self.free_bookings_of_invoice(invoice_id).await?;
         invoice::Entity::delete_by_id(invoice_id)
             .exec(self.conn())
             .await?;

@@ -179,6 +179,71 @@ impl<C: ConnectionTrait> Repo<C> {
             .await?)
     }
 
+    /// The confirmed bookings of rooms and equipment (resources that are not a person) for a
+    /// project starting in `[from, to)` that no invoice bills yet, with their resource: the
+    /// facility time a draft invoice may bill.
+    pub async fn unbilled_facility_bookings(
+        &self,
+        project_id: i64,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<(Booking, Resource)>> {
+        let bookings = booking::Entity::find()
+            .filter(booking::Column::ProjectId.eq(project_id))
+            .filter(booking::Column::Status.eq(BookingStatus::Confirmed.as_str()))
+            .filter(booking::Column::InvoiceId.is_null())
+            .filter(booking::Column::StartsAt.gte(from))
+            .filter(booking::Column::StartsAt.lt(to))
+            .order_by_asc(booking::Column::StartsAt)
+            .order_by_asc(booking::Column::Id)
+            .all(self.conn())
+            .await?;
+        let mut ids: Vec<i64> = bookings.iter().map(|b| b.resource_id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let rooms: std::collections::HashMap<i64, Resource> = resource::Entity::find()
+            .filter(resource::Column::Id.is_in(ids))
+            .filter(resource::Column::UserId.is_null())
+            .all(self.conn())
+            .await?
+            .into_iter()
+            .map(|r| (r.id, r))
+            .collect();
+        Ok(bookings
+            .into_iter()
+            .filter_map(|b| rooms.get(&b.resource_id).cloned().map(|r| (b, r)))
+            .collect())
+    }
+
+    /// Marks bookings as billed by `invoice_id` (or frees them with `None`).
+    pub async fn set_bookings_invoice(&self, ids: &[i64], invoice_id: Option<i64>) -> Result<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        booking::Entity::update_many()
+            .col_expr(
+                booking::Column::InvoiceId,
+                sea_orm::sea_query::Expr::value(invoice_id),
+            )
+            .filter(booking::Column::Id.is_in(ids.iter().copied()))
+            .exec(self.conn())
+            .await?;
+        Ok(())
+    }
+
+    /// Frees the bookings an invoice billed (its draft was deleted, or a credit note undid it).
+    pub async fn free_bookings_of_invoice(&self, invoice_id: i64) -> Result<()> {
+        booking::Entity::update_many()
+            .col_expr(
+                booking::Column::InvoiceId,
+                sea_orm::sea_query::Expr::value(Option::<i64>::None),
+            )
+            .filter(booking::Column::InvoiceId.eq(invoice_id))
+            .exec(self.conn())
+            .await?;
+        Ok(())
+    }
+
     pub async fn delete_booking(&self, id: i64) -> Result<Option<Booking>> {
         let Some(found) = self.booking(id).await? else {
             return Ok(None);

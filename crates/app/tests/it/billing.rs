@@ -23,6 +23,7 @@ backends!(
     reports_match_a_seeded_week_with_known_utilization_and_profitability,
     confirmed_bookings_are_proposed_and_logged_with_the_hours_worked,
     racing_entries_and_drafts_never_exceed_a_day_or_bill_twice,
+    facility_bookings_are_billed_once_at_the_rooms_rate,
 );
 
 fn d(s: &str) -> NaiveDate {
@@ -1007,6 +1008,324 @@ async fn racing_entries_and_drafts_never_exceed_a_day_or_bill_twice(store: &Stor
     let invoices: std::collections::BTreeSet<i64> =
         entries.iter().filter_map(|e| e.invoice_id).collect();
     assert_eq!(invoices.len(), 1, "every entry on one invoice");
+}
+
+/// Confirmed room bookings become facility lines under time and materials, at the room's
+/// rate on the booking's date in the studio's time zone, each booking once: a whole booked day
+/// bills a working day, a preliminary booking, a person's booking and an unpriced room bill
+/// nothing; a billed booking cannot be moved; deleting the draft or crediting the issued
+/// invoice frees the bookings for the next one.
+async fn facility_bookings_are_billed_once_at_the_rooms_rate(store: &Store) {
+    use postflow_app::bookings::{self, BookingEdit, BookingError};
+    use postflow_store::bookings::{BookingStatus, NewBooking};
+    use postflow_store::studio::ResourceInput;
+    let ctx = Context::new(store.clone());
+    let paula = actor(
+        store,
+        &user(store, "paula@studio.test", Role::Producer, None).await,
+    )
+    .await;
+    let acme = client(store, "ACME").await;
+    let project = store
+        .create_project(ProjectInput {
+            code: Code::parse("ACME-SPOT").unwrap(),
+            name: "Spring spot".into(),
+            client_id: acme,
+            status: ProjectStatus::Editorial,
+            start_date: None,
+            due_date: None,
+        })
+        .await
+        .unwrap();
+    // Berlin: a booking at 23:30 UTC on 30 November is on 1 December there.
+    postflow_app::feeds::set_studio_time_zone(&ctx, &paula, "Europe/Berlin")
+        .await
+        .unwrap();
+    let room = |name: &str, kind: &str, user_id: Option<i64>| ResourceInput {
+        name: name.into(),
+        kind: kind.into(),
+        capacity: 2,
+        user_id,
+        calendar: "always".into(),
+        ..Default::default()
+    };
+    let suite = store
+        .insert_resource(room("Suite 1", "color_suite", None))
+        .await
+        .unwrap();
+    let mix = store
+        .insert_resource(room("Mix A", "mix_theater", None))
+        .await
+        .unwrap();
+    let ingest = store
+        .insert_resource(room("Ingest 1", "ingest_station", None))
+        .await
+        .unwrap();
+    let mia_user = person(store, "mia@studio.test", "Colorist").await;
+    let mia = store
+        .insert_resource(room("Mia", "person", Some(mia_user.id)))
+        .await
+        .unwrap();
+
+    let card = billing::create_rate_card(&ctx, &paula, "Studio", None, "EUR")
+        .await
+        .unwrap();
+    for (room_id, unit, amount, from) in [
+        (suite.id, "hour", "95.00", "2026-01-01"),
+        (suite.id, "hour", "110.00", "2026-11-16"),
+        (mix.id, "day", "800.00", "2026-01-01"),
+        (mia.id, "hour", "1.00", "2026-01-01"),
+    ] {
+        billing::add_rate(
+            &ctx,
+            &paula,
+            card,
+            &RateDraft {
+                kind: "sell".into(),
+                unit: unit.into(),
+                room_id: Some(room_id),
+                amount: amount.into(),
+                effective_from: from.into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    }
+    billing::set_client_billing(
+        &ctx,
+        &paula,
+        acme,
+        &ClientBillingDraft {
+            legal_name: "Acme Films Ltd".into(),
+            address: "1 Main Street, Dublin".into(),
+            tax_id: "IE1234567T".into(),
+            currency: "EUR".into(),
+            tax: "19".into(),
+            rate_card_id: None,
+        },
+    )
+    .await
+    .unwrap();
+    billing::set_terms(
+        &ctx,
+        &paula,
+        "ACME-SPOT",
+        &TermsDraft {
+            kind: "time_and_materials".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    billing::create_series(
+        &ctx,
+        &paula,
+        SeriesInput {
+            code: "2026".into(),
+            prefix: "PF-2026-".into(),
+            seller_name: "Postflow Studio GmbH".into(),
+            seller_address: "Hauptstr. 1, 10115 Berlin".into(),
+            seller_tax_id: "DE123456789".into(),
+        },
+    )
+    .await
+    .unwrap();
+
+    let utc =
+        |m: u32, d: u32, h: u32, min: u32| Utc.with_ymd_and_hms(2026, m, d, h, min, 0).unwrap();
+    let tx = store.begin().await.unwrap();
+    let mut booked = Vec::new();
+    for (resource, start, end, units, status) in [
+        // Suite 1, 09:00–13:30 Berlin (UTC+1) on 10 Nov at 95.00: 4.5 h.
+        (
+            suite.id,
+            utc(11, 10, 8, 0),
+            utc(11, 10, 12, 30),
+            1,
+            BookingStatus::Confirmed,
+        ),
+        // Suite 1, two seats for 2 h on 17 Nov at the new 110.00: 4 h.
+        (
+            suite.id,
+            utc(11, 17, 13, 0),
+            utc(11, 17, 15, 0),
+            2,
+            BookingStatus::Confirmed,
+        ),
+        // Mix A, the whole of 18 and 19 Nov (Berlin midnight to midnight): 2 working days.
+        (
+            mix.id,
+            utc(11, 17, 23, 0),
+            utc(11, 19, 23, 0),
+            1,
+            BookingStatus::Confirmed,
+        ),
+        // Pencilled, a person, an unpriced room: nothing billed.
+        (
+            suite.id,
+            utc(11, 20, 9, 0),
+            utc(11, 20, 12, 0),
+            1,
+            BookingStatus::Preliminary,
+        ),
+        (
+            mia.id,
+            utc(11, 20, 9, 0),
+            utc(11, 20, 12, 0),
+            1,
+            BookingStatus::Confirmed,
+        ),
+        (
+            ingest.id,
+            utc(11, 20, 9, 0),
+            utc(11, 20, 12, 0),
+            1,
+            BookingStatus::Confirmed,
+        ),
+        // 1 December in Berlin: outside November's invoice.
+        (
+            suite.id,
+            utc(11, 30, 23, 30),
+            utc(12, 1, 1, 30),
+            1,
+            BookingStatus::Confirmed,
+        ),
+    ] {
+        let b = tx
+            .insert_booking(NewBooking {
+                resource_id: resource,
+                project_id: project.id,
+                task_id: None,
+                starts_at: start,
+                ends_at: end,
+                units,
+                status,
+                note: String::new(),
+                created_by: None,
+            })
+            .await
+            .unwrap()
+            .unwrap();
+        booked.push(b.id);
+    }
+    tx.commit().await.unwrap();
+
+    let november = DraftRequest {
+        project_code: "ACME-SPOT".into(),
+        series_code: "2026".into(),
+        from: "2026-11-01".into(),
+        to: "2026-11-30".into(),
+        instalments: vec![],
+        due_days: Some(30),
+    };
+    let draft = billing::generate_draft(&ctx, &paula, &november)
+        .await
+        .unwrap();
+    let lines: Vec<(String, String, i64)> = draft
+        .totals
+        .lines
+        .iter()
+        .map(|l| {
+            (
+                l.input.description.clone(),
+                format!("{:?}", l.input.quantity),
+                l.net.minor,
+            )
+        })
+        .collect();
+    assert_eq!(
+        lines,
+        vec![
+            ("Suite 1 — facility".into(), "Minutes(270)".into(), 42_750),
+            ("Suite 1 — facility".into(), "Minutes(240)".into(), 44_000),
+            ("Mix A — facility".into(), "DaysMilli(2000)".into(), 160_000),
+        ],
+        "4.5 h × 95.00, 4 h × 110.00, 2 days × 800.00"
+    );
+    // 2467.50 net, 19 % VAT 468.83 (468.825 half-up), 2936.33 gross.
+    assert_eq!(draft.totals.net.minor, 246_750);
+    assert_eq!(draft.totals.tax.minor, 46_883);
+    assert_eq!(draft.totals.gross.minor, 293_633);
+    let invoice_of = |id: i64| {
+        let store = store.clone();
+        async move { store.booking(id).await.unwrap().unwrap().invoice_id }
+    };
+    for (i, id) in booked.iter().enumerate() {
+        let expected = (i < 3).then_some(draft.invoice.id);
+        assert_eq!(invoice_of(*id).await, expected, "booking {i}");
+    }
+
+    // Billed: it cannot be moved or cancelled.
+    let moved = bookings::change(
+        &ctx,
+        &paula,
+        booked[0],
+        &BookingEdit {
+            end: Some("2026-11-10T14:00:00Z".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(&moved, BookingError::App(AppError::Conflict(m)) if m.contains("draft invoice")),
+        "{moved}"
+    );
+    assert!(matches!(
+        bookings::cancel(&ctx, &paula, booked[2]).await,
+        Err(AppError::Conflict(_))
+    ));
+
+    // A second draft finds nothing left to bill; deleting the first frees the bookings.
+    let second = billing::generate_draft(&ctx, &paula, &november)
+        .await
+        .unwrap();
+    assert!(second.totals.lines.is_empty());
+    billing::delete_draft(&ctx, &paula, second.invoice.id)
+        .await
+        .unwrap();
+    billing::delete_draft(&ctx, &paula, draft.invoice.id)
+        .await
+        .unwrap();
+    assert_eq!(invoice_of(booked[0]).await, None);
+    let again = billing::generate_draft(&ctx, &paula, &november)
+        .await
+        .unwrap();
+    assert_eq!(again.totals.gross.minor, 293_633);
+
+    // Issued, it names the invoice; a credit note frees the bookings to be billed anew.
+    let issued = billing::issue(&ctx, &paula, again.invoice.id, d("2026-12-01"))
+        .await
+        .unwrap();
+    let refused = bookings::cancel(&ctx, &paula, booked[1]).await.unwrap_err();
+    assert!(refused.to_string().contains(&issued.label()), "{refused}");
+    let credit = billing::credit_note(&ctx, &paula, issued.id).await.unwrap();
+    billing::issue(&ctx, &paula, credit.id, d("2026-12-02"))
+        .await
+        .unwrap();
+    assert_eq!(invoice_of(booked[1]).await, None);
+
+    // A room priced only from a later date cannot be billed before it: a clear refusal.
+    billing::add_rate(
+        &ctx,
+        &paula,
+        card,
+        &RateDraft {
+            kind: "sell".into(),
+            unit: "hour".into(),
+            room_id: Some(ingest.id),
+            amount: "40.00".into(),
+            effective_from: "2026-12-01".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let err = billing::generate_draft(&ctx, &paula, &november)
+        .await
+        .unwrap_err();
+    assert!(message(err).contains("room \"Ingest 1\""));
 }
 
 /// Runs the futures on the runtime's threads at once; their results in order.

@@ -13,10 +13,15 @@
 //! round, each round once (the rounds billed on earlier invoices are not billed again).
 //! Time lines are grouped per activity and rate, so a line reads "Color grading, 12.50 h at
 //! 150.00" and is rounded once.
+//!
+//! **Facility time** — the confirmed bookings of rooms and equipment — is billed under time and
+//! materials at the room's facility rate, one line per room and rate ("Color Suite 1 —
+//! facility, 16.00 h at 95.00"). A fixed fee (with or without overflow) prices the suites it
+//! needs, so there the bookings are covered and not billed.
 use super::rates::RateUnit;
 use super::{BillingError, LineInput, Quantity, Rounding, TaxRate};
 use crate::money::{Currency, Money};
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -71,11 +76,25 @@ pub struct PricedWork {
     pub unit: RateUnit,
 }
 
+/// One confirmed booking of a room with the facility rate that applies to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PricedFacility {
+    pub booking_id: i64,
+    /// The day it starts on, in the studio's time zone.
+    pub date: NaiveDate,
+    pub room: String,
+    pub minutes: i64,
+    pub rate: Money,
+    pub unit: RateUnit,
+}
+
 /// What a draft for one period is made of.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PeriodInput {
     /// The approved billable work of the period (any order).
     pub work: Vec<PricedWork>,
+    /// The period's confirmed, not yet billed bookings of priced rooms (any order).
+    pub facility: Vec<PricedFacility>,
     /// Billable minutes of this project before the period (they use up included minutes first).
     pub minutes_before: i64,
     /// Fixed-fee instalments to bill now: a label and the share of the fee in basis points.
@@ -93,6 +112,8 @@ pub struct PeriodLines {
     pub billed_entries: Vec<i64>,
     /// Entries whose minutes the fixed fee covers (fully or in part).
     pub covered_entries: Vec<i64>,
+    /// Bookings whose facility time is on a line.
+    pub billed_bookings: Vec<i64>,
     pub extra_rounds: u32,
 }
 
@@ -103,6 +124,31 @@ pub fn instalment(fee: Money, share_bp: u32, rounding: Rounding) -> Result<Money
         i64::try_from(minor).map_err(|_| BillingError::Overflow)?,
         fee.currency,
     ))
+}
+
+/// The minutes of facility time a booking from `start` to `end` (the studio's wall clock)
+/// bills: a booking of whole days (midnight to midnight) bills a working day of `day_minutes`
+/// per day, as a suite booked "for the day" is; any other booking its length.
+pub fn booked_minutes(start: NaiveDateTime, end: NaiveDateTime, day_minutes: i64) -> i64 {
+    let midnight = chrono::NaiveTime::MIN;
+    if end <= start {
+        return 0;
+    }
+    if start.time() == midnight && end.time() == midnight {
+        return (end.date() - start.date()).num_days() * day_minutes;
+    }
+    (end - start).num_minutes()
+}
+
+/// `minutes` as the quantity of a line priced per `unit`: days to the thousandth, as printed,
+/// so quantity × price is the line's net.
+fn quantity_of(unit: RateUnit, minutes: i64, day_minutes: i64) -> Quantity {
+    match unit {
+        RateUnit::Hour => Quantity::Minutes(minutes),
+        RateUnit::Day => Quantity::DaysMilli(
+            Rounding::HalfUp.divide(minutes as i128 * 1000, day_minutes as i128) as i64,
+        ),
+    }
 }
 
 /// The draft lines for a period under `terms` (rules in the module docs).
@@ -171,13 +217,7 @@ pub fn period_lines(
     }
     let overflow = matches!(terms.commercial, Commercial::FixedFeeWithOverflow { .. });
     for ((activity, unit, rate), minutes) in groups {
-        let quantity = match unit {
-            RateUnit::Hour => Quantity::Minutes(minutes),
-            // Days to the thousandth, as printed, so quantity × price is the line's net.
-            RateUnit::Day => Quantity::DaysMilli(
-                Rounding::HalfUp.divide(minutes as i128 * 1000, terms.day_minutes as i128) as i64,
-            ),
-        };
+        let quantity = quantity_of(unit, minutes, terms.day_minutes);
         let description = if overflow {
             format!("{activity} (beyond the hours included in the fee)")
         } else {
@@ -190,6 +230,40 @@ pub fn period_lines(
             discount_bp: 0,
             tax: terms.tax,
         });
+    }
+    let mut billed_bookings = Vec::new();
+    if terms.commercial == Commercial::TimeAndMaterials {
+        let mut facility: Vec<&PricedFacility> = input.facility.iter().collect();
+        facility.sort_by_key(|f| (f.date, f.booking_id));
+        // (room, unit, rate) → minutes, in first-seen order.
+        let mut rooms: Vec<((String, RateUnit, i64), i64)> = Vec::new();
+        for f in facility {
+            if f.rate.currency != terms.currency {
+                return Err(BillingError::Currency {
+                    line: 0,
+                    invoice: terms.currency.code().into(),
+                    line_currency: f.rate.currency.code().into(),
+                });
+            }
+            if f.minutes <= 0 {
+                continue;
+            }
+            billed_bookings.push(f.booking_id);
+            let key = (f.room.clone(), f.unit, f.rate.minor);
+            match rooms.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, minutes)) => *minutes += f.minutes,
+                None => rooms.push((key, f.minutes)),
+            }
+        }
+        for ((room, unit, rate), minutes) in rooms {
+            lines.push(LineInput {
+                description: format!("{room} — facility"),
+                quantity: quantity_of(unit, minutes, terms.day_minutes),
+                unit_price: Money::from_minor(rate, terms.currency),
+                discount_bp: 0,
+                tax: terms.tax,
+            });
+        }
     }
     let extra_rounds = input
         .rounds_used
@@ -211,6 +285,7 @@ pub fn period_lines(
         lines,
         billed_entries,
         covered_entries,
+        billed_bookings,
         extra_rounds: if terms.extra_round_price.is_some() {
             extra_rounds
         } else {
@@ -257,6 +332,7 @@ mod tests {
             day_minutes: 480,
         };
         let input = PeriodInput {
+            facility: vec![],
             // 120 min were billed earlier: 480 included minutes are left.
             work: vec![
                 work(3, 4, "color grading", 300, 15_000),
@@ -296,6 +372,7 @@ mod tests {
         let mut day = work(9, 5, "mix", 720, 120_000);
         day.unit = RateUnit::Day;
         let input = PeriodInput {
+            facility: vec![],
             work: vec![
                 work(1, 2, "editing", 20, 9_000),
                 work(2, 3, "editing", 20, 9_000),
@@ -321,5 +398,110 @@ mod tests {
         // 40 min at 90 = 60.00, 20 min at 95 = 31.67, 1.5 days at 1200 = 1800.00
         assert_eq!(totals.net, eur(6_000 + 3_167 + 180_000));
         assert_eq!(out.extra_rounds, 0);
+    }
+
+    fn room(
+        id: i64,
+        day: u32,
+        room: &str,
+        minutes: i64,
+        rate: i64,
+        unit: RateUnit,
+    ) -> PricedFacility {
+        PricedFacility {
+            booking_id: id,
+            date: d(day),
+            room: room.into(),
+            minutes,
+            rate: eur(rate),
+            unit,
+        }
+    }
+
+    #[test]
+    fn facility_time_is_billed_per_room_and_rate_under_time_and_materials_only() {
+        let mut terms = Terms {
+            commercial: Commercial::TimeAndMaterials,
+            currency: Currency::EUR,
+            included_rounds: 0,
+            extra_round_price: None,
+            tax: TaxRate::from_basis_points(1900).unwrap(),
+            day_minutes: 480,
+        };
+        let input = PeriodInput {
+            facility: vec![
+                room(12, 4, "Suite 1", 240, 9_500, RateUnit::Hour),
+                room(11, 3, "Suite 1", 90, 9_500, RateUnit::Hour),
+                room(13, 5, "Mix A", 600, 80_000, RateUnit::Day),
+                room(14, 5, "Suite 1", 0, 9_500, RateUnit::Hour),
+            ],
+            work: vec![work(1, 2, "color grading", 60, 15_000)],
+            minutes_before: 0,
+            instalments: vec![],
+            rounds_used: 0,
+            extra_rounds_billed: 0,
+        };
+        let out = period_lines(&terms, &input, Rounding::HalfUp).unwrap();
+        let lines: Vec<(&str, Quantity)> = out
+            .lines
+            .iter()
+            .map(|l| (l.description.as_str(), l.quantity))
+            .collect();
+        assert_eq!(
+            lines,
+            vec![
+                ("color grading", Quantity::Minutes(60)),
+                ("Suite 1 — facility", Quantity::Minutes(330)),
+                ("Mix A — facility", Quantity::DaysMilli(1250)),
+            ]
+        );
+        assert_eq!(out.billed_bookings, vec![11, 12, 13]);
+        let totals = price_invoice(Currency::EUR, &out.lines, Rounding::HalfUp).unwrap();
+        // 1 h × 150 = 150.00; 5.5 h × 95 = 522.50; 1.25 days × 800 = 1000.00 → 1672.50 net,
+        // 19 % = 317.78 (317.775 half-up), 1990.28 gross.
+        assert_eq!(totals.net, eur(167_250));
+        assert_eq!(totals.gross, eur(199_028));
+
+        terms.commercial = Commercial::FixedFee {
+            fee: eur(1_000_000),
+        };
+        let out = period_lines(&terms, &input, Rounding::HalfUp).unwrap();
+        assert!(out.lines.is_empty(), "a fixed fee covers the suites");
+        assert!(out.billed_bookings.is_empty());
+    }
+
+    #[test]
+    fn whole_booked_days_bill_a_working_day_each() {
+        let t = |day: u32, h: u32, m: u32| d(day).and_hms_opt(h, m, 0).unwrap();
+        assert_eq!(booked_minutes(t(2, 0, 0), t(5, 0, 0), 480), 3 * 480);
+        assert_eq!(booked_minutes(t(2, 9, 0), t(2, 13, 30), 480), 270);
+        assert_eq!(booked_minutes(t(2, 9, 0), t(3, 0, 0), 480), 15 * 60);
+        assert_eq!(booked_minutes(t(3, 0, 0), t(2, 0, 0), 480), 0);
+    }
+
+    #[test]
+    fn a_facility_rate_in_another_currency_is_refused() {
+        let terms = Terms {
+            commercial: Commercial::TimeAndMaterials,
+            currency: Currency::EUR,
+            included_rounds: 0,
+            extra_round_price: None,
+            tax: TaxRate::ZERO,
+            day_minutes: 480,
+        };
+        let mut f = room(1, 2, "Suite 1", 60, 9_500, RateUnit::Hour);
+        f.rate = Money::from_minor(9_500, Currency::USD);
+        let input = PeriodInput {
+            facility: vec![f],
+            work: vec![],
+            minutes_before: 0,
+            instalments: vec![],
+            rounds_used: 0,
+            extra_rounds_billed: 0,
+        };
+        assert!(matches!(
+            period_lines(&terms, &input, Rounding::HalfUp),
+            Err(BillingError::Currency { .. })
+        ));
     }
 }

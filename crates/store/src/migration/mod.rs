@@ -21,10 +21,11 @@ mod m0016_mail;
 mod m0017_portal;
 mod m0018_quotes;
 mod m0019_search_speed;
+mod m0020_facility_billing;
 
 /// The schema generation this build writes. A store stamped with a higher one was written by a
 /// newer postflow and is refused rather than risked.
-pub const SCHEMA_GENERATION: i64 = 19;
+pub const SCHEMA_GENERATION: i64 = 20;
 
 pub struct Migrator;
 
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0017_portal::Migration),
             Box::new(m0018_quotes::Migration),
             Box::new(m0019_search_speed::Migration),
+            Box::new(m0020_facility_billing::Migration),
         ]
     }
 }

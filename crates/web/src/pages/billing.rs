@@ -70,6 +70,8 @@ struct BillingPage {
     can_manage: bool,
     clients: Vec<Choice>,
     cards: Vec<Choice>,
+    /// Rooms and equipment a facility rate may be for.
+    rooms: Vec<Choice>,
     rates: Vec<(String, String, String, String, String)>,
 }
 
@@ -130,6 +132,24 @@ async fn billing_page(
             label: format!("{} {}", c.code, c.name),
         })
         .collect();
+    let rooms: Vec<Choice> = state
+        .store
+        .list_resources()
+        .await?
+        .into_iter()
+        .filter(|r| r.user_id.is_none() && !r.archived)
+        .map(|r| Choice {
+            value: r.id.to_string(),
+            label: r.name,
+        })
+        .collect();
+    let room_name = |id: i64| {
+        rooms
+            .iter()
+            .find(|r| r.value == id.to_string())
+            .map(|r| r.label.clone())
+            .unwrap_or_else(|| format!("room {id}"))
+    };
     let mut cards = Vec::new();
     let mut rates = Vec::new();
     for card in billing::rate_cards(&state.app(), &actor).await? {
@@ -142,7 +162,7 @@ async fn billing_page(
                 r.person_id.map(|p| format!("person {p}")),
                 r.role.clone(),
                 r.activity.clone(),
-                r.room_id.map(|p| format!("room {p}")),
+                r.room_id.map(room_name),
             ]
             .into_iter()
             .flatten()
@@ -165,6 +185,7 @@ async fn billing_page(
         can_manage: postflow_core::access::can(&actor, Action::ManageBilling, None),
         clients,
         cards,
+        rooms,
         rates,
     })
 }

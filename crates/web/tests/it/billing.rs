@@ -481,6 +481,40 @@ async fn time_is_logged_approved_invoiced_and_printed(app: TestApp) {
         flash.starts_with("Not saved:") && flash.contains("more decimal places"),
         "{flash}"
     );
+    // A facility rate for a room, chosen by name; the card lists it by name.
+    let room = app
+        .store
+        .list_resources()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.user_id.is_none())
+        .expect("the demo has rooms");
+    let listing = page(&producer, &format!("{base}/billing")).await;
+    assert!(
+        listing.contains(&format!(
+            "<option value=\"{}\">{}</option>",
+            room.id, room.name
+        )),
+        "the rate form offers {}",
+        room.name
+    );
+    let room_id = room.id.to_string();
+    let room_rate = [
+        ("card", "1"),
+        ("kind", "sell"),
+        ("unit", "hour"),
+        ("room", room_id.as_str()),
+        ("amount", "95.00"),
+        ("effective_from", "2026-01-01"),
+    ];
+    let (_, flash) = post(&producer, &base, "/billing", "/billing/rates", &room_rate).await;
+    assert_eq!(flash, "Rate added.");
+    let listing = page(&producer, &format!("{base}/billing")).await;
+    assert!(
+        listing.contains(&format!("<td>{}</td><td class=\"num\">95.00", room.name)),
+        "the rates table names the room"
+    );
     let terms = api
         .put(format!("{base}/api/v1/projects/ACME-SPRING/terms"))
         .bearer_auth(&ptoken)
