@@ -1276,6 +1276,50 @@ pub(crate) async fn budget_statuses<C: ConnectionTrait + postflow_store::Transac
     repo: &Repo<C>,
     project: &Project,
 ) -> Result<(Vec<(String, BudgetStatus)>, Vec<budget::Alert>)> {
+    let (report, alerts, _) = budget_and_burn(repo, project).await?;
+    Ok((report, alerts))
+}
+
+/// A project's spend up to and including one day with time logged: running totals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BurnPoint {
+    pub date: NaiveDate,
+    pub minutes: i64,
+    /// Billable time at sell rates.
+    pub sell: Money,
+    /// All time at cost rates.
+    pub cost: Money,
+}
+
+/// A project's burn: what its logged time has spent, day by day, against its budget and the
+/// forecast at completion.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Burn {
+    pub currency: Currency,
+    pub points: Vec<BurnPoint>,
+    /// The whole-project budget (its `*` line, else the stages' sum when each has one).
+    pub budget_minutes: Option<i64>,
+    pub budget_sell: Option<Money>,
+    /// Where the sell figure lands at the tasks' progress so far (none without progress).
+    pub forecast_sell: Option<Money>,
+}
+
+/// The budget report and the burn of a project together (one pass over its time).
+pub async fn budget_overview(
+    ctx: &Context,
+    actor: &Actor,
+    project_code: &str,
+) -> Result<(Vec<BudgetStatus>, Vec<budget::Alert>, Burn)> {
+    authorize(actor, Action::ViewRates, None)?;
+    let (project, _) = access::project(ctx, actor, project_code, Action::ViewProject).await?;
+    let (report, alerts, burn) = budget_and_burn(&ctx.store, &project).await?;
+    Ok((report.into_iter().map(|(_, s)| s).collect(), alerts, burn))
+}
+
+async fn budget_and_burn<C: ConnectionTrait + postflow_store::TransactionTrait>(
+    repo: &Repo<C>,
+    project: &Project,
+) -> Result<(Vec<(String, BudgetStatus)>, Vec<budget::Alert>, Burn)> {
     let billing = client_billing_of(repo, project).await?;
     let currency = currency_of(&billing.currency)?;
     let cards = cards_for(repo, &billing).await?;
@@ -1304,6 +1348,7 @@ pub(crate) async fn budget_statuses<C: ConnectionTrait + postflow_store::Transac
         cost: Money::from_minor(0, currency),
     };
     let mut per_stage: HashMap<String, Actual> = HashMap::new();
+    let mut per_day: BTreeMap<NaiveDate, Actual> = BTreeMap::new();
     let mut titles: HashMap<i64, Option<String>> = HashMap::new();
     for e in &entries {
         if let std::collections::hash_map::Entry::Vacant(slot) = titles.entry(e.user_id) {
@@ -1342,6 +1387,10 @@ pub(crate) async fn budget_statuses<C: ConnectionTrait + postflow_store::Transac
             a.sell.minor += sell.minor;
             a.cost.minor += cost.minor;
         }
+        let day = per_day.entry(e.work_date).or_insert(zero);
+        day.minutes += e.minutes;
+        day.sell.minor += sell.minor;
+        day.cost.minor += cost.minor;
     }
     let progress = |stage: &str| -> u32 {
         let in_stage: Vec<i64> = tasks
@@ -1380,7 +1429,53 @@ pub(crate) async fn budget_statuses<C: ConnectionTrait + postflow_store::Transac
             t.included_rounds.max(0) as u32,
         ));
     }
-    Ok((report, alerts))
+    let mut running = zero;
+    let points = per_day
+        .into_iter()
+        .map(|(date, day)| {
+            running.minutes += day.minutes;
+            running.sell.minor += day.sell.minor;
+            running.cost.minor += day.cost.minor;
+            BurnPoint {
+                date,
+                minutes: running.minutes,
+                sell: running.sell,
+                cost: running.cost,
+            }
+        })
+        .collect();
+    let whole = report.iter().find(|(key, _)| key == "*").map(|(_, s)| s);
+    let stages: Vec<&BudgetStatus> = report
+        .iter()
+        .filter(|(key, _)| key != "*")
+        .map(|(_, s)| s)
+        .collect();
+    let sum = |f: &dyn Fn(&BudgetStatus) -> Option<i64>| -> Option<i64> {
+        (!stages.is_empty())
+            .then(|| stages.iter().map(|s| f(s)).sum::<Option<i64>>())
+            .flatten()
+    };
+    let burn = Burn {
+        currency,
+        points,
+        budget_minutes: match whole {
+            Some(w) => w.budget.minutes,
+            None => sum(&|s| s.budget.minutes),
+        },
+        budget_sell: match whole {
+            Some(w) => w.budget.sell,
+            None => {
+                sum(&|s| s.budget.sell.map(|m| m.minor)).map(|m| Money::from_minor(m, currency))
+            }
+        },
+        forecast_sell: match whole {
+            Some(w) => w.forecast_sell,
+            None => {
+                sum(&|s| s.forecast_sell.map(|m| m.minor)).map(|m| Money::from_minor(m, currency))
+            }
+        },
+    };
+    Ok((report, alerts, burn))
 }
 
 // --- reports ----------------------------------------------------------------------------------
@@ -1400,6 +1495,8 @@ pub struct StudioReport {
     pub from: NaiveDate,
     pub to: NaiveDate,
     pub utilization: Vec<postflow_core::billing::reports::Utilization>,
+    /// Utilization per department (the people's titles), by name.
+    pub departments: Vec<postflow_core::billing::reports::Utilization>,
     pub profitability: Vec<postflow_core::billing::reports::Profitability>,
     pub by_activity: Vec<ActivityHours>,
     /// (project code, its budgets against actuals).
@@ -1419,7 +1516,9 @@ pub async fn reports(
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<StudioReport> {
-    use postflow_core::billing::reports::{profitability, utilization, PersonTime};
+    use postflow_core::billing::reports::{
+        department_utilization, profitability, utilization, PersonTime,
+    };
     authorize(actor, Action::ViewRates, None)?;
     if to < from {
         return Err(AppError::field("to", "the period ends before it starts"));
@@ -1470,17 +1569,24 @@ pub async fn reports(
             a.1 += e.minutes;
         }
     }
-    let mut util: Vec<_> = people
-        .into_values()
-        .map(|(name, billable, logged)| {
-            utilization(PersonTime {
+    let titled: Vec<(Option<String>, PersonTime)> = people
+        .into_iter()
+        .map(|(id, (name, billable, logged))| {
+            let title = users
+                .iter()
+                .find(|u| u.id == id)
+                .and_then(|u| u.title.clone());
+            let time = PersonTime {
                 name,
                 billable_minutes: billable,
                 logged_minutes: logged,
                 available_minutes: available,
-            })
+            };
+            (title, time)
         })
         .collect();
+    let departments = department_utilization(titled.iter().map(|(t, p)| (t.as_deref(), p)));
+    let mut util: Vec<_> = titled.into_iter().map(|(_, p)| utilization(p)).collect();
     util.sort_by(|a, b| a.person.name.cmp(&b.person.name));
 
     // Profitability per project with time or invoices in the period.
@@ -1580,6 +1686,7 @@ pub async fn reports(
         from,
         to,
         utilization: util,
+        departments,
         profitability: profit,
         by_activity: by_activity
             .into_iter()
@@ -1610,6 +1717,23 @@ pub fn reports_csv(r: &StudioReport) -> String {
         ));
         out.push_str(&format!(
             "utilization,{n},percent,{}\n",
+            u.permille
+                .map(|p| permille_text(p).trim_end_matches(" %").to_string())
+                .unwrap_or_default()
+        ));
+    }
+    for u in &r.departments {
+        let n = q(&u.person.name);
+        out.push_str(&format!(
+            "department_utilization,{n},billable_hours,{}\n",
+            crate::time::hours_minutes(u.person.billable_minutes)
+        ));
+        out.push_str(&format!(
+            "department_utilization,{n},available_hours,{}\n",
+            crate::time::hours_minutes(u.person.available_minutes)
+        ));
+        out.push_str(&format!(
+            "department_utilization,{n},percent,{}\n",
             u.permille
                 .map(|p| permille_text(p).trim_end_matches(" %").to_string())
                 .unwrap_or_default()

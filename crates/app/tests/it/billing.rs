@@ -533,6 +533,43 @@ async fn time_to_paid_invoice_with_fixed_fee_overflow_and_extra_rounds(store: &S
     assert!(alerts
         .iter()
         .any(|a| a.message() == "3 revision rounds done, 2 included: 1 extra"));
+
+    // The burn: running totals per day with time, ending at the report's actuals.
+    let (_, _, burn) = billing::budget_overview(&ctx, &paula, "ACME-SPOT")
+        .await
+        .unwrap();
+    let entries = store
+        .time_entries(&TimeFilter {
+            project_id: Some(project.id),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let days: std::collections::BTreeSet<NaiveDate> = entries.iter().map(|e| e.work_date).collect();
+    assert_eq!(
+        burn.points.iter().map(|p| p.date).collect::<Vec<_>>(),
+        days.into_iter().collect::<Vec<_>>()
+    );
+    let first_day = burn.points[0].date;
+    let first_minutes: i64 = entries
+        .iter()
+        .filter(|e| e.work_date == first_day)
+        .map(|e| e.minutes)
+        .sum();
+    assert_eq!(burn.points[0].minutes, first_minutes);
+    assert!(burn
+        .points
+        .windows(2)
+        .all(|w| w[0].minutes <= w[1].minutes && w[0].sell.minor <= w[1].sell.minor));
+    let last = burn.points.last().unwrap();
+    assert_eq!(
+        (last.minutes, last.sell, last.cost),
+        (1055, report[0].actual.sell, report[0].actual.cost)
+    );
+    assert_eq!(
+        (burn.budget_minutes, burn.budget_sell.map(|m| m.minor)),
+        (Some(900), Some(200_000))
+    );
 }
 
 /// A week whose figures are known: Mia logs 32 h billable grading and 4 h admin, Eddie 38 h
@@ -559,6 +596,8 @@ async fn reports_match_a_seeded_week_with_known_utilization_and_profitability(st
         .unwrap();
     let mia_user = person(store, "mia@studio.test", "Colorist").await;
     let eddie_user = person(store, "eddie@studio.test", "Editor").await;
+    // A second editor who logs nothing this week: the department's hours, not an average.
+    person(store, "nico@studio.test", "editor").await;
     for u in [&mia_user, &eddie_user] {
         store.add_project_member(project.id, u.id).await.unwrap();
     }
@@ -694,6 +733,27 @@ async fn reports_match_a_seeded_week_with_known_utilization_and_profitability(st
         vec![
             ("eddie", 38 * 60, 40 * 60, Some(950), Some(Band::Above)),
             ("mia", 32 * 60, 40 * 60, Some(800), Some(Band::Within)),
+            ("nico", 0, 40 * 60, Some(0), Some(Band::Below)),
+        ]
+    );
+    // Colorists 32 of 40 h = 80 %; editors (38 + 0) of 80 h = 47.5 %.
+    let departments: Vec<(&str, i64, i64, Option<i64>)> = r
+        .departments
+        .iter()
+        .map(|u| {
+            (
+                u.person.name.as_str(),
+                u.person.billable_minutes,
+                u.person.available_minutes,
+                u.permille,
+            )
+        })
+        .collect();
+    assert_eq!(
+        departments,
+        vec![
+            ("Colorist", 32 * 60, 40 * 60, Some(800)),
+            ("Editor", 38 * 60, 80 * 60, Some(475)),
         ]
     );
     // Revenue: 32 h × 150.00 + 38 h × 90.00 = 8220.00. Cost: Mia's 36 h at her 60.00 =
@@ -724,6 +784,10 @@ async fn reports_match_a_seeded_week_with_known_utilization_and_profitability(st
     );
     let csv = billing::reports_csv(&r);
     assert!(csv.contains("utilization,mia,percent,80.0\n"), "{csv}");
+    assert!(
+        csv.contains("department_utilization,Editor,percent,47.5\n"),
+        "{csv}"
+    );
     assert!(
         csv.contains("profitability,ACME-SPOT,margin,4540.00 EUR\n"),
         "{csv}"

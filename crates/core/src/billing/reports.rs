@@ -57,6 +57,37 @@ pub fn utilization(person: PersonTime) -> Utilization {
     }
 }
 
+/// What a person without a title counts under in the department report.
+pub const NO_DEPARTMENT: &str = "No department";
+
+/// Utilization per department: each department's people's billable, logged and available
+/// minutes summed (so a department's figure is its billable hours over its available hours,
+/// not an average of percentages), by department name. A person's department is their title
+/// (`Colorist`, `Editor`), compared without case; none: [`NO_DEPARTMENT`].
+pub fn department_utilization<'a>(
+    people: impl IntoIterator<Item = (Option<&'a str>, &'a PersonTime)>,
+) -> Vec<Utilization> {
+    let mut departments: std::collections::BTreeMap<String, PersonTime> = Default::default();
+    for (title, time) in people {
+        let name = title
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .unwrap_or(NO_DEPARTMENT);
+        let sum = departments
+            .entry(name.to_lowercase())
+            .or_insert_with(|| PersonTime {
+                name: name.to_string(),
+                billable_minutes: 0,
+                logged_minutes: 0,
+                available_minutes: 0,
+            });
+        sum.billable_minutes += time.billable_minutes;
+        sum.logged_minutes += time.logged_minutes;
+        sum.available_minutes += time.available_minutes;
+    }
+    departments.into_values().map(utilization).collect()
+}
+
 /// A project's money in a period.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Profitability {
@@ -119,6 +150,40 @@ mod tests {
         assert_eq!(u(31).band, Some(Band::Below));
         assert_eq!(utilization(person(10, 0)).permille, None);
         assert_eq!(permille_text(925), "92.5 %");
+    }
+
+    #[test]
+    fn a_department_sums_its_peoples_hours_before_dividing() {
+        let mia = person(36 * 60, 2400);
+        let max = person(20 * 60, 2400);
+        let eddie = person(30 * 60, 2400);
+        let intern = person(0, 1200);
+        let d = department_utilization([
+            (Some("Colorist"), &mia),
+            (Some("colorist "), &max),
+            (Some("Editor"), &eddie),
+            (None, &intern),
+        ]);
+        let figures: Vec<(&str, i64, i64, Option<i64>)> = d
+            .iter()
+            .map(|u| {
+                (
+                    u.person.name.as_str(),
+                    u.person.billable_minutes,
+                    u.person.available_minutes,
+                    u.permille,
+                )
+            })
+            .collect();
+        // Colorists: 56 h of 80 h = 70 %; editors 30 of 40 = 75 %.
+        assert_eq!(
+            figures,
+            vec![
+                ("Colorist", 56 * 60, 4800, Some(700)),
+                ("Editor", 30 * 60, 2400, Some(750)),
+                (NO_DEPARTMENT, 0, 1200, Some(0)),
+            ]
+        );
     }
 
     #[test]

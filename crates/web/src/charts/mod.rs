@@ -6,6 +6,7 @@
 
 pub mod bars;
 pub mod board;
+pub mod burn;
 pub mod gantt;
 pub mod timeline;
 

@@ -696,22 +696,22 @@ struct ReportsPage {
     to: String,
     charts: Vec<String>,
     utilization: Vec<(String, String, String, String, &'static str)>,
+    departments: Vec<(String, String, String, String, &'static str)>,
     profitability: Vec<(String, String, String, String, String)>,
 }
 
-fn hours(minutes: i64) -> f64 {
-    minutes as f64 / 60.0
-}
-
-fn report_charts(r: &billing::StudioReport) -> Vec<String> {
-    use crate::charts::bars::{render_bars, BarChart, BarRow};
-    use postflow_app::time::hours_minutes;
+/// A utilization chart: one bar per person or department against the 80–90 % band.
+fn utilization_chart(
+    id: &str,
+    title: &str,
+    rows: &[postflow_core::billing::reports::Utilization],
+) -> crate::charts::bars::BarChart {
+    use crate::charts::bars::{BarChart, BarRow};
     use postflow_core::billing::reports::permille_text;
-    let utilization = BarChart {
-        id: "chart-utilization".into(),
-        title: "Utilization: billable hours / available hours (target 80–90 %)".into(),
-        rows: r
-            .utilization
+    BarChart {
+        id: id.into(),
+        title: title.into(),
+        rows: rows
             .iter()
             .map(|u| BarRow {
                 label: u.person.name.clone(),
@@ -726,7 +726,51 @@ fn report_charts(r: &billing::StudioReport) -> Vec<String> {
             .collect(),
         legend: ("utilization %".into(), None),
         band: Some((80.0, 90.0)),
-    };
+    }
+}
+
+/// Utilization as table rows: name, billable, available, percent, the band in words.
+fn utilization_rows(
+    rows: &[postflow_core::billing::reports::Utilization],
+) -> Vec<(String, String, String, String, &'static str)> {
+    use postflow_app::time::hours_minutes;
+    use postflow_core::billing::reports::{permille_text, Band};
+    rows.iter()
+        .map(|u| {
+            (
+                u.person.name.clone(),
+                hours_minutes(u.person.billable_minutes),
+                hours_minutes(u.person.available_minutes),
+                u.permille.map(permille_text).unwrap_or_default(),
+                match u.band {
+                    Some(Band::Below) => "below target",
+                    Some(Band::Within) => "on target",
+                    Some(Band::Above) => "above target",
+                    None => "",
+                },
+            )
+        })
+        .collect()
+}
+
+fn hours(minutes: i64) -> f64 {
+    minutes as f64 / 60.0
+}
+
+fn report_charts(r: &billing::StudioReport) -> Vec<String> {
+    use crate::charts::bars::{render_bars, BarChart, BarRow};
+    use postflow_app::time::hours_minutes;
+    use postflow_core::billing::reports::permille_text;
+    let utilization = utilization_chart(
+        "chart-utilization",
+        "Utilization: billable hours / available hours (target 80–90 %)",
+        &r.utilization,
+    );
+    let departments = utilization_chart(
+        "chart-departments",
+        "Utilization per department (people's titles)",
+        &r.departments,
+    );
     let money = |m: postflow_core::money::Money| {
         m.minor as f64 / 10f64.powi(m.currency.minor_digits() as i32)
     };
@@ -799,7 +843,7 @@ fn report_charts(r: &billing::StudioReport) -> Vec<String> {
         legend: ("actual".into(), Some("budget".into())),
         band: None,
     };
-    [utilization, profit, activity, budget]
+    [utilization, departments, profit, activity, budget]
         .iter()
         .map(render_bars)
         .collect()
@@ -810,8 +854,7 @@ async fn reports_page(
     who: CurrentUser,
     axum::extract::Query(q): axum::extract::Query<ReportQuery>,
 ) -> Result<Response, AppError> {
-    use postflow_app::time::hours_minutes;
-    use postflow_core::billing::reports::{permille_text, Band};
+    use postflow_core::billing::reports::permille_text;
     let actor = guard::actor_for(&state, &who.user).await?;
     let (from, to) = period(&q)?;
     let r = billing::reports(&state.app(), &actor, from, to).await?;
@@ -820,24 +863,8 @@ async fn reports_page(
         from: from.to_string(),
         to: to.to_string(),
         charts: report_charts(&r),
-        utilization: r
-            .utilization
-            .iter()
-            .map(|u| {
-                (
-                    u.person.name.clone(),
-                    hours_minutes(u.person.billable_minutes),
-                    hours_minutes(u.person.available_minutes),
-                    u.permille.map(permille_text).unwrap_or_default(),
-                    match u.band {
-                        Some(Band::Below) => "below target",
-                        Some(Band::Within) => "on target",
-                        Some(Band::Above) => "above target",
-                        None => "",
-                    },
-                )
-            })
-            .collect(),
+        utilization: utilization_rows(&r.utilization),
+        departments: utilization_rows(&r.departments),
         profitability: r
             .profitability
             .iter()

@@ -93,6 +93,31 @@ struct ProjectBillingPage {
     activities: Vec<String>,
     cards: Vec<(String, String)>,
     budget_error: Option<String>,
+    /// The burn chart (SVG), with a budget or time to show.
+    burn: Option<String>,
+}
+
+/// The burn chart's view of a project's spend.
+fn burn_chart(code: &str, burn: &billing::Burn) -> crate::charts::burn::BurnChart {
+    use crate::charts::burn::{BurnChart, BurnDay};
+    let major = |m: Money| m.minor as f64 / 10f64.powi(m.currency.minor_digits() as i32);
+    BurnChart {
+        id: "chart-burn".into(),
+        title: format!("{code}: spend against budget"),
+        days: burn
+            .points
+            .iter()
+            .map(|p| BurnDay {
+                date: p.date,
+                sell: major(p.sell),
+                cost: major(p.cost),
+                sell_text: p.sell.to_string(),
+                cost_text: p.cost.to_string(),
+            })
+            .collect(),
+        budget: burn.budget_sell.map(|b| (major(b), b.to_string())),
+        forecast: burn.forecast_sell.map(|f| (major(f), f.to_string())),
+    }
 }
 
 async fn project_billing(
@@ -123,9 +148,16 @@ async fn project_billing(
     let (mut budget, mut alerts, mut stages, mut activities, mut cards) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut budget_error = None;
+    let mut burn = None;
     if can_manage {
-        match billing::budget_report(&app, &actor, &code).await {
-            Ok((report, found)) => {
+        match billing::budget_overview(&app, &actor, &code).await {
+            Ok((report, found, spent)) => {
+                if !report.is_empty() || !spent.points.is_empty() {
+                    burn = Some(crate::charts::burn::render_burn(&burn_chart(
+                        project.code.as_ref(),
+                        &spent,
+                    )));
+                }
                 for s in report {
                     let c = s.actual.sell.currency;
                     budget.push(BudgetRow {
@@ -183,6 +215,7 @@ async fn project_billing(
         activities,
         cards,
         budget_error,
+        burn,
     })
 }
 

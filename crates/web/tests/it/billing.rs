@@ -551,6 +551,7 @@ async fn time_is_logged_approved_invoiced_and_printed(app: TestApp) {
     .await;
     for id in [
         "chart-utilization",
+        "chart-departments",
         "chart-profitability",
         "chart-activity",
         "chart-budget",
@@ -563,6 +564,10 @@ async fn time_is_logged_approved_invoiced_and_printed(app: TestApp) {
         );
     }
     assert!(reports.contains("data-band=\"80-90\""));
+    assert!(
+        reports.contains("<table id=\"departments\">"),
+        "utilization per department is tabled"
+    );
     // Revenue 875.00 issued in November, no cost rates: the whole of it is margin.
     assert!(reports.contains("<td>ACME-SPRING</td><td class=\"num\">875.00 EUR</td><td class=\"num\">0.00 EUR</td><td class=\"num\">875.00 EUR</td><td class=\"num\">100.0 %</td>"), "{reports}");
     let csv = page(

@@ -274,6 +274,15 @@ async fn a_quote_is_drafted_sent_accepted_and_becomes_the_budget(app: TestApp) {
         html.contains("id=\"budget\"") && html.contains("accepted"),
         "{html}"
     );
+    // The burn chart draws the accepted quote's net as the budget line.
+    assert!(
+        html.contains("class=\"chart burn\" id=\"chart-burn\""),
+        "the producer sees the burn chart"
+    );
+    assert!(
+        html.contains(&format!("budget {} EUR", dec(net))),
+        "the budget line names the quote's net"
+    );
     // The client's view of the billing page has the quote and no budget.
     let html = avery
         .get(format!("{base}/projects/ACME-SPRING/billing"))
@@ -287,6 +296,7 @@ async fn a_quote_is_drafted_sent_accepted_and_becomes_the_budget(app: TestApp) {
         html.contains("Quote 1") && !html.contains("id=\"budget\""),
         "{html}"
     );
+    assert!(!html.contains("chart-burn"), "a client never sees the burn");
 
     // 14 h logged on the ingest stage (budgeted 16 h): 87 %, told to the producer (the
     // project's owner) in the inbox and shown on the dashboard.
