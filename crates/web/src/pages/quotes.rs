@@ -70,6 +70,8 @@ struct BudgetRow {
     money: String,
     actual_money: String,
     money_percent: String,
+    actual_cost: String,
+    forecast: String,
     over: bool,
 }
 
@@ -116,7 +118,11 @@ fn burn_chart(code: &str, burn: &billing::Burn) -> crate::charts::burn::BurnChar
             })
             .collect(),
         budget: burn.budget_sell.map(|b| (major(b), b.to_string())),
-        forecast: burn.forecast_sell.map(|f| (major(f), f.to_string())),
+        // Nothing spent forecasts nothing: no line at zero.
+        forecast: burn
+            .forecast_sell
+            .filter(|f| f.minor > 0)
+            .map(|f| (major(f), f.to_string())),
     }
 }
 
@@ -174,6 +180,8 @@ async fn project_billing(
                             .money_percent
                             .map(|p| format!("{p} %"))
                             .unwrap_or_default(),
+                        actual_cost: Money::from_minor(s.actual.cost.minor, c).to_string(),
+                        forecast: s.forecast_sell.map(|m| m.to_string()).unwrap_or_default(),
                         over: s.hours_percent.unwrap_or(0) >= 100
                             || s.money_percent.unwrap_or(0) >= 100,
                     });
