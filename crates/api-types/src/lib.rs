@@ -426,8 +426,16 @@ pub struct InstalmentDto {
 pub struct DraftRequestDto {
     pub project_code: String,
     pub series_code: String,
+    /// The period's first day (`YYYY-MM-DD`); with a milestone it may be left out: the day
+    /// after the project's last invoiced period.
+    #[serde(default)]
     pub from: String,
+    /// The period's last day; left out with a milestone.
+    #[serde(default)]
     pub to: String,
+    /// Bill up to this reached milestone (task key or kind, `picture_lock`) instead of `to`.
+    #[serde(default)]
+    pub milestone: Option<String>,
     #[serde(default)]
     pub instalments: Vec<InstalmentDto>,
     #[serde(default)]

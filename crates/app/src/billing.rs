@@ -552,13 +552,19 @@ pub async fn create_series(
     Ok(series)
 }
 
-/// What a draft for a period is generated from.
+/// What a draft for a period, or up to a reached milestone, is generated from.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DraftRequest {
     pub project_code: String,
     pub series_code: String,
+    /// The period's first day; with a milestone it may be empty: the day after the project's
+    /// last invoiced period (or its first day of work).
     pub from: String,
+    /// The period's last day; empty with a milestone (its day ends the period).
     pub to: String,
+    /// A reached milestone to bill up to, by task key or milestone kind (`picture_lock`);
+    /// empty: bill the period `from`–`to`.
+    pub milestone: String,
     /// Fixed-fee instalments to bill: label and share of the fee in percent (`50`).
     pub instalments: Vec<(String, String)>,
     /// Days until payment is due (none: no due date).
@@ -592,8 +598,23 @@ fn required_date(errors: &mut FieldErrors, field: &'static str, text: &str) -> O
 pub async fn generate_draft(ctx: &Context, actor: &Actor, req: &DraftRequest) -> Result<Draft> {
     billing_permit(actor)?;
     let mut errors = FieldErrors::default();
-    let from = required_date(&mut errors, "from", &req.from);
-    let to = required_date(&mut errors, "to", &req.to);
+    let milestone = req.milestone.trim();
+    let from = if milestone.is_empty() || !req.from.trim().is_empty() {
+        required_date(&mut errors, "from", &req.from)
+    } else {
+        None
+    };
+    let to = if milestone.is_empty() {
+        required_date(&mut errors, "to", &req.to)
+    } else {
+        if !req.to.trim().is_empty() {
+            errors.add(
+                "to",
+                "a milestone ends the period on the day it was reached; leave the end empty",
+            );
+        }
+        None
+    };
     if let (Some(f), Some(t)) = (from, to) {
         if t < f {
             errors.add("to", "the period ends before it starts");
@@ -612,12 +633,29 @@ pub async fn generate_draft(ctx: &Context, actor: &Actor, req: &DraftRequest) ->
         }
     }
     errors.into_result()?;
-    let (from, to) = (from.unwrap_or_default(), to.unwrap_or_default());
     let tx = ctx.store.begin().await?;
     let (project, permit) =
         access::project_in(&tx, actor, &req.project_code, Action::EditProject).await?;
     // A second producer drafting the same project waits here, then finds the time billed.
     tx.lock_project_billing(project.id).await?;
+    let (from, to) = if milestone.is_empty() {
+        (from.unwrap_or_default(), to.unwrap_or_default())
+    } else {
+        let reached = reached_milestone(&tx, &project, milestone).await?;
+        let from = match from {
+            Some(f) => f,
+            None => first_unbilled_day(&tx, &project).await?.unwrap_or(reached),
+        };
+        if reached < from {
+            return Err(AppError::field(
+                "from",
+                format!(
+                    "the milestone was reached on {reached}, before the period starts ({from})"
+                ),
+            ));
+        }
+        (from, reached)
+    };
     let billing = client_billing_of(&tx, &project).await?;
     let terms_row = tx.project_terms(project.id).await?.ok_or_else(|| {
         AppError::Conflict(format!(
@@ -747,6 +785,83 @@ pub async fn generate_draft(ctx: &Context, actor: &Actor, req: &DraftRequest) ->
         totals,
         unapproved_entries: unapproved,
     })
+}
+
+/// The day a milestone of the project (task key or milestone kind) was reached; one not
+/// reached yet, or not in the plan, is refused naming it.
+async fn reached_milestone<C: ConnectionTrait>(
+    tx: &Repo<C>,
+    project: &Project,
+    milestone: &str,
+) -> Result<NaiveDate> {
+    let plan = tx.plans_of(&[project.id]).await?;
+    let found = plan
+        .tasks
+        .iter()
+        .filter(|t| t.milestone.is_some())
+        .find(|t| t.key == milestone || t.milestone.as_deref() == Some(milestone))
+        .ok_or_else(|| {
+            AppError::field(
+                "milestone",
+                format!(
+                    "{} has no milestone {milestone:?} in its plan",
+                    project.code
+                ),
+            )
+        })?;
+    found.actual_finish.ok_or_else(|| {
+        AppError::Conflict(format!(
+            "{} is not reached yet; mark it reached on the plan, or bill a period",
+            found.name
+        ))
+    })
+}
+
+/// Where a milestone invoice's period starts: the day after the latest period of the
+/// project's invoices that no credit note undid, else the earliest of its start date, its
+/// first day of logged time and its first booking (`None`: nothing to go by).
+async fn first_unbilled_day<C: ConnectionTrait>(
+    tx: &Repo<C>,
+    project: &Project,
+) -> Result<Option<NaiveDate>> {
+    let invoices: Vec<Invoice> = tx
+        .list_invoices(Some(project.client_id))
+        .await?
+        .into_iter()
+        .filter(|i| i.project_id == Some(project.id))
+        .collect();
+    let credited: std::collections::HashSet<i64> =
+        invoices.iter().filter_map(|i| i.credit_of).collect();
+    let last = invoices
+        .iter()
+        .filter(|i| i.credit_of.is_none() && !credited.contains(&i.id))
+        .filter_map(|i| i.period_to)
+        .max();
+    if let Some(last) = last {
+        return Ok(Some(last + chrono::Duration::days(1)));
+    }
+    let first_work = tx
+        .time_entries(&TimeFilter {
+            project_id: Some(project.id),
+            ..Default::default()
+        })
+        .await?
+        .first()
+        .map(|e| e.work_date);
+    let clock = crate::bookings::studio_clock(tx).await?;
+    let first_booking = tx
+        .list_bookings(&postflow_store::bookings::BookingFilter {
+            project_id: Some(project.id),
+            limit: Some(1),
+            ..Default::default()
+        })
+        .await?
+        .first()
+        .map(|b| clock.local(b.starts_at).date());
+    Ok([project.start_date, first_work, first_booking]
+        .into_iter()
+        .flatten()
+        .min())
 }
 
 /// The project's confirmed room bookings starting in the period (studio dates `from`–`to`)

@@ -353,6 +353,7 @@ async fn time_to_paid_invoice_with_fixed_fee_overflow_and_extra_rounds(store: &S
         to: "2026-11-30".into(),
         instalments: vec![("First instalment (50 %)".into(), "50".into())],
         due_days: Some(30),
+        milestone: String::new(),
     };
     assert!(matches!(
         billing::generate_draft(&ctx, &mia, &request).await,
@@ -700,6 +701,7 @@ async fn reports_match_a_seeded_week_with_known_utilization_and_profitability(st
         to: "2026-11-08".into(),
         instalments: vec![],
         due_days: None,
+        milestone: String::new(),
     };
     let draft = billing::generate_draft(&ctx, &paula, &request)
         .await
@@ -1057,6 +1059,7 @@ async fn racing_entries_and_drafts_never_exceed_a_day_or_bill_twice(store: &Stor
         to: "2026-11-30".into(),
         instalments: vec![],
         due_days: Some(30),
+        milestone: String::new(),
     };
     let drafts = at_once([paula, pete].into_iter().map(|producer| {
         let (ctx, request) = (ctx.clone(), request.clone());
@@ -1282,6 +1285,7 @@ async fn facility_bookings_are_billed_once_at_the_rooms_rate(store: &Store) {
         to: "2026-11-30".into(),
         instalments: vec![],
         due_days: Some(30),
+        milestone: String::new(),
     };
     let draft = billing::generate_draft(&ctx, &paula, &november)
         .await
@@ -1369,6 +1373,102 @@ async fn facility_bookings_are_billed_once_at_the_rooms_rate(store: &Store) {
         .await
         .unwrap();
     assert_eq!(invoice_of(booked[1]).await, None);
+
+    // Up to a reached milestone: the period runs from the project's start (the plan's, 2 Nov;
+    // before its first booking) to the day it was reached; one not reached, one not in the plan, and one before the next period refused.
+    postflow_app::plan::plan_from_template(
+        &ctx,
+        &paula,
+        "ACME-SPOT",
+        "commercial",
+        "2026-11-02",
+        d("2026-11-02"),
+    )
+    .await
+    .unwrap();
+    let plan = store.plans_of(&[project.id]).await.unwrap();
+    let mut milestones = plan
+        .tasks
+        .iter()
+        .filter(|t| t.milestone.is_some() && t.milestone.as_deref() != Some("picture_lock"));
+    let (reached, later) = (
+        milestones.next().expect("the template has milestones"),
+        milestones.next().expect("and a second one"),
+    );
+    postflow_app::plan::report_progress(
+        &ctx,
+        &paula,
+        "ACME-SPOT",
+        &reached.key,
+        &postflow_app::plan::ProgressDraft {
+            status: "approved".into(),
+            percent_complete: "100".into(),
+            checklist_done: None,
+        },
+        d("2026-11-20"),
+    )
+    .await
+    .unwrap();
+    let up_to = |milestone: &str| DraftRequest {
+        project_code: "ACME-SPOT".into(),
+        series_code: "2026".into(),
+        from: String::new(),
+        to: String::new(),
+        milestone: milestone.into(),
+        instalments: vec![],
+        due_days: Some(30),
+    };
+    let at_milestone = billing::generate_draft(&ctx, &paula, &up_to(&reached.key))
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            at_milestone.invoice.period_from,
+            at_milestone.invoice.period_to,
+            at_milestone.invoice.supply_date
+        ),
+        (
+            Some(d("2026-11-02")),
+            Some(d("2026-11-20")),
+            Some(d("2026-11-20"))
+        )
+    );
+    assert_eq!(
+        at_milestone.totals.gross.minor, 293_633,
+        "the three bookings again"
+    );
+    let not_yet = billing::generate_draft(&ctx, &paula, &up_to(&later.key))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&not_yet, AppError::Conflict(m) if m.contains("is not reached yet")),
+        "{not_yet}"
+    );
+    let unknown = billing::generate_draft(&ctx, &paula, &up_to("wrap_party"))
+        .await
+        .unwrap_err();
+    assert!(message(unknown).contains("no milestone \"wrap_party\""));
+    // The next period starts on 21 November, after the milestone: refused, naming both days.
+    let again = billing::generate_draft(&ctx, &paula, &up_to(&reached.key))
+        .await
+        .unwrap_err();
+    assert!(
+        message(again).contains("reached on 2026-11-20"),
+        "the period after it"
+    );
+    let both = DraftRequest {
+        to: "2026-11-30".into(),
+        ..up_to(&reached.key)
+    };
+    assert!(message(
+        billing::generate_draft(&ctx, &paula, &both)
+            .await
+            .unwrap_err()
+    )
+    .contains("leave the end empty"));
+    billing::delete_draft(&ctx, &paula, at_milestone.invoice.id)
+        .await
+        .unwrap();
 
     // A room priced only from a later date cannot be billed before it: a clear refusal.
     billing::add_rate(

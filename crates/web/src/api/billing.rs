@@ -525,6 +525,7 @@ async fn generate_draft(
                 .map(|i| (i.label, i.percent))
                 .collect(),
             due_days: input.due_days,
+            milestone: input.milestone.unwrap_or_default(),
         },
     )
     .await?;

@@ -70,6 +70,8 @@ struct BillingPage {
     can_manage: bool,
     clients: Vec<Choice>,
     cards: Vec<Choice>,
+    /// Reached milestones a draft may bill up to (`CODE/key`).
+    milestones: Vec<Choice>,
     /// Rooms and equipment a facility rate may be for.
     rooms: Vec<Choice>,
     rates: Vec<(String, String, String, String, String)>,
@@ -104,14 +106,35 @@ async fn billing_page(
 ) -> Result<Response, AppError> {
     let actor = guard::actor_for(&state, &who.user).await?;
     let invoices = billing::invoices(&state.app(), &actor).await?;
-    let projects = guard::visible_projects(&state, &actor, false)
-        .await?
-        .into_iter()
+    let visible = guard::visible_projects(&state, &actor, false).await?;
+    let projects = visible
+        .iter()
         .map(|p| Choice {
             value: p.code.clone(),
             label: format!("{} {}", p.code, p.name),
         })
         .collect();
+    // Reached milestones to bill up to, as `CODE/key` so the project is unambiguous.
+    let ids: Vec<i64> = visible.iter().map(|p| p.id).collect();
+    let plan = state.store.plans_of(&ids).await?;
+    let mut milestones: Vec<(chrono::NaiveDate, Choice)> = plan
+        .tasks
+        .iter()
+        .filter(|t| t.milestone.is_some())
+        .filter_map(|t| {
+            let reached = t.actual_finish?;
+            let code = &visible.iter().find(|p| p.id == t.project_id)?.code;
+            Some((
+                reached,
+                Choice {
+                    value: format!("{code}/{}", t.key),
+                    label: format!("{code} — {} (reached {reached})", t.name),
+                },
+            ))
+        })
+        .collect();
+    milestones.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.label.cmp(&b.1.label)));
+    let milestones = milestones.into_iter().map(|(_, c)| c).collect();
     let series = state
         .store
         .invoice_series_list()
@@ -185,6 +208,7 @@ async fn billing_page(
         can_manage: postflow_core::access::can(&actor, Action::ManageBilling, None),
         clients,
         cards,
+        milestones,
         rooms,
         rates,
     })
@@ -200,6 +224,9 @@ struct DraftForm {
     from: String,
     #[serde(default)]
     to: String,
+    /// `CODE/key` of a reached milestone, or empty.
+    #[serde(default)]
+    milestone: String,
     #[serde(default)]
     instalment_label: String,
     #[serde(default)]
@@ -228,6 +255,12 @@ async fn generate(
         to: form.to.clone(),
         instalments,
         due_days: form.due_days.trim().parse().ok(),
+        // The choice names its project; one of another project is left whole, so the
+        // refusal names it.
+        milestone: match form.milestone.split_once('/') {
+            Some((code, key)) if code == form.project.trim() => key.to_string(),
+            _ => form.milestone.trim().to_string(),
+        },
     };
     match billing::generate_draft(&state.app(), &actor, &request).await {
         Ok(draft) => {

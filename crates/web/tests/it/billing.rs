@@ -329,6 +329,30 @@ async fn time_is_logged_approved_invoiced_and_printed(app: TestApp) {
     let (_, flash) = post(&editor, &base, "/time", "/time/entries", &fields).await;
     assert!(flash.contains("approved and locked"), "{flash}");
 
+    // Up to a milestone not reached yet: refused, nothing drafted.
+    let spring = app
+        .store
+        .project_by_code(&postflow_core::project::Code::parse("ACME-SPRING").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let plan = app.store.plans_of(&[spring.id]).await.unwrap();
+    let ahead = plan
+        .tasks
+        .iter()
+        .find(|t| t.milestone.is_some() && t.actual_finish.is_none())
+        .expect("the demo's spring campaign has milestones ahead");
+    let choice = format!("ACME-SPRING/{}", ahead.key);
+    let early = [
+        ("project", "ACME-SPRING"),
+        ("series", "2026"),
+        ("milestone", choice.as_str()),
+        ("due_days", "30"),
+    ];
+    let (_, flash) = post(&producer, &base, "/billing", "/billing/drafts", &early).await;
+    assert!(flash.contains("is not reached yet"), "{flash}");
+    assert!(app.store.list_invoices(None).await.unwrap().is_empty());
+
     let draft = [
         ("project", "ACME-SPRING"),
         ("series", "2026"),

@@ -233,6 +233,7 @@ pub async fn seed(app: &TestApp) -> Seeded {
             to: "2026-11-30".into(),
             instalments: vec![],
             due_days: Some(30),
+            milestone: String::new(),
         },
     )
     .await
