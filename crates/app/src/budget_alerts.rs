@@ -1,6 +1,7 @@
 //! Budget alerts that reach people: when a stage (or the whole project) passes 80 % or 100 %
 //! of its budgeted hours or money, or the project has used more revision rounds than its terms
-//! include, the project's producer (its owner) is told in the inbox — **once per crossing**,
+//! include, the project's producer (its owner) is told in the inbox and by e-mail (their
+//! preference for "budget": right away, in the digest or not) — **once per crossing**,
 //! on the transaction that logs the time, approves the timesheet or changes the terms that
 //! crosses it. What was sent is recorded (`budget_alerts_sent`, unique per project, budget,
 //! measure and threshold), so a crossing is never announced twice, also when two writers cross
@@ -121,6 +122,7 @@ pub(crate) async fn announce<C: ConnectionTrait + TransactionTrait>(
             format!("{} near budget", project.code)
         };
         repo.notify(owner, &title, &c.message, &link).await?;
+        crate::mail::queue_for(repo, owner, "budget", &title, &c.message, &link).await?;
         sent += 1;
     }
     Ok(sent)

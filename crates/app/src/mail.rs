@@ -18,6 +18,7 @@ use std::time::Duration;
 pub const CATEGORIES: &[(&str, &str)] = &[
     ("picture_lock", "Picture locked or unlocked"),
     ("milestones", "Milestones moved or reached"),
+    ("budget", "Budgets at 80 % or 100 %, extra revision rounds"),
 ];
 
 /// How a person wants a category mailed; no choice made means immediately.

@@ -543,6 +543,26 @@ async fn budget_crossings_reach_the_producer_once(store: &Store) {
     .unwrap();
     let told = inbox().await;
     assert_eq!(told.len(), 4, "{told:?}");
+    // Each crossing is mailed to the producer too (right away: no preference chosen).
+    let mailed: Vec<String> = s
+        .ctx
+        .store
+        .outbox_mails(Some(s.paula.user_id), 50)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| m.subject)
+        .collect();
+    assert_eq!(
+        mailed.iter().filter(|m| m.ends_with("over budget")).count(),
+        2,
+        "{mailed:?}"
+    );
+    assert_eq!(
+        mailed.iter().filter(|m| m.ends_with("near budget")).count(),
+        2,
+        "{mailed:?}"
+    );
     assert!(told.contains(&(
         "ACME-SPOT over budget".into(),
         "edit is over budget: 102 % of its budgeted hours used".into()
