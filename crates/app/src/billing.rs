@@ -1134,15 +1134,7 @@ pub async fn issue(
             other => other.into(),
         })?;
     if let Some(original) = issued.credit_of {
-        let tied: Vec<i64> = tx
-            .time_entries(&TimeFilter::default())
-            .await?
-            .into_iter()
-            .filter(|e| e.invoice_id == Some(original))
-            .map(|e| e.id)
-            .collect();
-        tx.set_entries_invoice(&tied, None).await?;
-        tx.free_bookings_of_invoice(original).await?;
+        tx.free_billed_by(original).await?;
     }
     let event = AuditEvent::BillingChanged {
         entity: "invoice",
@@ -1379,10 +1371,8 @@ pub async fn budget_report(
     actor: &Actor,
     project_code: &str,
 ) -> Result<(Vec<BudgetStatus>, Vec<budget::Alert>)> {
-    authorize(actor, Action::ViewRates, None)?;
-    let (project, _) = access::project(ctx, actor, project_code, Action::ViewProject).await?;
-    let (report, alerts) = budget_statuses(&ctx.store, &project).await?;
-    Ok((report.into_iter().map(|(_, s)| s).collect(), alerts))
+    let (report, alerts, _) = budget_overview(ctx, actor, project_code).await?;
+    Ok((report, alerts))
 }
 
 /// The budgets of a project against its actuals on `repo` (a transaction or the store), each
@@ -1410,7 +1400,6 @@ pub struct BurnPoint {
 /// forecast at completion.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Burn {
-    pub currency: Currency,
     pub points: Vec<BurnPoint>,
     /// The whole-project budget (its `*` line, else the stages' sum when each has one).
     pub budget_minutes: Option<i64>,
@@ -1565,30 +1554,20 @@ async fn budget_and_burn<C: ConnectionTrait + postflow_store::TransactionTrait>(
         .filter(|(key, _)| key != "*")
         .map(|(_, s)| s)
         .collect();
-    let sum = |f: &dyn Fn(&BudgetStatus) -> Option<i64>| -> Option<i64> {
-        (!stages.is_empty())
-            .then(|| stages.iter().map(|s| f(s)).sum::<Option<i64>>())
-            .flatten()
+    // The whole-project line, else the stages' sum when every stage has the figure.
+    let total = |f: &dyn Fn(&BudgetStatus) -> Option<i64>| -> Option<i64> {
+        match whole {
+            Some(w) => f(w),
+            None if stages.is_empty() => None,
+            None => stages.iter().map(|s| f(s)).sum(),
+        }
     };
+    let money = |minor: i64| Money::from_minor(minor, currency);
     let burn = Burn {
-        currency,
         points,
-        budget_minutes: match whole {
-            Some(w) => w.budget.minutes,
-            None => sum(&|s| s.budget.minutes),
-        },
-        budget_sell: match whole {
-            Some(w) => w.budget.sell,
-            None => {
-                sum(&|s| s.budget.sell.map(|m| m.minor)).map(|m| Money::from_minor(m, currency))
-            }
-        },
-        forecast_sell: match whole {
-            Some(w) => w.forecast_sell,
-            None => {
-                sum(&|s| s.forecast_sell.map(|m| m.minor)).map(|m| Money::from_minor(m, currency))
-            }
-        },
+        budget_minutes: total(&|s| s.budget.minutes),
+        budget_sell: total(&|s| s.budget.sell.map(|m| m.minor)).map(money),
+        forecast_sell: total(&|s| s.forecast_sell.map(|m| m.minor)).map(money),
     };
     Ok((report, alerts, burn))
 }

@@ -857,6 +857,20 @@ impl<C: ConnectionTrait> Repo<C> {
         Ok(a.update(self.conn()).await?)
     }
 
+    /// Frees the time entries and bookings an invoice billed (its draft is deleted, or a credit
+    /// note undid it), so the next draft bills them again.
+    pub async fn free_billed_by(&self, invoice_id: i64) -> Result<()> {
+        time_entry::Entity::update_many()
+            .col_expr(
+                time_entry::Column::InvoiceId,
+                Expr::value(Option::<i64>::None),
+            )
+            .filter(time_entry::Column::InvoiceId.eq(invoice_id))
+            .exec(self.conn())
+            .await?;
+        self.free_bookings_of_invoice(invoice_id).await
+    }
+
     /// Deletes a draft and frees its time entries and bookings.
     pub async fn delete_draft(&self, invoice_id: i64) -> Result<()> {
         let inv = self.lock_invoice(invoice_id).await?;
@@ -866,15 +880,7 @@ impl<C: ConnectionTrait> Repo<C> {
                 inv.label()
             )));
         }
-        time_entry::Entity::update_many()
-            .col_expr(
-                time_entry::Column::InvoiceId,
-                Expr::value(Option::<i64>::None),
-            )
-            .filter(time_entry::Column::InvoiceId.eq(invoice_id))
-            .exec(self.conn())
-            .await?;
-        self.free_bookings_of_invoice(invoice_id).await?;
+        self.free_billed_by(invoice_id).await?;
         invoice::Entity::delete_by_id(invoice_id)
             .exec(self.conn())
             .await?;

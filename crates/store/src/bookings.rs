@@ -231,8 +231,8 @@ impl<C: ConnectionTrait> Repo<C> {
         Ok(())
     }
 
-    /// Frees the bookings an invoice billed (its draft was deleted, or a credit note undid it).
-    pub async fn free_bookings_of_invoice(&self, invoice_id: i64) -> Result<()> {
+    /// Frees the bookings an invoice billed (part of [`Repo::free_billed_by`]).
+    pub(crate) async fn free_bookings_of_invoice(&self, invoice_id: i64) -> Result<()> {
         booking::Entity::update_many()
             .col_expr(
                 booking::Column::InvoiceId,

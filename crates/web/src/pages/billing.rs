@@ -786,6 +786,11 @@ fn utilization_rows(
         .collect()
 }
 
+/// An amount in major units (95.5 for 95.50 EUR), for a chart's scale.
+pub(crate) fn major_units(m: postflow_core::money::Money) -> f64 {
+    m.minor as f64 / 10f64.powi(m.currency.minor_digits() as i32)
+}
+
 fn hours(minutes: i64) -> f64 {
     minutes as f64 / 60.0
 }
@@ -804,9 +809,7 @@ fn report_charts(r: &billing::StudioReport) -> Vec<String> {
         "Utilization per department (people's titles)",
         &r.departments,
     );
-    let money = |m: postflow_core::money::Money| {
-        m.minor as f64 / 10f64.powi(m.currency.minor_digits() as i32)
-    };
+    let money = major_units;
     let profit = BarChart {
         id: "chart-profitability".into(),
         title: "Profitability: revenue invoiced and cost of the time logged".into(),

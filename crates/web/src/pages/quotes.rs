@@ -102,7 +102,7 @@ struct ProjectBillingPage {
 /// The burn chart's view of a project's spend.
 fn burn_chart(code: &str, burn: &billing::Burn) -> crate::charts::burn::BurnChart {
     use crate::charts::burn::{BurnChart, BurnDay};
-    let major = |m: Money| m.minor as f64 / 10f64.powi(m.currency.minor_digits() as i32);
+    let major = super::billing::major_units;
     BurnChart {
         id: "chart-burn".into(),
         title: format!("{code}: spend against budget"),
